@@ -1,0 +1,50 @@
+"""relatie_lab: a Jupyter research workbench for customer-relationship research.
+
+The public API is re-exported here. Submodules are imported lazily, on first use, so that
+``import relatie_lab`` and the ``relatie-lab`` command start fast (semopy and the plotting
+stack are only loaded when a function that needs them is called).
+
+Examples
+--------
+>>> import relatie_lab as rl
+>>> rl.instrument.constructs().loc["commitment", "label_nl"]
+'Commitment'
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it. Add a line here when a module gains a public function.
+_EXPORTS: dict[str, str] = {
+    # foundation
+    "instrument": "relatie_lab.instrument",
+    "simulate_survey": "relatie_lab.simulate",
+    "load_survey": "relatie_lab.loaders",
+    "SurveyData": "relatie_lab.loaders",
+    "SurveyError": "relatie_lab.errors",
+    "DataQualityWarning": "relatie_lab.errors",
+    "quality_report": "relatie_lab.quality",
+    "strip_personal_data": "relatie_lab.privacy",
+    "write_parquet": "relatie_lab.atomic",
+    "label": "relatie_lab.labels",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'relatie_lab' has no attribute {name!r}")
+    module = importlib.import_module(module_name)
+    value = module if module_name.rsplit(".", 1)[-1] == name else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
