@@ -37,7 +37,7 @@ def test_savefig_leaves_old_file_on_failure(tmp_path):
     fig, _ = new_figure()
     target = tmp_path / "fig.png"
     target.write_bytes(b"old")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not-a-format"):
         savefig(fig, target, format="not-a-format")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["fig.png"]
