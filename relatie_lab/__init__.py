@@ -31,6 +31,12 @@ _EXPORTS: dict[str, str] = {
     "strip_personal_data": "relatie_lab.privacy",
     "write_parquet": "relatie_lab.atomic",
     "label": "relatie_lab.labels",
+    "reliability": "relatie_lab.reliability",
+    "validity": "relatie_lab.reliability",
+    "models": "relatie_lab.models",
+    "fit_sem": "relatie_lab.sem",
+    "SEMResult": "relatie_lab.sem",
+    "parse_model": "relatie_lab.sem_syntax",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

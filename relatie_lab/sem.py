@@ -1,0 +1,574 @@
+"""``fit_sem``: structural equation models with lavaan-grade results, and the ``SEMResult`` object.
+
+Behaviour chosen to match lavaan 0.6:
+
+- complete data (any ``missing``): ``lavaan::sem(model, data)``: ML on the covariance matrix (divide by
+  N), no mean structure, standard errors from the expected information;
+- data with missing answers and ``missing="fiml"``: ``lavaan::sem(..., missing="ml")``: casewise
+  (full-information) ML with a mean structure, standard errors from the observed information, chi-square
+  against the saturated model fitted by EM;
+- ``missing="listwise"``: incomplete rows (over the model's variables only) are dropped, with a warning
+  saying how many;
+- ``estimator="MLR"``: ML estimates, Huber-White (sandwich) standard errors with the observed
+  information, the Yuan-Bentler scaled test (``yuan.bentler.mplus``) and robust CFI/TLI/RMSEA;
+- ``group=``: multi-group model with a mean structure; ``group_equal=`` as lavaan's ``group.equal``.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> rng = np.random.default_rng(3)
+>>> f = rng.normal(size=(200, 1))
+>>> df = pd.DataFrame(f @ [[0.9, 0.8, 0.7, 0.6]] + rng.normal(size=(200, 4)) * 0.6,
+...                   columns=["a1", "a2", "a3", "a4"])
+>>> res = fit_sem(df, "F =~ a1 + a2 + a3 + a4")
+>>> res.fit_indices["df"], res.nobs
+(2, 200)
+>>> float(round(res.estimates.loc[0, "std_all"], 2))
+0.87
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from relatie_lab.errors import ModelWarning, SurveyError
+from relatie_lab.labels import check_lang, label
+from relatie_lab.sem_engine import Engine, EngineFit
+from relatie_lab.sem_syntax import ParTable, evaluate_defined, parse_model
+
+__all__ = ["SEMResult", "fit_sem"]
+
+ESTIMATE_COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]
+_Z975 = float(stats.norm.ppf(0.975))
+
+
+@dataclass
+class SEMResult:
+    """A fitted structural equation model.
+
+    Attributes
+    ----------
+    estimates : DataFrame
+        One row per parameter (free or fixed) and per defined parameter (``op == ":="``):
+        ``lhs, op, rhs, label, est, se, z, pvalue, ci_lower, ci_upper, std_all`` (+ ``group``).
+    fit_indices : dict
+        ``npar, nobs, chisq, df, pvalue, cfi, tli, rmsea, rmsea_ci_lower, rmsea_ci_upper, srmr, aic, bic,
+        loglik`` (+ ``baseline_chisq, baseline_df``; with MLR ``chisq_scaled, scaling_factor,
+        pvalue_scaled, cfi_robust, tli_robust, rmsea_robust``).
+    nobs : int
+        Respondents used.
+    warnings : list of str
+        Plain-language warnings (also emitted as ``ModelWarning``).
+    """
+
+    estimates: pd.DataFrame
+    fit_indices: dict[str, float]
+    nobs: int
+    warnings: list[str]
+    model: str
+    partable: ParTable
+    estimator: str
+    missing: str
+    group: str | None
+    group_labels: list[Any]
+    group_equal: tuple[str, ...]
+    converged: bool
+    engine: Engine = field(repr=False)
+    raw: EngineFit = field(repr=False)
+    data: pd.DataFrame = field(repr=False)
+    lang: str = "nl"
+
+    # ---------------------------------------------------------------------------------------------
+    def summary(self, lang: str = "nl") -> str:
+        """Readable text with fit and estimates (lavaan-like layout).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(0)
+        >>> X = pd.DataFrame(rng.normal(size=(100, 1)) + rng.normal(size=(100, 3)), columns=list("abc"))
+        >>> print(fit_sem(X, "f =~ a + b + c").summary(lang="en").splitlines()[0])
+        Structural equation model (ML), 100 respondents
+        """
+        lang = check_lang(lang)
+        fi = self.fit_indices
+        out = [f"{label('sem_title', lang)} ({self.estimator}), {self.nobs} "
+               f"{'respondenten' if lang == 'nl' else 'respondents'}"]  # fmt: skip
+        miss = {"fiml": "sem_fiml", "listwise": "sem_listwise"}[self.missing]
+        if self.engine.complete and self.missing == "fiml":
+            miss = "sem_complete"
+        out.append(f"{label('sem_missing', lang)}: {label(miss, lang)}")
+        if self.group:
+            out.append(f"{label('sem_groups', lang)} ({self.group}): {', '.join(map(str, self.group_labels))}")
+        out += ["", label("sem_fit", lang)]
+        rows = [("chisq", "Chi-square"), ("df", "df"), ("pvalue", "p"), ("chisq_scaled", "Chi-square scaled"),
+                ("cfi", "CFI"), ("tli", "TLI"), ("cfi_robust", "CFI robust"), ("tli_robust", "TLI robust"),
+                ("rmsea", "RMSEA"), ("rmsea_ci_lower", "RMSEA 90% CI lower"),
+                ("rmsea_ci_upper", "RMSEA 90% CI upper"), ("rmsea_robust", "RMSEA robust"),
+                ("srmr", "SRMR"), ("loglik", "Loglikelihood"), ("aic", "AIC"), ("bic", "BIC"),
+                ("npar", "npar")]  # fmt: skip
+        for key, name in rows:
+            if key in fi:
+                v = fi[key]
+                txt = f"{int(v)}" if key in ("df", "npar") else f"{v:.3f}"
+                out.append(f"  {name:<28}{txt:>12}")
+        sections = [("=~", "sem_loadings"), ("~", "sem_regressions"), ("~~", "sem_covariances"),
+                    ("~1", "sem_intercepts"), (":=", "sem_defined")]  # fmt: skip
+        est = self.estimates
+        groups = est["group"].unique() if "group" in est else [None]
+        head = f"  {'':<30}{'est':>9}{'se':>9}{'z':>9}{'p':>8}{'std_all':>9}"
+        for g in groups:
+            sub = est if g is None else est[est["group"] == g]
+            out.append("")
+            if g is not None:
+                out.append(f"{label('sem_group', lang)}: {g}")
+            out.append(label("sem_estimates", lang))
+            for op, key in sections:
+                rows_ = sub[sub.op == op]
+                if op == "~~":
+                    rows_ = rows_  # variances and covariances together
+                if rows_.empty:
+                    continue
+                out.append(f" {label(key, lang)}")
+                out.append(head)
+                for r in rows_.itertuples():
+                    name = f"{r.lhs} {op} {r.rhs}".strip() if op != ":=" else f"{r.lhs} := {r.rhs}"
+                    if r.label and op != ":=":
+                        name += f" ({r.label})"
+                    out.append(
+                        f"  {name[:30]:<30}{r.est:>9.3f}{_fmt(r.se, 9)}{_fmt(r.z, 9)}{_fmt(r.pvalue, 8)}"
+                        f"{_fmt(r.std_all, 9)}"
+                    )
+        out += ["", f"{label('sem_warnings', lang)}: " + ("" if self.warnings else label("sem_none", lang))]
+        out += [f"  - {w}" for w in self._warnings_in(lang)]
+        return "\n".join(out)
+
+    def __str__(self) -> str:
+        return self.summary(self.lang)
+
+    def _warnings_in(self, lang: str) -> list[str]:
+        msgs = getattr(self, "_warning_keys", None)
+        if not msgs:
+            return list(self.warnings)
+        return [label(key, lang).format(**kw) for key, kw in msgs]
+
+    # ---------------------------------------------------------------------------------------------
+    def plot(self, lang: str = "nl", ax: Any = None, group: Any = None):
+        """Path diagram: latent ellipses, observed boxes, arrows with standardized coefficients.
+
+        Returns the matplotlib Figure.
+        """
+        return plot_path(self, lang=lang, ax=ax, group=group)
+
+    def indirect_effects(self, n_boot: int = 1000, ci: str = "percentile", seed: int | None = None,
+                         progress: bool | None = None) -> pd.DataFrame:  # fmt: skip
+        """Every indirect path and every ``:=`` parameter with bootstrap confidence intervals.
+
+        See :func:`relatie_lab.bootstrap.indirect_effects`.
+        """
+        from relatie_lab.bootstrap import indirect_effects
+
+        return indirect_effects(self, n_boot=n_boot, ci=ci, seed=seed, progress=progress)
+
+
+def _fmt(v: float, w: int) -> str:
+    return f"{'':>{w}}" if v is None or not np.isfinite(v) else f"{v:>{w}.3f}"
+
+
+# --------------------------------------------------------------------------------------------------
+def _check_data(data: pd.DataFrame, names: list[str], group: str | None) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise SurveyError("fit_sem needs a pandas DataFrame with one column per item.")
+    missing = [v for v in names if v not in data.columns]
+    if group is not None and group not in data.columns:
+        missing.append(group)
+    if missing:
+        hints = []
+        for v in missing:
+            close = difflib.get_close_matches(v, [str(c) for c in data.columns], n=3, cutoff=0.6)
+            hints.append(f"'{v}'" + (f" (similar columns: {', '.join(close)})" if close else ""))
+        raise SurveyError(
+            f"The model uses variable(s) that are not in the data: {'; '.join(hints)}. "
+            "Check the spelling in the model or rename the column."
+        )
+    bad = [v for v in names if not pd.api.types.is_numeric_dtype(data[v]) or pd.api.types.is_bool_dtype(data[v])]
+    if bad:
+        raise SurveyError(
+            f"Column(s) {bad} are not numeric (text answers?). Recode them to numbers before fitting the model."
+        )
+
+
+class _Warn:
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.keys: list[tuple[str, dict]] = []
+
+    def __call__(self, key: str, **kw: Any) -> None:
+        self.keys.append((key, kw))
+        msg = label(key, self.lang).format(**kw)
+        warnings.warn(msg, ModelWarning, stacklevel=4)
+
+    @property
+    def messages(self) -> list[str]:
+        return [label(k, self.lang).format(**kw) for k, kw in self.keys]
+
+
+def prepare(
+    data: pd.DataFrame, model: str, *, missing: str, group: str | None, group_equal: tuple[str, ...],
+    warn: _Warn | None,
+) -> tuple[ParTable, list[pd.DataFrame], list[Any], pd.DataFrame, bool]:  # fmt: skip
+    """Parse the model and split the data in groups (shared by fit_sem, bootstrap and invariance)."""
+    if missing not in ("fiml", "listwise"):
+        raise ValueError("missing must be 'fiml' (use all answers) or 'listwise' (complete rows only).")
+    probe = parse_model(model)
+    names = list(probe.attrs["observed"])
+    _check_data(data, names, group)
+    cols = names + ([group] if group else [])
+    df = data[cols].copy()
+    if group:
+        df = df[df[group].notna()]
+    df[names] = df[names].astype(float)
+    total = len(df)
+    if missing == "listwise":
+        df = df.dropna(subset=names)
+        if len(df) < total and warn is not None:
+            warn("sem_msg_listwise", dropped=total - len(df), total=total, kept=len(df))
+    df = df.reset_index(drop=True)
+    has_nan = bool(df[names].isna().to_numpy().any())
+    if group:
+        levels = list(pd.unique(df[group]))
+        parts = [df.loc[df[group] == lev, names] for lev in levels]
+    else:
+        levels = []
+        parts = [df[names]]
+    meanstructure = has_nan or bool(group)
+    pt = parse_model(model, ngroups=max(len(parts), 1), meanstructure=meanstructure, group_equal=group_equal)
+    return pt, parts, levels, df, meanstructure
+
+
+def fit_sem(
+    data: pd.DataFrame,
+    model: str,
+    *,
+    estimator: str = "ML",
+    missing: str = "fiml",
+    group: str | None = None,
+    group_equal: tuple[str, ...] | list[str] = (),
+    seed: int | None = None,
+    lang: str = "nl",
+) -> SEMResult:
+    """Fit a structural equation model written in lavaan syntax.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent; the model's variables as numeric columns (NaN = no answer).
+    model : str
+        lavaan model syntax (``=~``, ``~``, ``~~``, ``~ 1``, labels ``a*x``, ``:=``).
+    estimator : {"ML", "MLR"}
+        ``"MLR"``: robust (Huber-White) SEs and the Yuan-Bentler scaled test.
+    missing : {"fiml", "listwise"}
+        ``"fiml"`` uses every answer (lavaan ``missing="ml"``); ``"listwise"`` drops incomplete rows.
+    group : str, optional
+        Column with the groups for a multi-group model.
+    group_equal : sequence of str
+        Equality constraints across groups (``"loadings"``, ``"intercepts"``, ``"residuals"``, ...).
+    seed : int, optional
+        Stored with the result; used as default seed by ``indirect_effects``.
+    lang : {"nl", "en"}
+        Language of the warnings.
+
+    Returns
+    -------
+    SEMResult
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(2)
+    >>> x = rng.normal(size=300); m = 0.5 * x + rng.normal(size=300); y = 0.4 * m + rng.normal(size=300)
+    >>> df = pd.DataFrame({"x": x, "m": m, "y": y})
+    >>> res = fit_sem(df, "m ~ a*x\\ny ~ b*m\\nab := a*b")
+    >>> row = res.estimates.query("op == ':='").iloc[0]
+    >>> row["lhs"], float(round(row["est"], 2))
+    ('ab', 0.19)
+    """
+    lang = check_lang(lang)
+    estimator = estimator.upper()
+    if estimator not in ("ML", "MLR"):
+        raise ValueError("estimator must be 'ML' or 'MLR'.")
+    group_equal = tuple(group_equal)
+    warn = _Warn(lang)
+    pt, parts, levels, df, meanstructure = prepare(
+        data, model, missing=missing, group=group, group_equal=group_equal, warn=warn
+    )
+    for g, part in enumerate(parts):
+        if len(part) <= len(pt.attrs["observed"]):
+            where = f" (group {levels[g]})" if group else ""
+            raise SurveyError(
+                f"Too few respondents{where}: {len(part)} rows for {len(pt.attrs['observed'])} variables. "
+                "A model needs (many) more respondents than items."
+            )
+    eng = Engine(pt, parts, meanstructure=meanstructure)
+    df_model = eng.n_moments() - eng.q
+    if df_model < 0:
+        raise SurveyError(
+            f"The model has more free parameters ({eng.q}) than data points ({eng.n_moments()}): it is not "
+            "identified. Fix parameters or simplify the model."
+        )
+    se = "robust" if estimator == "MLR" else ("expected" if eng.complete else "observed")
+    for g, gd in enumerate(eng.groups):
+        if gd.complete and np.linalg.eigvalsh(gd.covs[0]).min() <= 1e-10:
+            warn("sem_msg_sample_not_pd", group=levels[g] if group else 1)
+    res = eng.fit(se=se, robust=estimator == "MLR")
+    if not res.converged:
+        warn("sem_msg_not_converged")
+    if 5 * eng.q > eng.N:
+        warn("sem_msg_few_respondents", n=eng.N, npar=eng.q, need=5 * eng.q)
+    if res.vcov is None or not np.all(np.isfinite(np.diag(res.vcov))) or np.any(np.diag(res.vcov) < 0):
+        warn("sem_msg_se_failed")
+    est = estimates_table(eng, res, pt, levels if group else None)
+    _post_checks(eng, res, est, warn, levels if group else None)
+    fi = dict(res.fit)
+    result = SEMResult(
+        estimates=est, fit_indices=fi, nobs=eng.N, warnings=warn.messages, model=model, partable=pt,
+        estimator=estimator, missing=missing, group=group, group_labels=levels, group_equal=group_equal,
+        converged=res.converged, engine=eng, raw=res, data=df, lang=lang,
+    )  # fmt: skip
+    result._warning_keys = warn.keys  # type: ignore[attr-defined]
+    return result
+
+
+def _post_checks(eng: Engine, res: EngineFit, est: pd.DataFrame, warn: _Warn, levels: list | None) -> None:
+    var_rows = est[(est.op == "~~") & (est.lhs == est.rhs)]
+    for r in var_rows.itertuples():
+        if r.est < 0:
+            warn("sem_msg_heywood", var=r.lhs, value=r.est)
+    for g in range(eng.G):
+        Sfull, _ = eng.implied_full(res.theta, g)
+        gname = levels[g] if levels else 1
+        if np.linalg.eigvalsh(Sfull[: eng.p, : eng.p]).min() <= 0:
+            warn("sem_msg_implied_not_pd", what=label("sem_lbl_observed", warn.lang), group=gname)
+        if eng.lv and np.linalg.eigvalsh(Sfull[eng.p :, eng.p :]).min() <= 0:
+            warn("sem_msg_implied_not_pd", what=label("sem_lbl_latent", warn.lang), group=gname)
+
+
+# --------------------------------------------------------------------------------------------------
+def parameter_values(eng: Engine, theta: np.ndarray, pt: ParTable) -> np.ndarray:
+    """Value of every row of the parameter table (free from theta, fixed from the model/data)."""
+    vals = np.empty(len(pt))
+    idx = {v: j for j, v in enumerate(eng.ov + eng.lv)}
+    for i, r in enumerate(pt.itertuples()):
+        if r.free > 0:
+            vals[i] = theta[r.free - 1]
+        else:
+            A, S, m = eng.base[r.group - 1]
+            a = idx[r.lhs]
+            if r.op == "=~":
+                vals[i] = A[idx[r.rhs], a]
+            elif r.op == "~":
+                vals[i] = A[a, idx[r.rhs]]
+            elif r.op == "~~":
+                vals[i] = S[a, idx[r.rhs]]
+            else:
+                vals[i] = m[a]
+    return vals
+
+
+def defined_values(pt: ParTable, values: np.ndarray) -> dict[str, float]:
+    """Values of the ``:=`` parameters given the values of all rows."""
+    env: dict[str, float] = {}
+    for lab, v in zip(pt.label, values, strict=True):
+        if lab and lab not in env:
+            env[lab] = float(v)
+    out: dict[str, float] = {}
+    for d in pt.attrs.get("defined", []):
+        try:
+            val = evaluate_defined(d.expr, env)
+        except (ValueError, OverflowError, ZeroDivisionError):
+            val = math.nan
+        env[d.name] = val
+        out[d.name] = val
+    return out
+
+
+def standardized(eng: Engine, theta: np.ndarray, pt: ParTable) -> np.ndarray:
+    """lavaan's std.all for every row (residual covariances as residual correlations)."""
+    values = parameter_values(eng, theta, pt)
+    idx = {v: j for j, v in enumerate(eng.ov + eng.lv)}
+    out = np.full(len(pt), np.nan)
+    cache = {}
+    for i, r in enumerate(pt.itertuples()):
+        g = r.group - 1
+        if g not in cache:
+            Sfull, _ = eng.implied_full(theta, g)
+            _, S, _ = eng.matrices(theta, g)
+            with np.errstate(invalid="ignore"):
+                cache[g] = (np.sqrt(np.diag(Sfull)), S)
+        sd, S = cache[g]
+        a = idx[r.lhs]
+        v = values[i]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if r.op == "=~":
+                out[i] = v * sd[a] / sd[idx[r.rhs]]
+            elif r.op == "~":
+                out[i] = v * sd[idx[r.rhs]] / sd[a]
+            elif r.op == "~~":
+                b = idx[r.rhs]
+                if a == b:
+                    out[i] = v / sd[a] ** 2
+                else:
+                    out[i] = v / math.sqrt(S[a, a] * S[b, b]) if S[a, a] * S[b, b] > 0 else math.nan
+            else:
+                out[i] = v / sd[a]
+    return out
+
+
+def estimates_table(eng: Engine, res: EngineFit, pt: ParTable, levels: list | None) -> pd.DataFrame:
+    theta = res.theta
+    values = parameter_values(eng, theta, pt)
+    V = res.vcov if res.vcov is not None else np.full((eng.q, eng.q), np.nan)
+    se = np.array([math.sqrt(V[f - 1, f - 1]) if f > 0 and V[f - 1, f - 1] >= 0 else (0.0 if f == 0 else np.nan)
+                   for f in pt.free])  # fmt: skip
+    std = standardized(eng, theta, pt)
+    est = pd.DataFrame({
+        "lhs": pt.lhs, "op": pt.op, "rhs": pt.rhs,
+        "label": [lab if not lab.startswith(".") else "" for lab in pt.label],
+        "est": values, "se": se,
+    })  # fmt: skip
+    est["std_all"] = std
+    if levels:
+        est["group"] = [levels[g - 1] for g in pt.group]
+    defined = pt.attrs.get("defined", [])
+    if defined:
+        dv = defined_values(pt, values)
+        # delta method with a numerical Jacobian
+        J = np.zeros((len(defined), eng.q))
+        for k in range(eng.q):
+            h = 1e-6 * max(1.0, abs(theta[k]))
+            tp, tm = theta.copy(), theta.copy()
+            tp[k] += h
+            tm[k] -= h
+            vp = defined_values(pt, parameter_values(eng, tp, pt))
+            vm = defined_values(pt, parameter_values(eng, tm, pt))
+            J[:, k] = [(vp[d.name] - vm[d.name]) / (2 * h) for d in defined]
+        Vd = J @ V @ J.T
+        dstd = defined_values(pt, std)
+        rows = pd.DataFrame({
+            "lhs": [d.name for d in defined], "op": ":=", "rhs": [d.expr for d in defined],
+            "label": [d.name for d in defined], "est": [dv[d.name] for d in defined],
+            "se": np.sqrt(np.clip(np.diag(Vd), 0, None)), "std_all": [dstd[d.name] for d in defined],
+        })  # fmt: skip
+        if levels:
+            rows["group"] = ""
+        est = pd.concat([est, rows], ignore_index=True)
+    free_or_def = (np.r_[pt.free.to_numpy() > 0, np.ones(len(est) - len(pt), bool)])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(free_or_def & (est.se > 0), est.est / est.se, np.nan)
+    est["z"] = z
+    est["pvalue"] = 2 * stats.norm.sf(np.abs(z))
+    est["ci_lower"] = np.where(free_or_def, est.est - _Z975 * est.se, est.est)
+    est["ci_upper"] = np.where(free_or_def, est.est + _Z975 * est.se, est.est)
+    cols = ESTIMATE_COLUMNS + (["group"] if levels else [])
+    return est[cols]
+
+
+# --------------------------------------------------------------------------------------------------
+def _layers(est: pd.DataFrame, latent: list[str]) -> dict[str, int]:
+    """Structural order: a variable's layer is one more than the deepest of its predictors."""
+    reg = est[est.op == "~"]
+    nodes = list(dict.fromkeys([*latent, *reg.lhs, *reg.rhs]))
+    preds = {v: set(reg.rhs[reg.lhs == v]) for v in nodes}
+    layer: dict[str, int] = {}
+
+    def depth(v: str, seen: frozenset = frozenset()) -> int:
+        if v in layer:
+            return layer[v]
+        if v in seen:
+            return 0
+        d = 1 + max((depth(u, seen | {v}) for u in preds[v]), default=-1)
+        layer[v] = d
+        return d
+
+    for v in nodes:
+        depth(v)
+    return layer
+
+
+def plot_path(result: SEMResult, lang: str = "nl", ax: Any = None, group: Any = None):
+    """Draw the path diagram of a fitted model (matplotlib only, no graphviz)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Ellipse, FancyArrowPatch, Rectangle
+
+    lang = check_lang(lang)
+    est = result.estimates
+    if "group" in est:
+        g = group if group is not None else result.group_labels[0]
+        est = est[est["group"] == g]
+    latent = list(result.engine.lv)
+    layer = _layers(est, latent)
+    load = est[est.op == "=~"]
+    n_ind = {f: int((load.lhs == f).sum()) for f in latent}
+    by_layer: dict[int, list[str]] = {}
+    for v, k in layer.items():
+        by_layer.setdefault(k, []).append(v)
+    nl_ = max(by_layer) + 1 if by_layer else 1
+    width = max(3.2, 1.0 + 0.9 * max([*n_ind.values(), 1]))
+    pos: dict[str, tuple[float, float]] = {}
+    for k, vs in by_layer.items():
+        for i, v in enumerate(vs):
+            pos[v] = (k * width * 1.15, -i * 3.2 + (len(vs) - 1) * 1.6)
+    if ax is None:
+        height = max(4, 3.2 * max(map(len, by_layer.values())))
+        fig, ax = plt.subplots(figsize=(max(6, 2.6 * nl_ * width / 3), height))
+    else:
+        fig = ax.figure
+    boxes: dict[tuple[str, str], tuple[float, float]] = {}
+    for v, (x, y) in pos.items():
+        if v in latent:
+            ax.add_patch(Ellipse((x, y), 2.4, 0.9, fc="#dbe9f6", ec="#1f4e79", lw=1.4, zorder=2))
+        else:
+            ax.add_patch(Rectangle((x - 1.0, y - 0.35), 2.0, 0.7, fc="white", ec="#333333", zorder=2))
+        ax.text(x, y, v, ha="center", va="center", fontsize=9, zorder=3)
+        inds = load[load.lhs == v]
+        for j, r in enumerate(inds.itertuples()):
+            bx = x + (j - (len(inds) - 1) / 2) * 0.9
+            by = y - 1.6
+            boxes[(v, r.rhs)] = (bx, by)
+            ax.add_patch(Rectangle((bx - 0.4, by - 0.25), 0.8, 0.5, fc="white", ec="#555555", zorder=2))
+            ax.text(bx, by, r.rhs, ha="center", va="center", fontsize=6.5, zorder=3)
+            ax.add_patch(FancyArrowPatch((x, y - 0.45), (bx, by + 0.25), arrowstyle="-|>", mutation_scale=8,
+                                         color="#555555", lw=0.8, zorder=1))  # fmt: skip
+            ax.text((x + bx) / 2, (y - 0.45 + by + 0.25) / 2, f"{r.std_all:.2f}", fontsize=6, ha="center",
+                    va="center", color="#1f4e79", zorder=4, bbox={"fc": "white", "ec": "none", "pad": 0.3})  # fmt: skip
+    for r in est[est.op == "~"].itertuples():
+        if r.lhs not in pos or r.rhs not in pos:
+            continue
+        (x0, y0), (x1, y1) = pos[r.rhs], pos[r.lhs]
+        ax.add_patch(FancyArrowPatch((x0 + 1.2, y0), (x1 - 1.2, y1), arrowstyle="-|>", mutation_scale=12,
+                                     color="#1f4e79", lw=1.6, zorder=1,
+                                     connectionstyle="arc3,rad=0.0" if abs(y0 - y1) > 0 or
+                                     abs(layer[r.lhs] - layer[r.rhs]) <= 1 else "arc3,rad=-0.35"))  # fmt: skip
+        star = "*" if np.isfinite(r.pvalue) and r.pvalue < 0.05 else ""
+        ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.25, f"{r.std_all:.2f}{star}", ha="center", fontsize=9,
+                fontweight="bold", color="#1f4e79", bbox={"fc": "white", "ec": "none", "pad": 0.5},
+                zorder=4)  # fmt: skip
+    xs = [x for x, _ in [*pos.values(), *boxes.values()]] or [0]
+    ys = [y for _, y in [*pos.values(), *boxes.values()]] or [0]
+    ax.set_xlim(min(xs) - 1.6, max(xs) + 1.6)
+    ax.set_ylim(min(ys) - 0.8, max(ys) + 0.9)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    fi = result.fit_indices
+    title = (f"{label('sem_title', lang)} ({label('sem_std_all', lang).lower()}) — CFI {fi['cfi']:.3f}, "
+             f"RMSEA {fi['rmsea']:.3f}, SRMR {fi['srmr']:.3f}")  # fmt: skip
+    ax.set_title(title, fontsize=10)
+    return fig

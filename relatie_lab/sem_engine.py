@@ -1,0 +1,821 @@
+"""The SEM estimator: normal-theory ML, FIML for missing data, MLR, fit indices; checked against lavaan.
+
+The model is held in RAM form per group: all variables (observed first, then latent) in one vector
+``v = A v + u`` with ``Cov(u) = S`` and ``E(u) = m``, so that the observed covariance matrix is
+``Sigma = F (I-A)^-1 S (I-A)^-T F'`` and the observed means ``mu = F (I-A)^-1 m``. Every free parameter
+is a list of entries in ``A``, ``S`` or ``m`` (equal labels = one parameter with several entries).
+
+Estimation minimises ``f = sum_g N_g/N * F_g`` with ``F_g = (1/N_g) sum_patterns n_j [log|Sigma_oo| +
+tr(Sigma_oo^-1 (S_j + d_j d_j'))]`` (the -2 log-likelihood per case, up to constants). Complete data are
+one pattern (sufficient statistics: the ML covariance matrix and the mean vector), so a million rows
+cost one covariance matrix. The optimiser is Fisher scoring with the expected information and
+backtracking (a few iterations), with L-BFGS as a fall-back. Standard errors use the expected
+information (complete-data ML, as lavaan's default), the observed information (FIML, as lavaan's
+``missing="ml"``) or the Huber-White sandwich with observed information (MLR). The Yuan-Bentler
+scaled test follows lavaan's ``yuan.bentler.mplus`` and the robust CFI/TLI/RMSEA lavaan 0.6's
+``cfi.robust``/``tli.robust``/``rmsea.robust`` (Brosseau-Liard & Savalei) for complete data.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> from relatie_lab.sem_syntax import parse_model
+>>> rng = np.random.default_rng(1)
+>>> f = rng.normal(size=(300, 1))
+>>> X = pd.DataFrame(f @ [[1.0, 0.8, 0.6]] + rng.normal(size=(300, 3)), columns=["a", "b", "c"])
+>>> eng = Engine(parse_model("f =~ a + b + c"), [X])
+>>> fit = eng.fit()
+>>> fit.converged, round(fit.chisq, 6)
+(True, 0.0)
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+__all__ = ["Engine", "EngineFit", "GroupData", "rmsea_ci"]
+
+LOG2PI = math.log(2 * math.pi)
+
+
+# --------------------------------------------------------------------------------------------------
+# data
+@dataclass
+class GroupData:
+    """Sufficient statistics of one group: per missing-data pattern n, means and ML covariances.
+
+    ``X`` keeps the raw rows (needed for casewise scores: MLR and robust tests).
+    """
+
+    X: np.ndarray
+    masks: np.ndarray  # (J, p) bool
+    n: np.ndarray  # (J,)
+    means: np.ndarray  # (J, p), 0 where missing
+    covs: np.ndarray  # (J, p, p), 0 where missing
+    pattern_of_row: np.ndarray  # (N,)
+    complete: bool
+
+    @property
+    def N(self) -> int:
+        return int(self.n.sum())
+
+    @classmethod
+    def from_array(cls, X: np.ndarray) -> GroupData:
+        X = np.asarray(X, dtype=float)
+        N, p = X.shape
+        miss = np.isnan(X)
+        if not miss.any():
+            mean = X.mean(axis=0)
+            Xc = X - mean
+            cov = (Xc.T @ Xc) / N
+            return cls(X, np.ones((1, p), bool), np.array([N]), mean[None], cov[None],
+                       np.zeros(N, int), True)  # fmt: skip
+        keys, inv = np.unique(~miss, axis=0, return_inverse=True)
+        inv = inv.ravel()
+        J = len(keys)
+        n = np.bincount(inv, minlength=J)
+        means = np.zeros((J, p))
+        covs = np.zeros((J, p, p))
+        X0 = np.where(miss, 0.0, X)
+        for j in range(J):
+            rows = X0[inv == j]
+            mj = rows.mean(axis=0)
+            rc = (rows - mj) * keys[j]
+            means[j] = mj * keys[j]
+            covs[j] = rc.T @ rc / n[j]
+        return cls(X, keys.astype(bool), n, means, covs, inv, False)
+
+
+def rmsea_ci(chisq: float, df: float, n: float, g: int = 1, level: float = 0.90) -> tuple[float, float]:
+    """lavaan's 90% confidence interval of the RMSEA, by inverting the noncentral chi-square.
+
+    Examples
+    --------
+    >>> [round(v, 4) for v in rmsea_ci(85.306, 24, 301)]
+    [0.0714, 0.1137]
+    """
+    if not (np.isfinite(chisq) and df >= 1):
+        return (0.0, 0.0) if np.isfinite(chisq) else (math.nan, math.nan)
+    up, lo = 1 - (1 - level) / 2, (1 - level) / 2
+
+    def cdf(lam: float) -> float:
+        return float(stats.chi2.cdf(chisq, df)) if lam <= 0 else float(stats.ncx2.cdf(chisq, df, lam))
+
+    lower = 0.0
+    if cdf(0) - up >= 0:
+        lam = optimize.brentq(lambda x: cdf(x) - up, 0, chisq, xtol=1e-10)
+        lower = math.sqrt(lam / (n * df)) * math.sqrt(g)
+    upper = 0.0
+    top = max(n, chisq * 4)
+    if not (cdf(top) - lo > 0 or cdf(0) - lo < 0):
+        lam = optimize.brentq(lambda x: cdf(x) - lo, 0, top, xtol=1e-10)
+        upper = math.sqrt(lam / (n * df)) * math.sqrt(g)
+    return lower, upper
+
+
+# --------------------------------------------------------------------------------------------------
+# results
+@dataclass
+class EngineFit:
+    """Raw numbers of one fitted model (``sem.fit_sem`` turns them into tables)."""
+
+    theta: np.ndarray
+    converged: bool
+    iterations: int
+    fmin: float
+    chisq: float
+    df: int
+    npar: int
+    loglik: float
+    loglik_h1: float
+    vcov: np.ndarray | None
+    fit: dict[str, float] = field(default_factory=dict)
+    info_observed: np.ndarray | None = None
+    message: str = ""
+
+
+# --------------------------------------------------------------------------------------------------
+class Engine:
+    """A compiled model: parameter table + data per group.
+
+    Parameters
+    ----------
+    pt : DataFrame
+        Parameter table from :func:`relatie_lab.sem_syntax.parse_model` (with ``ngroups`` blocks).
+    data : list of DataFrame or arrays
+        One data set per group with (at least) the observed variables of the model.
+    meanstructure : bool, optional
+        Model the means; default: True when there are missing values or more groups.
+    """
+
+    def __init__(self, pt: pd.DataFrame, data: list, meanstructure: bool | None = None) -> None:
+        self.pt = pt.reset_index(drop=True)
+        self.ov: list[str] = list(pt.attrs["observed"])
+        self.lv: list[str] = list(pt.attrs["latent"])
+        self.G = int(pt.attrs.get("ngroups", 1))
+        arrays = [np.asarray(d[self.ov] if isinstance(d, pd.DataFrame) else d, dtype=float) for d in data]
+        self.groups = [GroupData.from_array(a) for a in arrays]
+        self.complete = all(g.complete for g in self.groups)
+        if meanstructure is None:
+            meanstructure = bool(pt.attrs.get("meanstructure", False))
+        self.meanstructure = meanstructure
+        self.p = len(self.ov)
+        self.nv = self.p + len(self.lv)
+        self.N = sum(g.N for g in self.groups)
+        self._compile()
+
+    # ---------------------------------------------------------------------------------------------
+    def _compile(self) -> None:
+        idx = {v: i for i, v in enumerate(self.ov + self.lv)}
+        pt = self.pt
+        self.q = int(pt.free.max()) if len(pt) else 0
+        self.base = []
+        ent: list[list[tuple[str, int, int, int]]] = [[] for _ in range(self.G)]
+        for _ in range(self.G):
+            A = np.zeros((self.nv, self.nv))
+            S = np.zeros((self.nv, self.nv))
+            m = np.zeros(self.nv)
+            self.base.append((A, S, m))
+        for r in pt.itertuples():
+            g = r.group - 1
+            A, S, m = self.base[g]
+            i = idx[r.lhs]
+            if r.op == "=~":
+                kind, a, b = "A", idx[r.rhs], i
+            elif r.op == "~":
+                kind, a, b = "A", i, idx[r.rhs]
+            elif r.op == "~~":
+                kind, a, b = "S", i, idx[r.rhs]
+            else:
+                kind, a, b = "m", i, 0
+            val = r.ustart
+            if r.exo:  # fixed.x: sample statistics
+                gd = self.groups[g]
+                mean, cov = self._sample_moments(gd)
+                val = mean[a] if kind == "m" else cov[a, b]
+            if r.free > 0:
+                ent[g].append((kind, a, b, r.free - 1))
+            elif kind == "A":
+                A[a, b] = val
+            elif kind == "S":
+                S[a, b] = S[b, a] = val
+            else:
+                m[a] = val
+        self.entries = []
+        for g in range(self.G):
+            e = ent[g]
+            arr = {k: np.array([(a, b, t) for kk, a, b, t in e if kk == k], dtype=int).reshape(-1, 3)
+                   for k in "ASm"}  # fmt: skip
+            self.entries.append(arr)
+
+    def _sample_moments(self, gd: GroupData) -> tuple[np.ndarray, np.ndarray]:
+        if gd.complete:
+            return gd.means[0], gd.covs[0]
+        X = gd.X
+        mean = np.nanmean(X, axis=0)
+        cov = pd.DataFrame(X).cov(ddof=0).to_numpy()
+        return mean, cov
+
+    # ---------------------------------------------------------------------------------------------
+    def matrices(self, theta: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        A, S, m = (x.copy() for x in self.base[g])
+        e = self.entries[g]
+        if len(e["A"]):
+            A[e["A"][:, 0], e["A"][:, 1]] = theta[e["A"][:, 2]]
+        if len(e["S"]):
+            S[e["S"][:, 0], e["S"][:, 1]] = theta[e["S"][:, 2]]
+            S[e["S"][:, 1], e["S"][:, 0]] = theta[e["S"][:, 2]]
+        if len(e["m"]):
+            m[e["m"][:, 0]] = theta[e["m"][:, 2]]
+        return A, S, m
+
+    def implied_full(self, theta: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
+        """Covariance matrix and means of all variables (observed and latent)."""
+        A, S, m = self.matrices(theta, g)
+        B = np.linalg.inv(np.eye(self.nv) - A)
+        return B @ S @ B.T, B @ m
+
+    def implied(self, theta: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
+        A, S, m = self.matrices(theta, g)
+        B = np.linalg.inv(np.eye(self.nv) - A)
+        Bo = B[: self.p]
+        Sigma = Bo @ S @ Bo.T
+        mu = Bo @ m if self.meanstructure else self._sample_moments(self.groups[g])[0]
+        return Sigma, mu
+
+    def delta(self, theta: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Sigma, mu and their derivatives: dSigma (q, p, p), dmu (q, p)."""
+        A, S, m = self.matrices(theta, g)
+        B = np.linalg.inv(np.eye(self.nv) - A)
+        p = self.p
+        Bo = B[:p]
+        C = S @ Bo.T  # (nv, p)
+        Sigma = Bo @ C
+        Bm = B @ m
+        mu = Bo @ m if self.meanstructure else self._sample_moments(self.groups[g])[0]
+        dS = np.zeros((self.q, p, p))
+        dm = np.zeros((self.q, p))
+        e = self.entries[g]
+        if len(e["A"]):
+            i, j, k = e["A"].T
+            # d Sigma = Bo[:, i] (B S Bo')[j, :] + transpose
+            BSB = B @ C  # (nv, p)
+            contrib = Bo[:, i].T[:, :, None] * BSB[j][:, None, :]
+            contrib = contrib + contrib.transpose(0, 2, 1)
+            np.add.at(dS, k, contrib)
+            if self.meanstructure:
+                np.add.at(dm, k, Bo[:, i].T * Bm[j][:, None])
+        if len(e["S"]):
+            i, j, k = e["S"].T
+            contrib = Bo[:, i].T[:, :, None] * Bo[:, j].T[:, None, :]
+            off = (i != j)[:, None, None]
+            contrib = contrib + np.where(off, contrib.transpose(0, 2, 1), 0.0)
+            np.add.at(dS, k, contrib)
+        if len(e["m"]) and self.meanstructure:
+            i, _, k = e["m"].T
+            np.add.at(dm, k, Bo[:, i].T)
+        return Sigma, mu, dS, dm
+
+    # ---------------------------------------------------------------------------------------------
+    @staticmethod
+    def _group_terms(Sigma: np.ndarray, mu: np.ndarray, gd: GroupData, use_mean: bool):
+        """F_g (per case), dF/dSigma (p,p) and dF/dmu (p) over all patterns."""
+        M = gd.masks
+        p = M.shape[1]
+        if gd.complete:
+            try:
+                L = np.linalg.cholesky(Sigma)
+            except np.linalg.LinAlgError:
+                return math.inf, None, None
+            P = np.linalg.inv(Sigma)
+            d = gd.means[0] - mu if use_mean else np.zeros(p)
+            T = gd.covs[0] + np.outer(d, d)
+            PT = P @ T
+            f = 2 * np.log(np.diag(L)).sum() + np.trace(PT)
+            G = P - PT @ P
+            G = 0.5 * (G + G.T)
+            return f, G, -2 * P @ d
+        mm = M[:, :, None] & M[:, None, :]
+        Sstar = np.where(mm, Sigma[None], 0.0)
+        Sstar[:, np.arange(p), np.arange(p)] += ~M
+        sign, logdet = np.linalg.slogdet(Sstar)
+        if np.any(sign <= 0):
+            return math.inf, None, None
+        K = np.linalg.inv(Sstar) * mm
+        d = (gd.means - mu[None]) * M
+        T = gd.covs + d[:, :, None] * d[:, None, :]
+        KT = K @ T
+        w = gd.n / gd.N
+        f = float(w @ (logdet + np.einsum("jii->j", KT)))
+        G = np.einsum("j,jab->ab", w, K - KT @ K)
+        G = 0.5 * (G + G.T)
+        gm = -2 * np.einsum("j,jab,jb->a", w, K, d)
+        return f, G, gm
+
+    def objective(self, theta: np.ndarray, grad: bool = True):
+        """f = sum_g N_g/N F_g and its gradient wrt theta."""
+        f = 0.0
+        gr = np.zeros(self.q)
+        for g, gd in enumerate(self.groups):
+            wg = gd.N / self.N
+            if grad:
+                Sigma, mu, dS, dm = self.delta(theta, g)
+            else:
+                Sigma, mu = self.implied(theta, g)
+            fg, G, gm = self._group_terms(Sigma, mu, gd, self.meanstructure)
+            if not np.isfinite(fg):
+                return (math.inf, gr) if grad else math.inf
+            f += wg * fg
+            if grad:
+                gr += wg * (dS.reshape(self.q, -1) @ G.ravel() + dm @ gm)
+        return (f, gr) if grad else f
+
+    def expected_info(self, theta: np.ndarray) -> np.ndarray:
+        """Sum_g N_g/N * E[d2 F_g] (= 2x the per-case Fisher information), complete-data form."""
+        H = np.zeros((self.q, self.q))
+        for g, gd in enumerate(self.groups):
+            Sigma, _, dS, dm = self.delta(theta, g)
+            P = np.linalg.inv(Sigma)
+            if gd.complete:
+                PdP = P[None] @ dS @ P[None]
+                Hg = PdP.reshape(self.q, -1) @ dS.reshape(self.q, -1).T + 2 * dm @ P @ dm.T
+            else:
+                # pattern-wise expected information of FIML
+                M = gd.masks
+                p = self.p
+                mm = M[:, :, None] & M[:, None, :]
+                Sstar = np.where(mm, Sigma[None], 0.0)
+                Sstar[:, np.arange(p), np.arange(p)] += ~M
+                K = np.linalg.inv(Sstar) * mm
+                w = gd.n / gd.N
+                KbarS = np.einsum("j,jab->ab", w, K)
+                KD = np.matmul(K[:, None], dS[None])  # (J, q, p, p)
+                Hg = np.einsum("j,jkab,jlba->kl", w, KD, KD, optimize=True) + 2 * dm @ KbarS @ dm.T
+            H += gd.N / self.N * Hg
+        return 0.5 * (H + H.T)
+
+    # ---------------------------------------------------------------------------------------------
+    def start_values(self) -> np.ndarray:
+        """Simple lavaan-like start values (or the user's start())."""
+        theta = np.zeros(self.q)
+        set_ = np.zeros(self.q, bool)
+        pt = self.pt
+        ovi = {v: i for i, v in enumerate(self.ov)}
+        for g, gd in enumerate(self.groups):
+            mean, cov = self._sample_moments(gd)
+            sub = pt[pt.group == g + 1]
+            marker: dict[str, str] = {}
+            for r in sub[sub.op == "=~"].itertuples():
+                marker.setdefault(r.lhs, r.rhs)
+            psi: dict[str, float] = {}
+            for f, r_ in marker.items():
+                psi[f] = 0.5 * cov[ovi[r_], ovi[r_]] if r_ in ovi else 0.5
+                fixed_var = sub[(sub.op == "~~") & (sub.lhs == f) & (sub.rhs == f) & (sub.free == 0)]
+                if len(fixed_var) and np.isfinite(fixed_var.ustart.iloc[0]):
+                    psi[f] = float(fixed_var.ustart.iloc[0]) or 1.0
+            lam_marker: dict[str, float] = {}
+            for r in sub.itertuples():
+                k = r.free - 1
+                if k < 0 or set_[k]:
+                    continue
+                if np.isfinite(r.start):
+                    theta[k] = r.start
+                elif r.op == "=~":
+                    mk = marker[r.lhs]
+                    if r.rhs in ovi and mk in ovi:
+                        if r.rhs == mk:
+                            lam = math.sqrt(max(0.5 * cov[ovi[mk], ovi[mk]] / psi[r.lhs], 1e-6))
+                            lam_marker[r.lhs] = lam
+                        else:
+                            lm = lam_marker.get(r.lhs, 1.0)
+                            lam = cov[ovi[r.rhs], ovi[mk]] / (lm * psi[r.lhs])
+                        theta[k] = lam
+                    else:
+                        theta[k] = 1.0
+                elif r.op == "~~" and r.lhs == r.rhs:
+                    theta[k] = 0.5 * cov[ovi[r.lhs], ovi[r.lhs]] if r.lhs in ovi else psi.get(r.lhs, 0.05)
+                    if r.lhs in ovi and theta[k] <= 0:
+                        theta[k] = 1.0
+                elif r.op == "~1" and r.lhs in ovi:
+                    theta[k] = mean[ovi[r.lhs]]
+                else:
+                    theta[k] = 0.0
+                set_[k] = True
+        return theta
+
+    # ---------------------------------------------------------------------------------------------
+    def optimize(self, theta0: np.ndarray | None = None, *, tol: float = 1e-10, maxit: int = 500):
+        """Fisher scoring with backtracking; L-BFGS fall-back. Returns (theta, converged, iterations)."""
+        theta = self.start_values() if theta0 is None else np.array(theta0, float)
+        f, g = self.objective(theta)
+        if not np.isfinite(f):
+            theta = self.start_values()
+            f, g = self.objective(theta)
+        it = 0
+        converged = False
+        H = None
+        for it in range(1, maxit + 1):
+            try:
+                if H is None or it <= 2:
+                    H = self.expected_info(theta) if self.complete else self._approx_info(theta)
+                step = np.linalg.solve(H, g)
+            except np.linalg.LinAlgError:
+                H = None
+                step = g
+            alpha = 1.0
+            while True:
+                new = theta - alpha * step
+                fn, gn = self.objective(new)
+                if np.isfinite(fn) and fn <= f + 1e-12 * abs(f):
+                    break
+                alpha /= 2
+                if alpha < 1e-8:
+                    break
+            if alpha < 1e-8:
+                break
+            # BFGS update of the Hessian approximation, started from the expected information
+            s_, y_ = new - theta, gn - g
+            sy = float(s_ @ y_)
+            if H is not None and sy > 1e-14:
+                Hs = H @ s_
+                H = H + np.outer(y_, y_) / sy - np.outer(Hs, Hs) / float(s_ @ Hs)
+            theta, fold, f, g = new, f, fn, gn
+            if np.max(np.abs(g)) < tol or (abs(fold - f) < 1e-15 and np.max(np.abs(alpha * step)) < 1e-9):
+                converged = bool(np.max(np.abs(g)) < 1e-6)
+                break
+        if not converged:
+            res = optimize.minimize(lambda t: self.objective(t), theta, jac=True, method="L-BFGS-B",
+                                    options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})  # fmt: skip
+            if np.isfinite(res.fun) and res.fun <= f:
+                theta = res.x
+            f, g = self.objective(theta)
+            converged = bool(np.max(np.abs(g)) < 1e-5)
+        return theta, converged, it
+
+    def _approx_info(self, theta: np.ndarray) -> np.ndarray:
+        """Cheap FIML preconditioner: complete-data expected information weighted by coverage."""
+        H = np.zeros((self.q, self.q))
+        for g, gd in enumerate(self.groups):
+            Sigma, _, dS, dm = self.delta(theta, g)
+            P = np.linalg.inv(Sigma)
+            cover = (gd.masks * gd.n[:, None]).sum(0) / gd.N
+            wv = np.sqrt(cover)
+            Wm = np.outer(wv, wv)
+            dSw = dS * Wm[None]
+            PdP = P[None] @ dSw @ P[None]
+            Hg = PdP.reshape(self.q, -1) @ dSw.reshape(self.q, -1).T + 2 * (dm * wv) @ P @ (dm * wv).T
+            H += gd.N / self.N * Hg
+        return 0.5 * (H + H.T)
+
+    # ---------------------------------------------------------------------------------------------
+    def loglik_group(self, Sigma: np.ndarray, mu: np.ndarray, gd: GroupData, use_mean: bool = True) -> float:
+        f, _, _ = self._group_terms(Sigma, mu, gd, use_mean)
+        nobs = float((gd.masks.sum(1) * gd.n).sum())
+        return -0.5 * (gd.N * f + nobs * LOG2PI)
+
+    def loglik(self, theta: np.ndarray) -> float:
+        total = 0.0
+        for g, gd in enumerate(self.groups):
+            Sigma, mu = self.implied(theta, g)
+            total += self.loglik_group(Sigma, mu, gd, True)
+        return total
+
+    def observed_info(self, theta: np.ndarray, h: float = 1e-5) -> np.ndarray:
+        """Observed information (Hessian of -loglik) by central differences of the analytic gradient."""
+        q = self.q
+        H = np.zeros((q, q))
+        for k in range(q):
+            hk = h * max(1.0, abs(theta[k]))
+            e = np.zeros(q)
+            e[k] = hk
+            gp = self.objective(theta + e)[1]
+            gm = self.objective(theta - e)[1]
+            H[:, k] = (gp - gm) / (2 * hk)
+        H = 0.5 * (H + H.T)
+        return 0.5 * self.N * H
+
+    # ---------------------------------------------------------------------------------------------
+    def h1(self) -> list[tuple[np.ndarray, np.ndarray, float]]:
+        """Saturated model per group: (cov, mean, loglik); EM for missing data."""
+        out = []
+        for gd in self.groups:
+            if gd.complete:
+                mean, cov = gd.means[0], gd.covs[0]
+            else:
+                cov, mean = _em_saturated(gd)
+            out.append((cov, mean, self.loglik_group(cov, mean, gd, True)))
+        return out
+
+    def baseline(self) -> tuple[float, int, list]:
+        """Independence model: chisq, df and per group (variances, means)."""
+        chisq = 0.0
+        out = []
+        h1 = self.h1()
+        for gd, (_, _, ll1) in zip(self.groups, h1, strict=True):
+            if gd.complete:
+                var, mean = np.diag(gd.covs[0]).copy(), gd.means[0]
+            else:
+                X = gd.X
+                mean = np.nanmean(X, axis=0)
+                var = np.nanvar(X, axis=0)
+            ll0 = self.loglik_group(np.diag(var), mean, gd, True)
+            chisq += 2 * (ll1 - ll0)
+            out.append((var, mean))
+        p = self.p
+        nx = len(self.pt.attrs.get("ov_x", []))
+        df_g = p * (p - 1) // 2 - nx * (nx - 1) // 2
+        return chisq, self.G * df_g, out
+
+    # ---------------------------------------------------------------------------------------------
+    def n_moments(self) -> int:
+        p = self.p
+        nx = len(self.pt.attrs.get("ov_x", []))
+        per = p * (p + 1) // 2 - nx * (nx + 1) // 2
+        if self.meanstructure:
+            per += p - nx
+        return self.G * per
+
+    def fit(self, *, se: str = "expected", theta0: np.ndarray | None = None, robust: bool = False,
+            baseline: bool = True) -> EngineFit:  # fmt: skip
+        """Estimate, then compute SEs (``expected``, ``observed``, ``robust`` or ``none``) and fit."""
+        theta, conv, it = self.optimize(theta0)
+        f = float(self.objective(theta, grad=False))
+        npar = self.q
+        df = self.n_moments() - npar
+        ll = self.loglik(theta)
+        h1 = self.h1()
+        ll1 = sum(x[2] for x in h1)
+        chisq = max(2 * (ll1 - ll), 0.0) if not self.complete else max(self._chisq_complete(theta), 0.0)
+        info_obs = None
+        vcov = None
+        if se != "none":
+            try:
+                if se == "expected":
+                    vcov = np.linalg.inv(0.5 * self.N * self.expected_info(theta))
+                else:
+                    info_obs = self.observed_info(theta)
+                    inv = np.linalg.inv(info_obs)
+                    if se == "robust":
+                        B = self.scores(theta)
+                        vcov = inv @ (B.T @ B) @ inv
+                    else:
+                        vcov = inv
+            except np.linalg.LinAlgError:
+                vcov = np.full((npar, npar), np.nan)
+        res = EngineFit(theta, bool(conv), it, f, float(chisq), df, npar, ll, ll1, vcov, info_observed=info_obs)
+        res.fit = self.fit_indices(res, h1, baseline=baseline)
+        if robust:
+            res.fit.update(self.robust_indices(res, h1))
+        return res
+
+    def _chisq_complete(self, theta: np.ndarray) -> float:
+        total = 0.0
+        for g, gd in enumerate(self.groups):
+            Sigma, mu = self.implied(theta, g)
+            fg, _, _ = self._group_terms(Sigma, mu, gd, self.meanstructure)
+            _, logdet = np.linalg.slogdet(gd.covs[0])
+            total += gd.N * (fg - logdet - self.p)
+        return total
+
+    # ---------------------------------------------------------------------------------------------
+    def fit_indices(self, res: EngineFit, h1: list, baseline: bool = True) -> dict[str, float]:
+        N, df, chisq = self.N, res.df, res.chisq
+        out: dict[str, float] = {"npar": res.npar, "nobs": N, "chisq": chisq, "df": df,
+                                 "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan}  # fmt: skip
+        if baseline:
+            bchisq, bdf, _ = self.baseline()
+            out["baseline_chisq"], out["baseline_df"] = bchisq, bdf
+            out["cfi"] = _cfi(chisq, df, bchisq, bdf)
+            out["tli"] = _tli(chisq, df, bchisq, bdf)
+        else:
+            out["cfi"] = out["tli"] = math.nan
+        G = self.G
+        out["rmsea"] = math.sqrt(max(chisq / N / df - 1 / N, 0.0)) * math.sqrt(G) if df > 0 else 0.0
+        lo, up = rmsea_ci(chisq, df, N, G)
+        out["rmsea_ci_lower"], out["rmsea_ci_upper"] = lo, up
+        out["srmr"] = self.srmr(res.theta, h1)
+        ll = res.loglik
+        out["loglik"] = ll
+        out["aic"] = -2 * ll + 2 * res.npar
+        out["bic"] = -2 * ll + math.log(N) * res.npar
+        return out
+
+    def srmr(self, theta: np.ndarray, h1: list) -> float:
+        """Bentler's SRMR (lavaan's ``srmr``): correlation residuals incl. diagonal (+ means)."""
+        total = 0.0
+        for g, gd in enumerate(self.groups):
+            S, M, _ = h1[g]
+            Sigma, mu = self.implied(theta, g)
+            sd = np.sqrt(np.diag(S))
+            R = (S - Sigma) / np.outer(sd, sd)
+            iu = np.triu_indices(self.p)
+            ssq = float((R[iu] ** 2).sum())
+            ne = len(iu[0])
+            if self.meanstructure:
+                ssq += float((((M - mu) / sd) ** 2).sum())
+                ne += self.p
+            total += gd.N / self.N * math.sqrt(ssq / ne)
+        return total
+
+    # ---------------------------------------------------------------------------------------------
+    def casewise_h1_scores(self, g: int, Sigma: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        """Casewise scores of the log-likelihood wrt (mu, vech Sigma) for group g: (N_g, p + p*)."""
+        gd = self.groups[g]
+        X = gd.X
+        p = self.p
+        M = gd.masks[gd.pattern_of_row]  # (N, p)
+        mm = gd.masks[:, :, None] & gd.masks[:, None, :]
+        Sstar = np.where(mm, Sigma[None], 0.0)
+        Sstar[:, np.arange(p), np.arange(p)] += ~gd.masks
+        K = (np.linalg.inv(Sstar) * mm)[gd.pattern_of_row]  # (N, p, p)
+        d = np.where(M, X - mu[None], 0.0)
+        z = np.einsum("nab,nb->na", K, d)
+        # dl/dSigma = 0.5 (z z' - K); vech with off-diagonals counted twice
+        Gs = 0.5 * (z[:, :, None] * z[:, None, :] - K)
+        iu = np.triu_indices(p)
+        mult = np.where(iu[0] == iu[1], 1.0, 2.0)
+        return np.hstack([z, Gs[:, iu[0], iu[1]] * mult])
+
+    def scores(self, theta: np.ndarray) -> np.ndarray:
+        """Casewise scores of the log-likelihood wrt theta, all groups stacked (N, q)."""
+        out = []
+        iu = np.triu_indices(self.p)
+        for g in range(self.G):
+            Sigma, mu, dS, dm = self.delta(theta, g)
+            if not self.meanstructure:
+                mu = self._sample_moments(self.groups[g])[0]
+            s1 = self.casewise_h1_scores(g, Sigma, mu)
+            Dg = np.hstack([dm, dS[:, iu[0], iu[1]]])  # (q, p + p*)
+            out.append(s1 @ Dg.T)
+        return np.vstack(out)
+
+    def _h1_info_blocks(self, g: int, Sigma: np.ndarray, mu: np.ndarray, observed: bool) -> np.ndarray:
+        """Per-case information of the saturated model wrt (mu, vech Sigma) in group g."""
+        gd = self.groups[g]
+        p = self.p
+        iu = np.triu_indices(p)
+        ps = len(iu[0])
+        if gd.complete:
+            P = np.linalg.inv(Sigma)
+            # E-matrices for vech: dSigma/dvech_k
+            Ek = np.zeros((ps, p, p))
+            Ek[np.arange(ps), iu[0], iu[1]] = 1
+            Ek[np.arange(ps), iu[1], iu[0]] = 1
+            PE = P[None] @ Ek
+            I_ss = 0.5 * np.einsum("kab,lba->kl", PE, PE)
+            info = np.zeros((p + ps, p + ps))
+            info[:p, :p] = P
+            info[p:, p:] = I_ss
+            return info
+        # missing data: observed information of the saturated FIML log-likelihood (numerical)
+        th = np.concatenate([mu, Sigma[iu]])
+
+        def grad(t: np.ndarray) -> np.ndarray:
+            m_ = t[:p]
+            S_ = np.zeros((p, p))
+            S_[iu] = t[p:]
+            S_ = S_ + S_.T - np.diag(np.diag(S_))
+            _, G, gm = self._group_terms(S_, m_, gd, True)
+            mult = np.where(iu[0] == iu[1], 1.0, 2.0)
+            return -0.5 * np.concatenate([gm, G[iu] * mult])
+
+        H = np.zeros((p + ps, p + ps))
+        for k in range(p + ps):
+            hk = 1e-5 * max(1.0, abs(th[k]))
+            e = np.zeros(p + ps)
+            e[k] = hk
+            H[:, k] = -(grad(th + e) - grad(th - e)) / (2 * hk)
+        return 0.5 * (H + H.T)
+
+    def yb_trace(self, theta: np.ndarray, h1: list, info_obs: np.ndarray) -> float:
+        """trace(U Gamma) of lavaan's yuan.bentler.mplus test for the model ``theta``."""
+        E_inv = np.linalg.inv(info_obs / self.N)  # per-case information
+        S0 = self.scores(theta)
+        start = 0
+        trace = 0.0
+        p = self.p
+        for g, gd in enumerate(self.groups):
+            cov1, mean1, _ = h1[g]
+            s1 = self.casewise_h1_scores(g, cov1, mean1)
+            A1 = self._h1_info_blocks(g, cov1, mean1, observed=True)
+            if not self.meanstructure:
+                s1, A1 = s1[:, p:], A1[p:, p:]
+            B1 = s1.T @ s1 / gd.N
+            fg = gd.N / self.N
+            Sg = S0[start : start + gd.N]
+            start += gd.N
+            B0 = Sg.T @ Sg / gd.N
+            trace += float(np.sum(np.linalg.inv(A1) * B1.T)) - fg * float(np.sum(B0 * E_inv.T))
+        return trace
+
+    def robust_indices(self, res: EngineFit, h1: list) -> dict[str, float]:
+        """Yuan-Bentler (Mplus) scaled chi-square and lavaan's robust CFI/TLI/RMSEA."""
+        out: dict[str, float] = {}
+        df = res.df
+        if res.info_observed is None or df <= 0:
+            return {"chisq_scaled": math.nan, "scaling_factor": math.nan, "pvalue_scaled": math.nan,
+                    "cfi_robust": math.nan, "tli_robust": math.nan, "rmsea_robust": math.nan}  # fmt: skip
+        c = self.yb_trace(res.theta, h1, res.info_observed) / df
+        T = res.chisq
+        out["scaling_factor"] = c
+        out["chisq_scaled"] = T / c
+        out["pvalue_scaled"] = float(stats.chi2.sf(T / c, df))
+        # baseline model with its own scaling factor
+        cb, Tb, dfb = self._baseline_scaling(h1)
+        out["baseline_chisq_scaled"] = Tb / cb if np.isfinite(cb) else math.nan
+        out["baseline_scaling_factor"] = cb
+        N, G = self.N, self.G
+        if self.complete:
+            out["cfi_robust"] = _cfi(T, df, Tb, dfb, c, cb)
+            out["tli_robust"] = _tli(T, df, Tb, dfb, c, cb)
+            out["rmsea_robust"] = math.sqrt(max(T / N / df - c / N, 0.0)) * math.sqrt(G)
+        else:
+            # lavaan 0.6 uses the FIML-corrected (Zhang & Savalei) versions here; not implemented
+            out["cfi_robust"] = out["tli_robust"] = out["rmsea_robust"] = math.nan
+        out["cfi_scaled"] = _cfi(T / c, df, Tb / cb, dfb)
+        out["tli_scaled"] = _tli(T / c, df, Tb / cb, dfb)
+        return out
+
+    def _baseline_scaling(self, h1: list) -> tuple[float, float, int]:
+        from relatie_lab.sem_syntax import parse_model
+
+        lines = [f"{v} ~~ {v}" for v in self.ov]
+        ptb = parse_model("\n".join(lines), ngroups=self.G, meanstructure=self.meanstructure)
+        ptb.attrs["observed"] = self.ov
+        data = [gd.X for gd in self.groups]
+        eb = Engine(ptb, data, meanstructure=self.meanstructure)
+        theta, _, _ = eb.optimize()
+        llb = eb.loglik(theta)
+        ll1 = sum(x[2] for x in h1)
+        Tb = 2 * (ll1 - llb)
+        dfb = eb.n_moments() - eb.q
+        try:
+            cb = eb.yb_trace(theta, h1, eb.observed_info(theta)) / dfb
+        except np.linalg.LinAlgError:
+            cb = math.nan
+        return cb, Tb, dfb
+
+
+# --------------------------------------------------------------------------------------------------
+def _cfi(T: float, df: float, Tb: float, dfb: float, c: float = 1.0, cb: float = 1.0) -> float:
+    if not np.isfinite([T, df, Tb, dfb, c, cb]).all():
+        return math.nan
+    if df > 0 and c != 1 and cb != 1:
+        t1 = max(T - c * df, 0.0)
+        t2 = max(T - c * df, Tb - cb * dfb, 0.0)
+    else:
+        t1 = max(T - df, 0.0)
+        t2 = max(T - df, Tb - dfb, 0.0)
+    if math.isclose(t1, 0, abs_tol=1.5e-8) and math.isclose(t2, 0, abs_tol=1.5e-8):
+        return 1.0
+    return 1 - t1 / t2
+
+
+def _tli(T: float, df: float, Tb: float, dfb: float, c: float = 1.0, cb: float = 1.0) -> float:
+    if not np.isfinite([T, df, Tb, dfb, c, cb]).all():
+        return math.nan
+    if df > 0 and c != 1 and cb != 1:
+        t1 = (T - c * df) * dfb
+        t2 = (Tb - cb * dfb) * df
+    else:
+        t1 = (T - df) * dfb
+        t2 = (Tb - dfb) * df
+    if df > 0 and abs(t2) > 0:
+        return 1 - t1 / t2
+    return 1.0
+
+
+def _em_saturated(gd: GroupData, tol: float = 1e-10, maxit: int = 5000) -> tuple[np.ndarray, np.ndarray]:
+    """ML means and covariances under missing data (EM over the pattern statistics)."""
+    p = gd.masks.shape[1]
+    M = gd.masks
+    X = gd.X
+    mu = np.nanmean(X, axis=0)
+    Sigma = np.diag(np.nanvar(X, axis=0))
+    mm = M[:, :, None] & M[:, None, :]
+    w = gd.n / gd.N
+    for _ in range(maxit):
+        Sstar = np.where(mm, Sigma[None], 0.0)
+        Sstar[:, np.arange(p), np.arange(p)] += ~M
+        K = np.linalg.inv(Sstar) * mm
+        C = Sigma[None] @ K  # (J, p, p): regression of all on observed
+        xo = gd.means + (~M) * 0.0
+        d = np.where(M, xo - mu[None], 0.0)
+        a = mu[None] + np.einsum("jab,jb->ja", C, d)  # expected means per pattern
+        new_mu = w @ a
+        resid = Sigma[None] - C @ Sigma[None]
+        second = C @ gd.covs @ C.transpose(0, 2, 1) + resid + a[:, :, None] * a[:, None, :]
+        new_S = np.einsum("j,jab->ab", w, second) - np.outer(new_mu, new_mu)
+        new_S = 0.5 * (new_S + new_S.T)
+        delta = max(np.max(np.abs(new_mu - mu)), np.max(np.abs(new_S - Sigma)))
+        mu, Sigma = new_mu, new_S
+        if delta < tol:
+            break
+    else:  # pragma: no cover - reported by the caller through convergence checks
+        warnings.warn("EM for the saturated model did not converge.", stacklevel=2)
+    return Sigma, mu

@@ -1,0 +1,488 @@
+"""Parser for lavaan model syntax, producing a lavaan-like parameter table.
+
+Supported: ``=~`` (measurement), ``~`` (regression), ``~~`` (variance/covariance), ``~ 1``
+(intercepts/means), ``:=`` (defined parameters), and the modifiers ``a*x`` (label), ``0.5*x``
+(fixed value), ``NA*x`` (free), ``start(0.5)*x`` (start value) and ``c(a1, a2)*x`` (one modifier per
+group). Comments start with ``#`` or ``!``; statements end at a newline or ``;`` and may continue on
+the next line when a line ends with ``+``, ``*`` or an operator, or the next line starts with ``+``.
+
+lavaan's defaults for ``sem()`` are added: the first loading of every factor is fixed to 1, residual
+and latent variances are free, covariances between exogenous latent variables are free, residual
+covariances between purely dependent variables are free, and observed exogenous covariates are
+"fixed.x" (their variances and covariances are fixed at the sample values). Parameters that share a
+label are one parameter (same ``free`` index).
+
+Examples
+--------
+>>> pt = parse_model('''
+... visual  =~ x1 + x2 + x3
+... textual =~ x4 + x5 + x6
+... ''')
+>>> pt.loc[pt.op == "=~", ["lhs", "rhs", "free", "ustart"]].head(2)
+      lhs rhs  free  ustart
+0  visual  x1     0     1.0
+1  visual  x2     1     NaN
+>>> int(pt.free.max())
+13
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "Defined",
+    "ModelSyntaxError",
+    "ParTable",
+    "evaluate_defined",
+    "model_variables",
+    "parse_model",
+]
+
+ParTable = pd.DataFrame
+
+_OPERATORS = (":=", "=~", "~~", "==", "~", "<", ">")
+_NAME = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
+_FUNCS = {"exp": math.exp, "log": math.log, "sqrt": math.sqrt, "abs": abs}
+GROUP_EQUAL_OPTIONS = (
+    "loadings",
+    "intercepts",
+    "means",
+    "residuals",
+    "residual.covariances",
+    "lv.variances",
+    "lv.covariances",
+    "regressions",
+)
+
+
+class ModelSyntaxError(SyntaxError):
+    """The model text cannot be read; the message names the line and what to change."""
+
+
+@dataclass
+class Defined:
+    """A defined parameter ``name := expression`` with the parameter labels it uses."""
+
+    name: str
+    expr: str
+    names: list[str] = field(default_factory=list)
+    line: int = 0
+
+
+@dataclass
+class _Term:
+    var: str
+    fixed: list[float | None]  # per group: value, or None (free / not given)
+    free_forced: list[bool]  # per group: NA* given
+    labels: list[str | None]
+    start: list[float | None]
+    given: bool  # any modifier given
+
+
+def _err(msg: str, line: int) -> ModelSyntaxError:
+    return ModelSyntaxError(f"Model syntax, line {line}: {msg}")
+
+
+def _statements(syntax: str) -> list[tuple[int, str]]:
+    """Split the model text in statements with their (first) line number."""
+    raw: list[tuple[int, str]] = []
+    for nr, line in enumerate(syntax.splitlines(), start=1):
+        line = re.split(r"[#!]", line, maxsplit=1)[0]
+        for part in line.split(";"):
+            if part.strip():
+                raw.append((nr, part.strip()))
+    out: list[tuple[int, str]] = []
+    for nr, text in raw:
+        has_op = any(op in text for op in _OPERATORS)
+        if out and (
+            not has_op
+            or text.startswith(("+", "*"))
+            or out[-1][1].rstrip().endswith(("+", "*", "=~", "~", ":=", "-", "/", "("))
+        ):
+            out[-1] = (out[-1][0], out[-1][1] + " " + text)
+        else:
+            out.append((nr, text))
+    return out
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    """Split on ``sep`` outside parentheses."""
+    parts, depth, cur = [], 0, ""
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == sep and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    return [p.strip() for p in parts]
+
+
+def _number(tok: str) -> float | None:
+    try:
+        return float(tok)
+    except ValueError:
+        return None
+
+
+def _parse_term(term: str, ngroups: int, line: int) -> _Term:
+    pieces = _split_top(term, "*")
+    var = pieces[-1]
+    if not (_NAME.match(var) or var == "1"):
+        raise _err(f"'{var}' is not a valid variable name (use letters, digits and _).", line)
+    t = _Term(var, [None] * ngroups, [False] * ngroups, [None] * ngroups, [None] * ngroups, False)
+    for mod in pieces[:-1]:
+        t.given = True
+        kind = "auto"
+        m = re.match(r"^(start|label|equal|c)\s*\((.*)\)$", mod, flags=re.S)
+        if m:
+            kind, inner = m.group(1), m.group(2)
+            values = [v.strip().strip("'\"") for v in _split_top(inner, ",")]
+        else:
+            values = [mod.strip()]
+        if len(values) == 1:
+            values = values * ngroups
+        elif len(values) != ngroups:
+            raise _err(
+                f"'{mod}' gives {len(values)} values but the model has {ngroups} group(s); "
+                "give one value per group.",
+                line,
+            )
+        for g, v in enumerate(values):
+            if kind == "start":
+                t.start[g] = _number(v)
+                if t.start[g] is None:
+                    raise _err(f"start value '{v}' is not a number.", line)
+            elif kind in ("label", "equal"):
+                t.labels[g] = v
+            elif v.upper() == "NA":
+                t.free_forced[g] = True
+            elif _number(v) is not None:
+                t.fixed[g] = _number(v)
+            elif _NAME.match(v):
+                t.labels[g] = v
+            else:
+                raise _err(f"cannot read the modifier '{v}' in '{term}'.", line)
+    return t
+
+
+def _expr_names(expr: str, line: int) -> list[str]:
+    """Check a ``:=`` expression is plain arithmetic; return the names it uses."""
+    try:
+        tree = ast.parse(expr.replace("^", "**"), mode="eval")
+    except SyntaxError:
+        raise _err(f"cannot read the formula '{expr}'.", line) from None
+    names: list[str] = []
+    allowed = (
+        ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Load, ast.Call,
+        ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd,
+    )  # fmt: skip
+    for node in ast.walk(tree):
+        if not isinstance(node, allowed):
+            raise _err(f"'{expr}' may only use + - * / ^, numbers, labels and exp/log/sqrt/abs.", line)
+        if isinstance(node, ast.Call):
+            if not (isinstance(node.func, ast.Name) and node.func.id in _FUNCS) or len(node.args) != 1:
+                raise _err(f"'{expr}': only exp(), log(), sqrt() and abs() are allowed.", line)
+        elif isinstance(node, ast.Name) and node.id not in _FUNCS and node.id not in names:
+            names.append(node.id)
+    return names
+
+
+def evaluate_defined(expr: str, values: dict[str, float]) -> float:
+    """Evaluate a checked ``:=`` expression with the given label values (no ``eval``).
+
+    Examples
+    --------
+    >>> evaluate_defined("a*b + 2^2", {"a": 2.0, "b": 3.0})
+    10.0
+    """
+
+    def ev(node: ast.AST) -> float:
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.Constant):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            return float(values[node.id])
+        if isinstance(node, ast.UnaryOp):
+            return -ev(node.operand) if isinstance(node.op, ast.USub) else ev(node.operand)
+        if isinstance(node, ast.Call):
+            return float(_FUNCS[node.func.id](ev(node.args[0])))  # type: ignore[attr-defined]
+        if isinstance(node, ast.BinOp):
+            a, b = ev(node.left), ev(node.right)
+            op = node.op
+            if isinstance(op, ast.Add):
+                return a + b
+            if isinstance(op, ast.Sub):
+                return a - b
+            if isinstance(op, ast.Mult):
+                return a * b
+            if isinstance(op, ast.Div):
+                return a / b if b != 0 else math.nan
+            return a**b
+        raise ValueError(expr)
+
+    return ev(ast.parse(expr.replace("^", "**"), mode="eval"))
+
+
+def _raw_rows(syntax: str, ngroups: int) -> tuple[list[dict], list[Defined]]:
+    rows: list[dict] = []
+    defined: list[Defined] = []
+    for line, text in _statements(syntax):
+        op = next((o for o in _OPERATORS if o in text), None)
+        if op is None:
+            raise _err(f"'{text}' has no operator (=~, ~, ~~, :=).", line)
+        lhs_text, rhs_text = (s.strip() for s in text.split(op, 1))
+        if op == ":=":
+            if not _NAME.match(lhs_text):
+                raise _err(f"'{lhs_text}' is not a valid name for a defined parameter.", line)
+            defined.append(Defined(lhs_text, rhs_text, _expr_names(rhs_text, line), line))
+            continue
+        if op in ("==", "<", ">"):
+            raise _err(f"constraints with '{op}' are not supported; give parameters the same label.", line)
+        if not lhs_text or not rhs_text:
+            raise _err(f"'{text}' needs a left and a right side around '{op}'.", line)
+        lhs_list = [s.strip() for s in lhs_text.split("+")]
+        for lhs in lhs_list:
+            if not _NAME.match(lhs):
+                raise _err(f"'{lhs}' is not a valid variable name.", line)
+        for term in _split_top(rhs_text, "+"):
+            if not term:
+                raise _err(f"an empty term in '{text}' (a '+' too many?).", line)
+            t = _parse_term(term, ngroups, line)
+            this_op = op
+            if t.var == "1":
+                if op != "~":
+                    raise _err("an intercept '1' is only allowed with '~' (e.g. 'y ~ 1').", line)
+                this_op = "~1"
+            for lhs in lhs_list:
+                rows.append({"lhs": lhs, "op": this_op, "rhs": "" if this_op == "~1" else t.var,
+                             "term": t, "line": line})  # fmt: skip
+    return rows, defined
+
+
+def model_variables(pt: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Observed and latent variable names of a parameter table, in order of appearance."""
+    latent = list(dict.fromkeys(pt.loc[pt.op == "=~", "lhs"]))
+    names: list[str] = []
+    for lhs, op, rhs in zip(pt.lhs, pt.op, pt.rhs, strict=True):
+        for v in (lhs, rhs) if op != "=~" else (rhs,):
+            if v and v not in latent and v not in names:
+                names.append(v)
+    # order: indicators first (as in lavaan), then other observed
+    return names, latent
+
+
+def parse_model(
+    syntax: str,
+    *,
+    ngroups: int = 1,
+    meanstructure: bool = False,
+    group_equal: tuple[str, ...] | list[str] = (),
+    fixed_x: bool = True,
+) -> ParTable:
+    """Parse lavaan model syntax into a parameter table with lavaan's ``sem()`` defaults.
+
+    Parameters
+    ----------
+    syntax : str
+        lavaan model syntax.
+    ngroups : int
+        Number of groups; the table gets one block of rows per group (column ``group``, 1-based).
+    meanstructure : bool
+        Add intercepts of observed variables (free) and means of latent variables (fixed at 0).
+    group_equal : sequence of str
+        lavaan's ``group.equal``: ``loadings``, ``intercepts``, ``means``, ``residuals``,
+        ``residual.covariances``, ``lv.variances``, ``lv.covariances``, ``regressions``.
+    fixed_x : bool
+        Treat observed exogenous covariates as fixed (lavaan's default ``fixed.x=TRUE``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``id, lhs, op, rhs, group, label, free, ustart, start, user, exo, line``: ``free`` is the
+        1-based index of the free parameter (0 when fixed; equal labels share an index); ``ustart``
+        the fixed value (NaN when free, or when it is filled in from the data for fixed.x rows).
+        ``df.attrs["defined"]`` holds the ``:=`` definitions, ``attrs["observed"]`` and
+        ``attrs["latent"]`` the variable names.
+
+    Examples
+    --------
+    >>> pt = parse_model("f =~ y1 + a*y2 + a*y3\\nab := a^2")
+    >>> pt.loc[pt.op == "=~", "free"].tolist()
+    [0, 1, 1]
+    >>> pt.attrs["defined"][0].names
+    ['a']
+    """
+    if not isinstance(syntax, str) or not syntax.strip():
+        raise ModelSyntaxError("The model text is empty: give lavaan syntax such as 'f =~ x1 + x2 + x3'.")
+    bad = [g for g in group_equal if g not in GROUP_EQUAL_OPTIONS]
+    if bad:
+        raise ValueError(f"Unknown group_equal option(s) {bad}; choose from {list(GROUP_EQUAL_OPTIONS)}.")
+    raw, defined = _raw_rows(syntax, ngroups)
+    if not raw:
+        raise ModelSyntaxError("The model has no =~, ~ or ~~ statements.")
+
+    latent = list(dict.fromkeys(r["lhs"] for r in raw if r["op"] == "=~"))
+    observed: list[str] = []
+    for r in raw:
+        for v in ([r["rhs"]] if r["op"] == "=~" else [r["lhs"], r["rhs"]]):
+            if v and v not in latent and v not in observed:
+                observed.append(v)
+    for r in raw:
+        if r["op"] == "=~" and r["rhs"] in latent:
+            pass  # higher-order factor: allowed
+    indicators = {r["rhs"] for r in raw if r["op"] == "=~"}
+    eqs_y = list(dict.fromkeys(r["lhs"] for r in raw if r["op"] == "~"))
+    eqs_x = list(dict.fromkeys(r["rhs"] for r in raw if r["op"] == "~"))
+    # observed exogenous covariates (fixed.x): predictors only, not indicators, not dependent
+    cov_vars = {v for r in raw if r["op"] == "~~" for v in (r["lhs"], r["rhs"])}
+    ov_x = [
+        v
+        for v in observed
+        if v in eqs_x and v not in eqs_y and v not in indicators and fixed_x and v not in cov_vars
+    ]
+    lv_endo = set(eqs_y) | {r["rhs"] for r in raw if r["op"] == "=~" and r["rhs"] in latent}
+
+    # user rows, with defaults for the first loading
+    rows: list[dict] = []
+    seen_first: set[str] = set()
+    for r in raw:
+        t: _Term = r["term"]
+        for g in range(ngroups):
+            fixed = t.fixed[g]
+            if r["op"] == "=~" and r["lhs"] not in seen_first and fixed is None and not t.free_forced[g]:
+                fixed = 1.0
+            rows.append({
+                "lhs": r["lhs"], "op": r["op"], "rhs": r["rhs"], "group": g + 1,
+                "label": t.labels[g] or "", "fixed": fixed, "start": t.start[g], "user": 1,
+                "line": r["line"], "exo": 0,
+            })  # fmt: skip
+        if r["op"] == "=~":
+            seen_first.add(r["lhs"])
+
+    def has(lhs: str, op: str, rhs: str) -> bool:
+        return any(
+            (x["lhs"], x["op"], x["rhs"]) in ((lhs, op, rhs), (rhs, op, lhs)) if op == "~~"
+            else (x["lhs"], x["op"], x["rhs"]) == (lhs, op, rhs)
+            for x in rows
+        )  # fmt: skip
+
+    def add(lhs: str, op: str, rhs: str, fixed: float | None = None, exo: int = 0) -> None:
+        if has(lhs, op, rhs):
+            return
+        for g in range(ngroups):
+            rows.append({"lhs": lhs, "op": op, "rhs": rhs, "group": g + 1, "label": "", "fixed": fixed,
+                         "start": None, "user": 0, "line": 0, "exo": exo})  # fmt: skip
+
+    # auto.var: residual variances of observed and latent variables
+    for v in [*observed, *latent]:
+        if v in ov_x:
+            continue
+        add(v, "~~", v)
+    # auto.cov.lv.x: exogenous latent variables covary
+    lv_x = [v for v in latent if v not in lv_endo]
+    for i, a in enumerate(lv_x):
+        for b in lv_x[i + 1 :]:
+            add(a, "~~", b)
+    # auto.cov.y: purely dependent variables (not predictors, not indicators) covary
+    pure_y = [v for v in eqs_y if v not in eqs_x and v not in indicators]
+    for i, a in enumerate(pure_y):
+        for b in pure_y[i + 1 :]:
+            add(a, "~~", b)
+    # fixed.x: variances/covariances of observed covariates fixed at sample values (ustart NaN)
+    for i, a in enumerate(ov_x):
+        for b in ov_x[i:]:
+            add(a, "~~", b, fixed=math.nan, exo=1)
+    if meanstructure:
+        for v in observed:
+            add(v, "~1", "", fixed=math.nan if v in ov_x else None, exo=int(v in ov_x))
+        for v in latent:
+            add(v, "~1", "", fixed=0.0)
+
+    pt = pd.DataFrame(rows)
+    # group.equal: automatic shared labels across groups
+    if ngroups > 1 and group_equal:
+        obs_set = set(observed)
+
+        def kind(r: pd.Series) -> str:
+            if r.op == "=~":
+                return "loadings"
+            if r.op == "~":
+                return "regressions"
+            if r.op == "~1":
+                return "intercepts" if r.lhs in obs_set else "means"
+            if r.op == "~~" and r.lhs in obs_set:
+                return "residuals" if r.lhs == r.rhs else "residual.covariances"
+            if r.op == "~~":
+                return "lv.variances" if r.lhs == r.rhs else "lv.covariances"
+            return ""
+
+        kinds = pt.apply(kind, axis=1)
+        auto = kinds.isin(group_equal) & (pt["label"] == "") & (pt["exo"] == 0)
+        pt.loc[auto, "label"] = "." + pt.lhs[auto] + pt.op[auto] + pt.rhs[auto]
+        if "intercepts" in group_equal and "means" not in group_equal:
+            # lavaan frees the latent means in all groups but the first
+            free_means = (kinds == "means") & (pt.group > 1) & (pt.user == 0)
+            pt.loc[free_means, "fixed"] = None
+    # free index: shared labels share an index
+    # a label on a fixed parameter fixes every parameter with that label (lavaan: equality constraint)
+    fixed_labels = {
+        lab: val
+        for lab, val, exo in zip(pt["label"], pt["fixed"], pt["exo"], strict=True)
+        if lab and val is not None and not (isinstance(val, float) and math.isnan(val)) and not exo
+    }
+    if fixed_labels:
+        pt["fixed"] = [fixed_labels.get(lab, val) if lab else val for lab, val in zip(pt["label"], pt["fixed"],
+                                                                                    strict=True)]  # fmt: skip
+    free = np.zeros(len(pt), dtype=int)
+    label_index: dict[str, int] = {}
+    k = 0
+    for i, r in enumerate(pt.itertuples()):
+        if r.fixed is not None and not (isinstance(r.fixed, float) and math.isnan(r.fixed) and r.exo == 0):
+            continue
+        if r.exo:
+            continue
+        if r.label and r.label in label_index:
+            free[i] = label_index[r.label]
+            continue
+        k += 1
+        free[i] = k
+        if r.label:
+            label_index[r.label] = k
+    # a label on a fixed parameter plus on a free one: keep fixed (as lavaan warns); not modelled here
+    pt["free"] = free
+    pt["ustart"] = [np.nan if f is None else float(f) for f in pt["fixed"]]
+    pt["start"] = [np.nan if s is None else float(s) for s in pt["start"]]
+    pt.loc[pt.free > 0, "ustart"] = np.nan
+    pt = pt.drop(columns="fixed")
+    pt.insert(0, "id", np.arange(1, len(pt) + 1))
+    pt = pt[["id", "lhs", "op", "rhs", "group", "label", "free", "ustart", "start", "user", "exo", "line"]]
+    labels = set(pt.label[pt.label != ""])
+    for d in defined:
+        unknown = [n for n in d.names if n not in labels and n not in {x.name for x in defined}]
+        if unknown:
+            raise _err(
+                f"the formula of '{d.name}' uses {unknown}, which is not a label in the model "
+                "(label a parameter with e.g. 'y ~ a*x').",
+                d.line,
+            )
+    ov_order = [v for v in observed]
+    pt.attrs["defined"] = defined
+    pt.attrs["observed"] = ov_order
+    pt.attrs["latent"] = latent
+    pt.attrs["ov_x"] = ov_x
+    pt.attrs["ngroups"] = ngroups
+    pt.attrs["meanstructure"] = meanstructure
+    return pt

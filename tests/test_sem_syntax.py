@@ -1,0 +1,108 @@
+"""Tests for the lavaan syntax parser (relatie_lab.sem_syntax)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from relatie_lab.sem_syntax import ModelSyntaxError, evaluate_defined, parse_model
+
+HS = """
+# three factors
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5
+           + x6          # continued on the next line
+speed   =~ x7 + x8 + x9
+"""
+
+
+def rows(pt, op):
+    return pt[pt.op == op]
+
+
+def test_cfa_defaults_match_lavaan_counts():
+    pt = parse_model(HS)
+    assert pt.attrs["latent"] == ["visual", "textual", "speed"]
+    assert pt.attrs["observed"] == [f"x{i}" for i in range(1, 10)]
+    # 6 free loadings + 9 residual variances + 3 factor variances + 3 factor covariances = 21 (lavaan npar)
+    assert pt.free.max() == 21
+    first = rows(pt, "=~").groupby("lhs", sort=False).head(1)
+    assert (first.free == 0).all()
+    assert (first.ustart == 1).all()
+    covs = rows(pt, "~~")
+    assert len(covs[(covs.lhs != covs.rhs)]) == 3
+
+
+def test_modifiers_labels_fixed_free_start():
+    pt = parse_model("f =~ NA*y1 + 0.5*y2 + a*y3 + start(0.7)*y4\nf ~~ 1*f\ny3 ~~ a*y4")
+    load = rows(pt, "=~").set_index("rhs")
+    assert load.loc["y1", "free"] > 0  # NA* frees the first loading
+    assert load.loc["y2", "free"] == 0
+    assert load.loc["y2", "ustart"] == 0.5
+    assert load.loc["y3", "label"] == "a"
+    assert load.loc["y4", "start"] == 0.7
+    var_f = pt[(pt.lhs == "f") & (pt.rhs == "f")]
+    assert var_f.free.iloc[0] == 0
+    assert var_f.ustart.iloc[0] == 1.0
+    # shared label 'a' = one parameter
+    cov = pt[(pt.lhs == "y3") & (pt.rhs == "y4")]
+    assert cov.free.iloc[0] == load.loc["y3", "free"]
+
+
+def test_regressions_defined_and_meanstructure():
+    pt = parse_model("m ~ a*x\ny ~ b*m + c*x\nind := a*b\ntotal := c + a*b", meanstructure=True)
+    assert [d.name for d in pt.attrs["defined"]] == ["ind", "total"]
+    assert pt.attrs["ov_x"] == ["x"]
+    # x is fixed.x: variance and mean fixed (filled from the data), not free
+    x_rows = pt[(pt.lhs == "x")]
+    assert (x_rows.free == 0).all()
+    assert (x_rows.exo == 1).all()
+    ints = rows(pt, "~1")
+    assert set(ints.lhs[ints.free > 0]) == {"m", "y"}
+
+
+def test_auto_cov_y_for_two_outcomes():
+    pt = parse_model("y1 ~ x\ny2 ~ x")
+    cov = pt[(pt.op == "~~") & (pt.lhs != pt.rhs) & (pt.exo == 0)]
+    assert {tuple(sorted((a, b))) for a, b in zip(cov.lhs, cov.rhs, strict=True)} == {("y1", "y2")}
+
+
+def test_intercept_syntax_and_semicolons():
+    pt = parse_model("f =~ a + b + c; a ~ 1; f ~~ f")
+    assert len(rows(pt, "~1")) == 1
+
+
+def test_multigroup_labels_and_group_equal():
+    pt = parse_model("f =~ x1 + c(l1, l2)*x2 + x3", ngroups=2, meanstructure=True)
+    x2 = pt[(pt.op == "=~") & (pt.rhs == "x2")]
+    assert x2.label.tolist() == ["l1", "l2"]
+    assert x2.free.nunique() == 2
+    ptm = parse_model("f =~ x1 + x2 + x3", ngroups=2, meanstructure=True, group_equal=("loadings", "intercepts"))
+    load = ptm[(ptm.op == "=~") & (ptm.free > 0)]
+    assert load.groupby("rhs").free.nunique().eq(1).all()
+    means = ptm[(ptm.op == "~1") & (ptm.lhs == "f")]
+    assert means.free.tolist()[0] == 0
+    assert means.free.tolist()[1] > 0
+
+
+@pytest.mark.parametrize(
+    ("syntax", "fragment"),
+    [
+        ("f =~ x1 + + x2", "line 1"),
+        ("x1 x2", "no operator"),
+        ("f =~ x1 + x2\nab := a*b", "not a label"),
+        ("f =~ x1 + x2\n y ~ a*x\n z := __import__('os')", "line 3"),
+        ("f =~ c(1,2)*x1 + x2", "group"),
+        ("", "empty"),
+    ],
+)
+def test_errors_are_plain_and_point_at_the_line(syntax, fragment):
+    with pytest.raises(ModelSyntaxError, match=fragment):
+        parse_model(syntax)
+
+
+def test_evaluate_defined_is_safe_arithmetic():
+    assert evaluate_defined("a*b + c^2 - sqrt(d)/2", {"a": 2, "b": 3, "c": 2, "d": 16}) == 8.0
+    assert math.isnan(evaluate_defined("a/b", {"a": 1, "b": 0}))
+    assert evaluate_defined("exp(log(a))", {"a": 3.0}) == pytest.approx(3.0)
