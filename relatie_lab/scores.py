@@ -1,0 +1,204 @@
+"""Construct scores: one score per respondent per construct of the instrument.
+
+A construct's score is the mean of its answered items (for a parent construct such as ``vertrouwen_blok``: the
+items of all its facets). A respondent who answered fewer than ``min_answered`` (a share) of a construct's items
+gets a missing score, not a mean of the one or two items he happened to answer. The number of answered items is
+kept beside every score (``n_answered_<construct>``).
+
+The frame must be a cleaned survey (``load_survey(path).data``): numeric items with the reverse-keyed items
+already recoded. A frame straight from :func:`relatie_lab.simulate_survey` can be cleaned with
+:func:`recode_reverse`.
+
+Examples
+--------
+>>> import pandas as pd
+>>> df = pd.DataFrame({"respondent_id": ["a", "b"], "com_1": [6, 2], "com_2": [7, None], "com_3": [5, None],
+...                    "com_4": [6, None], "com_5": [6, 3]})
+>>> scores = construct_scores(df, ["commitment"])
+>>> scores[["respondent_id", "commitment", "n_answered_commitment"]]
+  respondent_id  commitment  n_answered_commitment
+0             a         6.0                      5
+1             b         NaN                      2
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from relatie_lab.errors import DataQualityWarning, SurveyError
+
+__all__ = ["CARRY_COLUMNS", "construct_items", "construct_scores", "ensure_scores", "recode_reverse"]
+
+ID_COLUMN = "respondent_id"
+#: Non-item columns the analyses carry over to their per-respondent output when present.
+CARRY_COLUMNS: tuple[str, ...] = (ID_COLUMN, "organisatie", "sector", "meting", "conditie", "keuze_aanbieder")
+
+
+def _instrument(instrument: Any = None) -> Any:
+    if instrument is not None:
+        return instrument
+    from relatie_lab import instrument as default
+
+    return default
+
+
+def construct_items(construct: str, df: pd.DataFrame | None = None, *, instrument: Any = None) -> list[str]:
+    """The item ids of ``construct`` (facets included); with ``df``, only those present as columns.
+
+    Examples
+    --------
+    >>> construct_items("vertrouwen_cognitief")
+    ['vc_1', 'vc_2', 'vc_3']
+    """
+    inst = _instrument(instrument)
+    try:
+        items = list(inst.item_ids(construct))
+    except KeyError:
+        known = ", ".join(inst.constructs().index)
+        raise SurveyError(f"Unknown construct {construct!r}. Known constructs: {known}.") from None
+    if df is not None:
+        items = [item for item in items if item in df.columns]
+    return items
+
+
+def recode_reverse(df: pd.DataFrame, *, instrument: Any = None) -> pd.DataFrame:
+    """Return a copy of ``df`` with the reverse-keyed items recoded (``x -> min + max - x``).
+
+    Use this only on frames that have not been through :func:`relatie_lab.load_survey`, which already recodes
+    (for example a frame straight from :func:`relatie_lab.simulate_survey`); recoding twice undoes the recoding.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> recode_reverse(pd.DataFrame({"vt_4": [1.0, 7.0, None]}))["vt_4"].tolist()
+    [7.0, 1.0, nan]
+    """
+    inst = _instrument(instrument)
+    items = inst.items()
+    out = df.copy()
+    for item_id, row in items[items["reverse"].astype(bool)].iterrows():
+        if item_id in out.columns:
+            values = pd.to_numeric(out[item_id], errors="coerce").astype(float)
+            out[item_id] = float(row["min"]) + float(row["max"]) - values
+    return out
+
+
+def _check_range(values: pd.DataFrame, inst: Any) -> None:
+    """Raise when an item holds values outside its scale (e.g. an unconverted missing code such as -99)."""
+    table = inst.items()
+    for item in values.columns:
+        lo, hi = float(table.loc[item, "min"]), float(table.loc[item, "max"])
+        bad = values[item].notna() & ~values[item].between(lo, hi)
+        if bad.any():
+            rows = ", ".join(str(r) for r in values.index[bad][:5]) + (" ..." if bad.sum() > 5 else "")
+            raise SurveyError(
+                f"Item {item!r} has {int(bad.sum())} values outside its scale {lo:g}-{hi:g} (rows {rows}; e.g. "
+                f"{values.loc[bad, item].iloc[0]:g}). Missing codes such as -99 must be missing: load the file with "
+                "relatie_lab.load_survey, which converts them and recodes reverse-keyed items."
+            )
+
+
+def construct_scores(
+    df: pd.DataFrame,
+    constructs: Sequence[str] | str | None = None,
+    *,
+    method: str = "mean",
+    min_answered: float = 0.5,
+    instrument: Any = None,
+    keep: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Mean score per respondent per construct, with the number of items answered.
+
+    Parameters
+    ----------
+    df
+        Cleaned survey frame (reverse-keyed items recoded), one row per respondent.
+    constructs
+        Construct ids (facets and parents both allowed); default: every construct of the instrument that has at
+        least one item in ``df``.
+    method
+        ``"mean"`` (the only method; for factor scores fit a model with :func:`relatie_lab.fit_sem`).
+    min_answered
+        Share of a construct's items (of those present in ``df``) a respondent must have answered to get a score;
+        ``0.5`` means at least half. Below it the score is NaN.
+    instrument
+        An ``Instrument`` (``Instrument.from_yaml(path)``) for a researcher's own codebook; default: the shipped one.
+    keep
+        Non-item columns to carry over (default: ``respondent_id`` and the group fields that are present:
+        ``organisatie, sector, meting, conditie, keuze_aanbieder``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``keep`` columns, then per construct ``<construct>`` (float score) and ``n_answered_<construct>`` (int).
+
+    Examples
+    --------
+    >>> from relatie_lab.simulate import simulate_survey
+    >>> df, _ = simulate_survey(n=300, seed=1, missing_codes=False)
+    >>> s = construct_scores(recode_reverse(df), ["vertrouwen", "commitment"])
+    >>> s[["vertrouwen", "commitment"]].notna().mean().round(1).tolist()
+    [1.0, 1.0]
+    """
+    if method != "mean":
+        raise SurveyError(
+            f"Unknown scoring method {method!r}: use method='mean'. For factor scores, fit a measurement model "
+            "with relatie_lab.fit_sem."
+        )
+    if not 0 < min_answered <= 1:
+        raise SurveyError(f"min_answered must be a share between 0 and 1 (got {min_answered!r}).")
+    inst = _instrument(instrument)
+    if constructs is None:
+        constructs = [c for c in inst.constructs().index if construct_items(c, df, instrument=inst)]
+    elif isinstance(constructs, str):
+        constructs = [constructs]
+    if keep is None:
+        keep = [c for c in CARRY_COLUMNS if c in df]
+    out = df[list(keep)].copy()
+    columns: dict[str, pd.Series] = {}
+    for construct in constructs:
+        items = construct_items(construct, df, instrument=inst)
+        if not items:
+            expected = ", ".join(construct_items(construct, instrument=inst))
+            raise SurveyError(
+                f"None of the items of construct {construct!r} ({expected}) is a column of the survey; "
+                "check the column names or the mapping file."
+            )
+        values = df[items].apply(pd.to_numeric, errors="coerce").astype(float)
+        _check_range(values, inst)
+        answered = values.notna().sum(axis=1)
+        needed = int(np.ceil(min_answered * len(items) - 1e-9))
+        score = values.mean(axis=1).where(answered >= max(needed, 1))
+        columns[construct] = score.astype(float)
+        columns[f"n_answered_{construct}"] = answered.astype(int)
+    out = pd.concat([out, pd.DataFrame(columns, index=df.index)], axis=1)
+    return out.reset_index(drop=True)
+
+
+def ensure_scores(df: pd.DataFrame, constructs: Sequence[str], **kwargs: Any) -> pd.DataFrame:
+    """``df`` with a score column for each of ``constructs``: kept when already there, else computed from items.
+
+    Lets every analysis accept either the cleaned item-level survey or a frame of construct scores.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ensure_scores(pd.DataFrame({"vertrouwen": [5.0]}), ["vertrouwen"])["vertrouwen"].tolist()
+    [5.0]
+    """
+    missing = [c for c in constructs if c not in df.columns]
+    if not missing:
+        return df.reset_index(drop=True)
+    scores = construct_scores(df, missing, keep=[], **kwargs)
+    score_cols = [c for c in scores.columns if not c.startswith("n_answered_")]
+    base = df.reset_index(drop=True)
+    n_missing = scores[score_cols].isna().all(axis=1).sum()
+    if n_missing == len(scores) and len(scores):
+        import warnings
+
+        warnings.warn(f"No respondent has enough answers for {', '.join(missing)}.", DataQualityWarning, stacklevel=2)
+    return pd.concat([base, scores], axis=1)

@@ -1,0 +1,92 @@
+"""Tests of relatie_lab.scores: mean construct scores, the min_answered rule and reverse-key recoding."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from relatie_lab import instrument
+from relatie_lab.errors import SurveyError
+from relatie_lab.scores import construct_items, construct_scores, ensure_scores, recode_reverse
+
+
+def _frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "respondent_id": ["a", "b", "c"],
+            "sector": ["bank", "bank", "gemeente"],
+            "com_1": [6.0, 2.0, 4.0],
+            "com_2": [7.0, np.nan, 4.0],
+            "com_3": [5.0, np.nan, np.nan],
+            "com_4": [6.0, np.nan, np.nan],
+            "com_5": [6.0, 3.0, 1.0],
+        }
+    )
+
+
+def test_mean_of_answered_items_and_counts():
+    s = construct_scores(_frame(), ["commitment"])
+    assert s["n_answered_commitment"].tolist() == [5, 2, 3]
+    assert s.loc[0, "commitment"] == pytest.approx(6.0)
+    # c answered 3 of 5 (>= half): mean of the answered three
+    assert s.loc[2, "commitment"] == pytest.approx(3.0)
+    # b answered 2 of 5 (< half): missing, not the mean 2.5 of two items
+    assert np.isnan(s.loc[1, "commitment"])
+    assert s[["respondent_id", "sector"]].equals(_frame()[["respondent_id", "sector"]])
+
+
+def test_min_answered_is_a_parameter():
+    s = construct_scores(_frame(), ["commitment"], min_answered=0.4)
+    assert s.loc[1, "commitment"] == pytest.approx(2.5)
+    s = construct_scores(_frame(), ["commitment"], min_answered=1.0)
+    assert s["commitment"].notna().tolist() == [True, False, False]
+
+
+def test_parent_score_uses_the_items_of_its_facets():
+    rng = np.random.default_rng(3)
+    items = construct_items("vertrouwen_blok")
+    assert set(construct_items("vertrouwen_cognitief")) < set(items)
+    df = pd.DataFrame(rng.integers(1, 8, size=(20, len(items))).astype(float), columns=items)
+    s = construct_scores(df, ["vertrouwen_blok", "vertrouwen_cognitief", "vertrouwen_affectief"])
+    np.testing.assert_allclose(s["vertrouwen_blok"], df[items].mean(axis=1))
+    np.testing.assert_allclose(s["vertrouwen_cognitief"], df[construct_items("vertrouwen_cognitief")].mean(axis=1))
+
+
+def test_default_scores_every_construct_with_items_in_the_frame():
+    s = construct_scores(_frame())
+    assert [c for c in s.columns if not c.startswith("n_answered_")] == ["respondent_id", "sector", "commitment"]
+
+
+def test_errors_are_plain_language():
+    with pytest.raises(SurveyError, match="Unknown construct"):
+        construct_scores(_frame(), ["loyaliteit"])
+    with pytest.raises(SurveyError, match="None of the items"):
+        construct_scores(_frame(), ["vertrouwen"])
+    with pytest.raises(SurveyError, match="method"):
+        construct_scores(_frame(), ["commitment"], method="factor")
+    with pytest.raises(SurveyError, match="min_answered"):
+        construct_scores(_frame(), ["commitment"], min_answered=0)
+
+
+def test_recode_reverse_uses_the_instrument():
+    reverse = instrument.items().query("reverse").index.tolist()
+    assert "vt_4" in reverse
+    df = pd.DataFrame({"vt_4": [1.0, 2.0, np.nan], "vt_1": [1.0, 2.0, 3.0]})
+    out = recode_reverse(df)
+    assert out["vt_4"].tolist()[:2] == [7.0, 6.0]
+    assert np.isnan(out["vt_4"].iloc[2])
+    assert out["vt_1"].tolist() == [1.0, 2.0, 3.0]
+    pd.testing.assert_frame_equal(recode_reverse(out), df)
+
+
+def test_ensure_scores_keeps_existing_and_adds_missing():
+    df = _frame().assign(vertrouwen=[1.0, 2.0, 3.0])
+    out = ensure_scores(df, ["vertrouwen", "commitment"])
+    assert out["vertrouwen"].tolist() == [1.0, 2.0, 3.0]
+    assert "commitment" in out
+
+
+def test_values_outside_the_scale_are_refused():
+    df = _frame()
+    df.loc[1, "com_2"] = -99.0
+    with pytest.raises(SurveyError, match=r"'com_2' has 1 values outside its scale 1-7 \(rows 1"):
+        construct_scores(df, ["commitment"])
