@@ -1,0 +1,740 @@
+"""Read a survey file (CSV, Excel, SPSS .sav, Qualtrics export) into a clean, checked, privacy-safe frame.
+
+:func:`load_survey` reads the file, links its columns to the instrument (by item id, or through a mapping
+file), turns missing-value codes into NaN, checks the data (:mod:`relatie_lab.quality`), removes personal data
+(:mod:`relatie_lab.privacy`), recodes reverse-keyed items once, and returns a :class:`SurveyData`.
+
+Formats
+-------
+- CSV (``.csv``, ``.txt``, ``.tsv``): encoding UTF-8 (with or without BOM) or UTF-16 with BOM; otherwise
+  Windows-1252 with a warning; anything else is an error. The delimiter (``,``, ``;`` or tab) is sniffed from
+  the header; with ``;`` or tab a decimal comma (``4,5``) is read as 4.5.
+- Excel ``.xlsx``: the first sheet, header in row 1.
+- SPSS ``.sav``: numeric codes are kept (value labels of items are not applied); user-missing codes become
+  missing; value labels of group fields are applied; variable labels are kept in ``SurveyData.variable_labels``.
+- Qualtrics CSV/Excel exports: the two extra header rows (question text, ``{"ImportId": ...}``) are detected and
+  skipped (the question texts become variable labels); ``ResponseId`` becomes ``respondent_id``,
+  ``Duration (in seconds)`` becomes ``duur_seconden``, ``StartDate`` becomes ``startdatum``; ``IPAddress``,
+  ``RecipientEmail``, ``RecipientFirstName``, ``RecipientLastName``, ``LocationLatitude``,
+  ``LocationLongitude`` and ``ExternalReference`` are dropped as personal data; other metadata (``Finished``,
+  ``Progress``, ``Status``, ...) stays out of the data.
+
+Mapping file
+------------
+Columns whose header equals an item or field id (case-insensitive, spaces trimmed) are linked automatically.
+For other headers write a mapping file, YAML (or CSV with the columns ``column,item,recode,reverse_already``)::
+
+    # mapping.yaml: their_column: item_id
+    Q1_1: vt_1
+    Q1_2: vt_2
+    Klantnummer: respondent_id
+    Q7: {item: com_1, recode: 1-5}     # answered on 1-5: rescaled linearly to the item's 1-7
+    recode:
+      com_2: {1: 1, 2: 3, 3: 4, 4: 5, 5: 7}   # explicit old: new codes
+    reverse_already: [vt_4]               # already recoded in the file: not reversed again
+    missing_codes: [-1, "geen mening"]    # extra missing-value codes for this file
+
+Duplicate respondent ids
+------------------------
+An id that occurs more than once within a wave gives a *warning*, never an error, and every row is kept:
+``duplicate_same`` when the rows are identical (an export done twice: remove the copies) and
+``duplicate_differ`` when the answers differ (two people with one id, or someone who answered twice: fix the
+file). An error would stop all work on a file that is mostly fine; the warning names the rows to fix.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "mini.csv"
+>>> _ = path.write_text("respondent_id;vt_1;vt_4;naam\\n1;5;2;Jan\\n2;weet niet;7;Piet\\n3;6;1;Kees\\n")
+>>> survey = load_survey(path, lang="en")
+>>> survey.data[["respondent_id", "vt_1", "vt_4"]].values.tolist()
+[[1, 5.0, 6.0], [2, nan, 1.0], [3, 6.0, 7.0]]
+>>> survey.dropped_columns, survey.reversed_items
+(['naam'], ['vt_4'])
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import hashlib
+import io
+import json
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from relatie_lab.atomic import write_parquet
+from relatie_lab.errors import DataQualityWarning, SurveyError
+from relatie_lab.labels import check_lang, label
+from relatie_lab.paths import DATA_PROCESSED, DATA_RAW
+from relatie_lab.privacy import find_personal_data, strip_personal_data
+from relatie_lab.quality import FLAG_COLUMNS, check_survey, issue_table
+
+__all__ = ["Mapping", "SurveyData", "load_survey", "read_mapping"]
+
+TEXT_EXTENSIONS = (".csv", ".txt", ".tsv")
+EXCEL_EXTENSIONS = (".xlsx", ".xlsm")
+SAV_EXTENSIONS = (".sav", ".zsav")
+DELIMITERS = (",", ";", "\t")
+KEPT_ROLES = ("id", "group", "timing")
+
+QUALTRICS_RENAME = {
+    "responseid": "respondent_id",
+    "duration (in seconds)": "duur_seconden",
+    "startdate": "startdatum",
+}
+QUALTRICS_PERSONAL = frozenset(
+    {
+        "ipaddress", "recipientemail", "recipientfirstname", "recipientlastname", "locationlatitude",
+        "locationlongitude", "externalreference", "externaldatareference",
+    }
+)  # fmt: skip
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_INTEGER = re.compile(r"^[+-]?\d+$")
+
+
+def _instr(instrument: Any) -> Any:
+    if instrument is None:
+        from relatie_lab.instrument import default
+
+        return default()
+    return instrument
+
+
+def _key(name: Any) -> str:
+    return str(name).strip().lower()
+
+
+# ================================================================================================ mapping
+@dataclass
+class Mapping:
+    """A user's mapping: their columns -> instrument ids, plus recodes and already-reversed items."""
+
+    columns: dict[str, str] = field(default_factory=dict)
+    recode: dict[str, Any] = field(default_factory=dict)
+    reverse_already: set[str] = field(default_factory=set)
+    missing_codes: list[Any] = field(default_factory=list)
+    source: str = "<dict>"
+
+
+def _parse_recode(spec: Any, where: str, lang: str) -> dict[float, float] | tuple[float, float]:
+    match = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*-\s*(-?\d+(?:\.\d+)?)\s*", spec) if isinstance(spec, str) else None
+    if match and float(match[2]) > float(match[1]):
+        return (float(match[1]), float(match[2]))
+    if isinstance(spec, str) and "=" in spec:
+        spec = dict(part.split("=", 1) for part in re.split(r"[;|]", spec) if part.strip())
+    if isinstance(spec, list | tuple) and len(spec) == 2:
+        return (float(spec[0]), float(spec[1]))
+    if isinstance(spec, dict):
+        try:
+            return {float(k): float(v) for k, v in spec.items()}
+        except (TypeError, ValueError):
+            pass
+    detail = f"recode for {where} must be a range such as '1-5' or a table such as {{1: 1, 2: 3}}, got {spec!r}"
+    raise SurveyError(label("load.err_mapping_format", lang).format(mapping=where, detail=detail))
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).strip().lower() in {"1", "true", "ja", "yes", "y", "j", "x"}
+
+
+def read_mapping(mapping: str | Path | dict | Mapping | None, lang: str = "nl") -> Mapping:
+    """Read a mapping file (YAML or CSV) or dict into a :class:`Mapping`; see the module docstring.
+
+    Examples
+    --------
+    >>> m = read_mapping({"Q1": "vt_1", "Q2": {"item": "com_1", "recode": "1-5"}, "reverse_already": ["vt_4"]})
+    >>> m.columns, m.recode, m.reverse_already
+    ({'Q1': 'vt_1', 'Q2': 'com_1'}, {'com_1': (1.0, 5.0)}, {'vt_4'})
+    """
+    if mapping is None:
+        return Mapping()
+    if isinstance(mapping, Mapping):
+        return mapping
+    where = "<dict>"
+    if not isinstance(mapping, dict):
+        path = Path(mapping)
+        where = str(path)
+        if not path.is_file():
+            raise SurveyError(label("load.err_not_found", lang).format(file=path))
+        if path.suffix.lower() in (".csv", ".txt"):
+            return _read_mapping_csv(path, lang)
+        import yaml
+
+        try:
+            mapping = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            detail = f"not valid YAML ({exc})".replace("\n", " ")
+            raise SurveyError(label("load.err_mapping_format", lang).format(mapping=where, detail=detail)) from None
+        if not isinstance(mapping, dict):
+            detail = "expected lines 'their_column: item_id'"
+            raise SurveyError(label("load.err_mapping_format", lang).format(mapping=where, detail=detail))
+    spec = dict(mapping)
+    out = Mapping(source=where)
+    columns = spec.pop("columns", {}) or {}
+    recode = spec.pop("recode", {}) or {}
+    out.reverse_already = {str(i) for i in (spec.pop("reverse_already", []) or [])}
+    out.missing_codes = list(spec.pop("missing_codes", []) or [])
+    for their, target in {**columns, **spec}.items():
+        if isinstance(target, dict):
+            item = str(target.get("item", target.get("id", "")))
+            if "recode" in target:
+                recode[item] = target["recode"]
+            if _truthy(target.get("reverse_already", False)):
+                out.reverse_already.add(item)
+            target = item
+        out.columns[str(their)] = str(target).strip()
+    out.recode = {str(i): _parse_recode(s, f"{where} ({i})", lang) for i, s in recode.items()}
+    return out
+
+
+def _read_mapping_csv(path: Path, lang: str) -> Mapping:
+    text = path.read_text(encoding="utf-8-sig")
+    delim = _sniff_delimiter(text)
+    rows = [r for r in csv.reader(io.StringIO(text), delimiter=delim) if any(c.strip() for c in r)]
+    if rows and _key(rows[0][0]) in ("column", "kolom", "their_column", "uw_kolom"):
+        header, rows = [_key(c) for c in rows[0]], rows[1:]
+    else:
+        header = ["column", "item", "recode", "reverse_already"]
+    spec: dict[str, Any] = {}
+    for row in rows:
+        if len(row) < 2:
+            detail = f"line {row!r} needs at least two cells: their column and the item id"
+            raise SurveyError(label("load.err_mapping_format", lang).format(mapping=path, detail=detail))
+        cells = dict(zip(header, row, strict=False))
+        entry: dict[str, Any] = {"item": row[1].strip()}
+        if cells.get("recode", "").strip():
+            entry["recode"] = cells["recode"].strip()
+        if _truthy(cells.get("reverse_already", "")):
+            entry["reverse_already"] = True
+        spec[row[0].strip()] = entry
+    mapping = read_mapping(spec, lang)
+    mapping.source = str(path)
+    mapping.recode = {i: r for i, r in mapping.recode.items()}
+    return mapping
+
+
+# ================================================================================================ reading
+@dataclass
+class _Raw:
+    frame: pd.DataFrame  # header applied, every cell a str ("" = empty)
+    format: str
+    header_lines: int = 1
+    encoding: str | None = None
+    delimiter: str | None = None
+    variable_labels: dict[str, str] = field(default_factory=dict)
+    value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    qualtrics: bool = False
+    issues: list[dict] = field(default_factory=list)
+    original_names: dict[str, str] = field(default_factory=dict)  # made-unique name -> header as written
+
+
+def _err(key: str, lang: str, **kwargs: Any) -> SurveyError:
+    return SurveyError(label(f"load.{key}", lang).format(**kwargs))
+
+
+def _decode(raw: bytes, name: str, lang: str) -> tuple[str, str]:
+    if not raw.strip(b" \t\r\n\x00"):
+        raise _err("err_empty", lang, file=name)
+    attempts: list[tuple[str, bytes]] = []
+    if raw.startswith(codecs.BOM_UTF8):
+        attempts = [("utf-8-sig", raw)]
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        attempts = [("utf-16", raw)]
+    else:
+        attempts = [("utf-8", raw), ("cp1252", raw), ("latin-1", raw)]
+    for encoding, data in attempts:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _CONTROL.search(text):
+            break
+        return text, encoding
+    raise _err("err_encoding", lang, file=name)
+
+
+def _sniff_delimiter(text: str) -> str:
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    header = re.sub(r'"[^"]*"', "", header)
+    counts = {d: header.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, pd.Timestamp | np.datetime64) or hasattr(value, "isoformat"):
+        return pd.Timestamp(value).isoformat() if not pd.isna(value) else ""
+    return str(value).strip()
+
+
+def _with_header(grid: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """First row of ``grid`` as header (blank or repeated names made unique); the rest as str cells.
+
+    Returns the body and ``{unique name: header as written}`` for the renamed columns.
+    """
+    header_cells = [_cell(v) for v in grid.iloc[0]]
+    names: list[str] = []
+    renamed: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header_cells):
+        unique = name or f"unnamed_{i + 1}"
+        if unique in seen:
+            seen[unique] += 1
+            unique = f"{unique}.{seen[unique]}"
+            renamed[unique] = name
+        else:
+            seen[unique] = 0
+        names.append(unique)
+    body = grid.iloc[1:].map(_cell) if len(grid) > 1 else grid.iloc[0:0].astype(str)
+    body.columns = names
+    body = body.loc[:, [bool(h) or body[n].ne("").any() for h, n in zip(header_cells, names, strict=True)]]
+    return body.reset_index(drop=True), renamed
+
+
+def _read_text(path: Path, raw: bytes, lang: str) -> _Raw:
+    text, encoding = _decode(raw, path.name, lang)
+    delim = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
+    try:
+        grid = pd.read_csv(
+            io.StringIO(text), sep=delim, header=None, dtype=str, keep_default_na=False, na_filter=False,
+            skip_blank_lines=True, engine="python",
+        )  # fmt: skip
+    except pd.errors.EmptyDataError:
+        raise _err("err_empty", lang, file=path.name) from None
+    except (pd.errors.ParserError, csv.Error) as exc:
+        raise _err("err_unreadable", lang, file=path.name, format="CSV", detail=str(exc).strip()) from None
+    body, renamed = _with_header(grid)
+    out = _Raw(body, "csv", encoding=encoding, delimiter=delim, original_names=renamed)
+    if encoding not in ("utf-8", "utf-8-sig", "utf-16"):
+        message = label("load.encoding", lang).format(file=path.name, encoding=encoding)
+        out.issues.append({"severity": "warning", "check": "encoding", "message": message})
+    return out
+
+
+def _read_excel(path: Path, raw: bytes, lang: str) -> _Raw:
+    try:
+        grid = pd.read_excel(io.BytesIO(raw), sheet_name=0, header=None, dtype=object, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many types for a broken file
+        raise _err("err_unreadable", lang, file=path.name, format="Excel (.xlsx)", detail=type(exc).__name__) from None
+    grid = grid.dropna(how="all")
+    if grid.empty:
+        raise _err("err_empty", lang, file=path.name)
+    body, renamed = _with_header(grid)
+    return _Raw(body, "xlsx", original_names=renamed)
+
+
+def _read_sav(path: Path, raw: bytes, lang: str) -> _Raw:
+    import pyreadstat
+
+    try:
+        frame, meta = pyreadstat.read_sav(str(path), user_missing=False, apply_value_formats=False)
+    except Exception as exc:  # pyreadstat.ReadstatError and friends
+        raise _err("err_unreadable", lang, file=path.name, format="SPSS (.sav)", detail=str(exc)) from None
+    if frame.shape[1] == 0:
+        raise _err("err_empty", lang, file=path.name)
+    body = frame.astype(object).map(_cell) if len(frame) else frame.astype(str)
+    labels = {k: v for k, v in (meta.column_names_to_labels or {}).items() if v}
+    values = {
+        var: {_cell(code): str(text) for code, text in mapping.items()}
+        for var, mapping in (meta.variable_value_labels or {}).items()
+    }
+    return _Raw(body.reset_index(drop=True), "sav", header_lines=0, variable_labels=labels, value_labels=values)
+
+
+def _detect_qualtrics(raw: _Raw) -> None:
+    frame = raw.frame
+    if len(frame) < 2:
+        return
+    import_row = frame.iloc[1].astype(str).str.startswith('{"ImportId"')
+    if import_row.mean() < 0.5:
+        return
+    questions = frame.iloc[0]
+    raw.variable_labels.update({c: str(q) for c, q in questions.items() if str(q)})
+    raw.frame = frame.iloc[2:].reset_index(drop=True)
+    raw.header_lines += 2
+    raw.qualtrics = True
+    raw.format = f"qualtrics-{raw.format}"
+
+
+def _read(path: Path, lang: str) -> tuple[_Raw, str]:
+    if not path.is_file():
+        raise _err("err_not_found", lang, file=path)
+    ext = path.suffix.lower()
+    readers = {
+        **dict.fromkeys(TEXT_EXTENSIONS, _read_text),
+        **dict.fromkeys(EXCEL_EXTENSIONS, _read_excel),
+        **dict.fromkeys(SAV_EXTENSIONS, _read_sav),
+    }
+    if ext not in readers:
+        raise _err("err_extension", lang, file=path.name, ext=ext or "(geen)")
+    raw_bytes = path.read_bytes()
+    sha = hashlib.sha256(raw_bytes).hexdigest()
+    raw = readers[ext](path, raw_bytes, lang)
+    if raw.format != "sav":
+        _detect_qualtrics(raw)
+    if raw.frame.shape[1] == 0:
+        raise _err("err_empty", lang, file=path.name)
+    if len(raw.frame) == 0:
+        raise _err("err_header_only", lang, file=path.name)
+    return raw, sha
+
+
+# ================================================================================================ linking
+def _link_columns(
+    raw: _Raw, mapping: Mapping, instrument: Any, name: str, lang: str
+) -> tuple[dict[str, str], list[str], list[dict]]:
+    """Return (their column -> id, Qualtrics personal columns, issues)."""
+    ids = {_key(i): i for i in [*instrument.items().index, *instrument.fields().index]}
+    by_key = {_key(c): c for c in raw.frame.columns}
+    linked: dict[str, str] = {}
+    issues: list[dict] = []
+    for their, target in mapping.columns.items():
+        if target not in ids.values():
+            close = difflib.get_close_matches(target, list(ids.values()), n=1)
+            hint = (f" Bedoelt u '{close[0]}'?" if lang == "nl" else f" Did you mean '{close[0]}'?") if close else ""
+            raise _err("err_mapping_target", lang, mapping=mapping.source, target=target, column=their, hint=hint)
+        column = by_key.get(_key(their))
+        if column is None:
+            message = label("load.mapping_column_absent", lang).format(file=name, column=their)
+            issues.append({"severity": "warning", "check": "mapping", "column": their, "message": message})
+        else:
+            linked[column] = target
+    personal: list[str] = []
+    for column in raw.frame.columns:
+        if column in linked:
+            continue
+        k = _key(raw.original_names.get(column, column))
+        if k in ids:
+            linked[column] = ids[k]
+        elif raw.qualtrics and k in QUALTRICS_PERSONAL:
+            personal.append(column)
+        elif raw.qualtrics and k in QUALTRICS_RENAME:
+            linked[column] = QUALTRICS_RENAME[k]
+    targets: dict[str, list[str]] = {}
+    for column, target in linked.items():
+        targets.setdefault(target, []).append(column)
+    for target, columns in targets.items():
+        if len(columns) > 1:
+            raise _err("err_duplicate_target", lang, file=name, columns=", ".join(columns), target=target)
+    return linked, personal, issues
+
+
+def _normalise_field(series: pd.Series, codes: dict[Any, str], lang_labels: list[dict[Any, str]]) -> pd.Series:
+    """Field values as codes of the instrument where possible; integers as Int64, other text as str."""
+    text = series.astype(str).str.strip()
+    lookup: dict[str, Any] = {}
+    for table in lang_labels:
+        lookup.update({_key(v): k for k, v in table.items()})
+    lookup.update({_key(k): k for k in codes})
+    mapped = text.map(lambda v: lookup.get(_key(v), v) if v else None)
+    present = mapped.dropna()
+    if len(present) and all(isinstance(v, int) or _INTEGER.match(str(v)) for v in present):
+        return mapped.map(lambda v: None if v is None else int(v)).astype("Int64")
+    return mapped.map(lambda v: None if v is None else str(v)).astype("str")
+
+
+def _apply_recode(values: pd.Series, spec: Any, lo: float, hi: float) -> pd.Series:
+    if isinstance(spec, tuple):
+        a, b = spec
+        return lo + (values - a) * (hi - lo) / (b - a)
+    return values.map(lambda v: spec.get(v, np.nan) if pd.notna(v) else np.nan).astype(float)
+
+
+# ================================================================================================ result
+@dataclass
+class SurveyData:
+    """A loaded survey: clean data, quality issues, where it came from and what was done to it.
+
+    Attributes
+    ----------
+    data : DataFrame
+        One row per response: id, group fields, timing, items (float; reverse-keyed items recoded),
+        ``flag_straightlining``, ``flag_speeding``. No personal data.
+    quality : DataFrame
+        The issue table (``severity, check, column, rows, n_rows, message``).
+    source : dict
+        ``path``, ``name``, ``sha256``, ``format``, ``encoding``, ``delimiter``.
+    mapping : dict
+        Their column -> instrument id, for every linked column.
+    dropped_columns : list of str
+        Columns removed as personal data (original names).
+    reversed_items : list of str
+        Reverse-keyed items recoded (min + max - x) by this load.
+    variable_labels : dict
+        Question texts from a .sav file or a Qualtrics export, by original column name.
+    """
+
+    data: pd.DataFrame
+    quality: pd.DataFrame
+    source: dict[str, Any]
+    mapping: dict[str, str]
+    dropped_columns: list[str]
+    reversed_items: list[str]
+    variable_labels: dict[str, str] = field(default_factory=dict, repr=False)
+    instrument: Any = field(default=None, repr=False)
+    lang: str = "nl"
+
+    @property
+    def items(self) -> list[str]:
+        """Item columns present in ``data``."""
+        known = set(_instr(self.instrument).items().index)
+        return [c for c in self.data.columns if c in known]
+
+    @property
+    def has_errors(self) -> bool:
+        """True if the quality table has a row with severity ``error``."""
+        return bool((self.quality["severity"] == "error").any())
+
+    def missing_by_construct(self, lang: str | None = None) -> pd.DataFrame:
+        """Share of missing answers per construct (items present in the data only).
+
+        Returns
+        -------
+        DataFrame
+            ``construct``, ``label``, ``n_items``, ``share_missing`` (0-1), in instrument order.
+        """
+        lang = check_lang(lang or self.lang)
+        instr = _instr(self.instrument)
+        items = instr.items().loc[self.items]
+        rows = []
+        for construct, group in items.groupby("construct", sort=False):
+            share = float(self.data[group.index.tolist()].isna().to_numpy().mean())
+            rows.append({"construct": construct, "label": instr.label(construct, lang), "n_items": len(group),
+                         "share_missing": share})  # fmt: skip
+        return pd.DataFrame(rows, columns=["construct", "label", "n_items", "share_missing"])
+
+    def summary(self, lang: str | None = None) -> str:
+        """A readable report: respondents, items, missing per construct, flags and every quality message."""
+        lang = check_lang(lang or self.lang)
+
+        def t(key: str, **kwargs: Any) -> str:
+            return label(f"load.summary.{key}", lang).format(**kwargs)
+
+        instr = _instr(self.instrument)
+        none = t("none")
+        absent = [i for i in instr.items().index if i not in set(self.items)]
+        lines = [
+            t("title", file=self.source["name"]),
+            t("source", format=self.source["format"], encoding=self.source.get("encoding") or "-",
+              sha=self.source["sha256"][:12]),
+            t("respondents", n=len(self.data)),
+            t("items", found=len(self.items), total=len(instr.items()),
+              absent=", ".join(absent) if absent else none),
+            t("reversed", items=", ".join(self.reversed_items) or none),
+            t("dropped", columns=", ".join(self.dropped_columns) or none),
+            t("flags", sl=int(self.data["flag_straightlining"].sum()), sp=int(self.data["flag_speeding"].sum())),
+            "",
+            t("missing_title"),
+        ]  # fmt: skip
+        table = self.missing_by_construct(lang)
+        width = max([len(s) for s in table["label"]] + [10])
+        lines += [f"  {r.label:<{width}}  {r.share_missing:6.1%}  ({r.n_items})" for r in table.itertuples()]
+        counts = self.quality["severity"].value_counts()
+        lines += ["", t("quality_title", errors=counts.get("error", 0), warnings=counts.get("warning", 0),
+                        infos=counts.get("info", 0))]  # fmt: skip
+        if self.quality.empty:
+            lines.append("  " + t("no_issues"))
+        for row in self.quality.itertuples():
+            sev = label(f"load.severity.{row.severity}", lang)
+            lines.append(f"  [{sev}] {row.check}: {row.message}")
+        lines += ["", t("rows_note")]
+        return "\n".join(lines)
+
+    def to_parquet(self, path: str | Path | None = None) -> Path:
+        """Write ``data`` atomically to ``path`` (default ``data/processed/<stem>.parquet``); never to data/raw.
+
+        Before writing, ``data`` is checked once more for personal data; if any column looks personal the
+        write is refused with a :class:`SurveyError`.
+        """
+        target = Path(path) if path is not None else DATA_PROCESSED / f"{Path(self.source['path']).stem}.parquet"
+        resolved = target.resolve()
+        if resolved == DATA_RAW.resolve() or DATA_RAW.resolve() in resolved.parents:
+            raise _err("err_raw_target", self.lang, file=target)
+        found = find_personal_data(self.data, _instr(self.instrument))
+        found = found[found["action"] == "drop"]
+        if len(found):
+            raise _err("err_personal_in_output", self.lang, columns=", ".join(found["column"]))
+        out = self.data.copy()
+        out.attrs = {
+            "relatie_lab": json.dumps(
+                {
+                    "source_name": self.source["name"],
+                    "source_sha256": self.source["sha256"],
+                    "format": self.source["format"],
+                    "reversed_items": self.reversed_items,
+                    "dropped_columns": self.dropped_columns,
+                }
+            )
+        }
+        return write_parquet(out, target)
+
+
+# ================================================================================================ main
+def load_survey(
+    path: str | Path,
+    mapping: str | Path | dict | Mapping | None = None,
+    *,
+    instrument: Any = None,
+    salt: str | None = None,
+    reverse: bool = True,
+    lang: str = "nl",
+    **thresholds: Any,
+) -> SurveyData:
+    """Read, link, check and clean a survey file; see the module docstring for formats and the mapping file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.csv``/``.txt``/``.tsv``, ``.xlsx`` or ``.sav`` file (Qualtrics exports are recognised).
+    mapping : str, Path or dict, optional
+        Mapping file (YAML or CSV) or dict: ``their_column: item_id``, optional ``recode``,
+        ``reverse_already`` and ``missing_codes``.
+    instrument : Instrument, optional
+        The codebook (default: the shipped one).
+    salt : str, optional
+        Salt for hashing personal-looking ids (default ``$RELATIE_LAB_SALT``, else random with a warning).
+    reverse : bool
+        Recode reverse-keyed items (min + max - x), default True; items under ``reverse_already`` are skipped.
+    lang : {"nl", "en"}
+        Language of messages and summary.
+    **thresholds
+        ``straightline_min_run`` (default 15) and ``speeding_fraction`` (default 0.3), see
+        :func:`relatie_lab.quality.check_survey`.
+
+    Returns
+    -------
+    SurveyData
+
+    Raises
+    ------
+    SurveyError
+        Missing, empty or header-only file; unknown extension or encoding; no item recognised; two columns
+        linked to one id; a broken mapping file.
+    """
+    lang = check_lang(lang)
+    instr = _instr(instrument)
+    path = Path(path)
+    name = path.name
+    user_mapping = read_mapping(mapping, lang)
+    raw, sha = _read(path, lang)
+    issues: list[dict] = list(raw.issues)
+    if raw.qualtrics:
+        message = label("load.qualtrics", lang).format(file=name)
+        issues.append({"severity": "info", "check": "qualtrics", "message": message})
+    linked, qualtrics_personal, found = _link_columns(raw, user_mapping, instr, name, lang)
+    issues += found
+    items_df = instr.items()
+    roles = instr.fields()["role"]
+    if not any(t in items_df.index for t in linked.values()):
+        raise _err("err_no_items", lang, file=name, columns=", ".join(map(str, raw.frame.columns)))
+
+    # their columns -> ids; value labels of non-item columns (.sav) -> text
+    frame = raw.frame.copy()
+    for column, codes in raw.value_labels.items():
+        if column in frame.columns and linked.get(column) not in items_df.index:
+            frame[column] = frame[column].map(lambda v, c=codes: c.get(v, v))
+    frame = frame.drop(columns=qualtrics_personal).rename(columns=linked)
+
+    # personal data out, before anything else looks at the values
+    personal = find_personal_data(frame, instr)
+    hashed = personal.loc[personal["action"] == "hash", "column"].tolist()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame, dropped = strip_personal_data(frame, instr, salt=salt)
+    random_salt = any(issubclass(w.category, DataQualityWarning) for w in caught)
+    dropped = qualtrics_personal + [next((c for c, t in linked.items() if t == d), d) for d in dropped]
+    if dropped:
+        message = label("load.personal_dropped", lang).format(file=name, columns=", ".join(dropped))
+        issues.append({"severity": "info", "check": "personal_data", "message": message})
+    for column in hashed:
+        source = "random" if random_salt else ("argument" if salt else "environment")
+        message = label("load.id_hashed", lang).format(
+            file=name, column=column, salt_source=label(f"load.salt.{source}", lang)
+        )
+        issues.append({"severity": "warning" if random_salt else "info", "check": "id_hashed", "column": column,
+                       "message": message})  # fmt: skip
+
+    # fields: ids and groups as codes (Int64 or str)
+    for column in frame.columns:
+        if roles.get(column) in ("id", "group") and column not in hashed:
+            values = instr.field_values(column, "nl")
+            tables = [values, instr.field_values(column, "en")] if values else []
+            frame[column] = _normalise_field(frame[column], values, tables)
+
+    # quality checks and cleaning on the answers as given
+    item_ranges = {}
+    for item, spec in user_mapping.recode.items():
+        if item in frame.columns:
+            item_ranges[item] = spec if isinstance(spec, tuple) else (min(spec), max(spec))
+    result = check_survey(
+        frame, instr, source=name, row_numbers=np.arange(len(frame)) + raw.header_lines + 1, lang=lang,
+        missing_codes=user_mapping.missing_codes, decimal_comma=raw.delimiter in (";", "\t"),
+        item_ranges=item_ranges, **thresholds,
+    )  # fmt: skip
+    data = result.data
+    issues_table = pd.concat([issue_table(issues), result.issues], ignore_index=True)
+
+    for item, spec in user_mapping.recode.items():
+        if item in data.columns:
+            lo, hi = float(items_df.loc[item, "min"]), float(items_df.loc[item, "max"])
+            data[item] = _apply_recode(data[item], spec, lo, hi)
+
+    reversed_items: list[str] = []
+    if reverse:
+        for item in [c for c in data.columns if c in items_df.index]:
+            if bool(items_df.loc[item, "reverse"]) and item not in user_mapping.reverse_already:
+                lo, hi = float(items_df.loc[item, "min"]), float(items_df.loc[item, "max"])
+                data[item] = lo + hi - data[item]
+                reversed_items.append(item)
+    if reversed_items:
+        columns = ", ".join(reversed_items)
+        message = label("load.reversed", lang).format(file=name, n=len(reversed_items), columns=columns)
+        issues_table = pd.concat(
+            [issues_table, issue_table([{"severity": "info", "check": "reversed", "message": message}])],
+            ignore_index=True,
+        )
+
+    meta = [c for c in data.columns if roles.get(c) == "meta"]
+    if meta:
+        message = label("load.meta_columns", lang).format(file=name, columns=", ".join(meta))
+        issues_table = pd.concat(
+            [issues_table, issue_table([{"severity": "info", "check": "meta_columns", "message": message}])],
+            ignore_index=True,
+        )
+    keep = [c for c in data.columns if roles.get(c) in KEPT_ROLES or c in items_df.index]
+    data = data[keep + FLAG_COLUMNS].reset_index(drop=True)
+    quality = issue_table(issues_table.to_dict("records"))
+    for message in quality.loc[quality["severity"] == "warning", "message"]:
+        warnings.warn(message, DataQualityWarning, stacklevel=2)
+    return SurveyData(
+        data=data,
+        quality=quality,
+        source={
+            "path": str(path),
+            "name": name,
+            "sha256": sha,
+            "format": raw.format,
+            "encoding": raw.encoding,
+            "delimiter": raw.delimiter,
+        },
+        mapping={c: t for c, t in linked.items()},
+        dropped_columns=dropped,
+        reversed_items=reversed_items,
+        variable_labels=raw.variable_labels,
+        instrument=instr,
+        lang=lang,
+    )

@@ -1,0 +1,467 @@
+"""Data-quality checks on a survey frame whose columns are named by instrument ids.
+
+Each check is a small function that returns a list of issue rows; :func:`check_survey` runs them all and
+also returns the cleaned frame (numeric items as float, missing codes and bad values as NaN, the flag columns
+``flag_straightlining`` and ``flag_speeding``). :func:`quality_report` returns only the issue table.
+
+The issue table is tidy: ``severity`` (``error``/``warning``/``info``), ``check``, ``column``, ``rows`` (compact
+text such as ``"12, 57, 300"`` or ``"23 rijen: 2, 5, ..."``), ``n_rows`` and ``message`` (Dutch or English,
+naming the file, column, rows and what to do). Row numbers are what the caller passes as ``row_numbers``
+(:func:`relatie_lab.load_survey` passes line numbers in the file, header = 1); by default the 1-based position.
+
+Checks and their defaults: numeric missing codes count as missing only outside the item's scale; values
+outside the scale and text in numeric items are set to missing with a warning; duplicate respondent ids (per
+wave) give a warning, with all rows kept; items without variance give a warning; straight-lining (the same
+answer on ``straightline_min_run`` or more consecutive items of the main agreement scale, default 15) and
+speeding (completion time below ``speeding_fraction`` of the median, default 0.3, a common rule of thumb) are
+flagged, never dropped. Straight-lining must be judged on the answers as given, so run it before reverse-keyed
+items are recoded. The default run of 15 is set from the shipped demo survey (65 agreement items, skewed
+answers): attentive respondents there reach runs of at most 14; with fewer items or a different instrument,
+choose the threshold yourself.
+
+Examples
+--------
+>>> import pandas as pd
+>>> df = pd.DataFrame({"respondent_id": [1, 2, 3], "vt_1": ["5", "8", "weet niet"], "vt_2": [4, 5, 6]})
+>>> report = quality_report(df, source="mijn.csv")
+>>> report.loc[report["check"] == "out_of_range", ["column", "rows"]].values.tolist()
+[['vt_1', '2']]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from relatie_lab.labels import check_lang, label
+from relatie_lab.privacy import mask_personal
+
+__all__ = [
+    "FLAG_COLUMNS",
+    "ISSUE_COLUMNS",
+    "CheckResult",
+    "check_survey",
+    "format_rows",
+    "issue_table",
+    "quality_report",
+]
+
+ISSUE_COLUMNS = ["severity", "check", "column", "rows", "n_rows", "message"]
+FLAG_COLUMNS = ["flag_straightlining", "flag_speeding"]
+SEVERITIES = ("error", "warning", "info")
+MAX_ROWS_SHOWN = 10
+MAX_VALUES_SHOWN = 5
+
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+
+
+@dataclass
+class CheckResult:
+    """What :func:`check_survey` returns: the cleaned frame and the issue table."""
+
+    data: pd.DataFrame
+    issues: pd.DataFrame
+
+
+@dataclass
+class _Context:
+    instrument: Any
+    source: str
+    rows: np.ndarray
+    lang: str
+
+    def msg(self, key: str, **kwargs: Any) -> str:
+        return label(f"load.{key}", self.lang).format(file=self.source, **kwargs)
+
+    def rows_text(self, mask: np.ndarray | pd.Series) -> tuple[str, int]:
+        return format_rows(self.rows[np.asarray(mask, dtype=bool)], self.lang), int(np.sum(mask))
+
+    def rows_msg(self, mask: np.ndarray | pd.Series) -> str:
+        return format_rows(self.rows[np.asarray(mask, dtype=bool)], self.lang, for_message=True)
+
+
+def _instr(instrument: Any) -> Any:
+    if instrument is None:
+        from relatie_lab.instrument import default
+
+        return default()
+    return instrument
+
+
+def format_rows(rows: Sequence[int] | np.ndarray, lang: str = "nl", *, for_message: bool = False) -> str:
+    """Row numbers as compact text: all of them up to 10, else the count and the first 10.
+
+    Examples
+    --------
+    >>> format_rows([12, 57, 300])
+    '12, 57, 300'
+    >>> format_rows(range(2, 30), lang="en")
+    '28 rows: 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, ...'
+    """
+    rows = [int(r) for r in rows]
+    first = ", ".join(str(r) for r in rows[:MAX_ROWS_SHOWN])
+    if len(rows) <= MAX_ROWS_SHOWN:
+        return first
+    key = "load.rows_more" if for_message else "load.rows_many"
+    return label(key, lang).format(n=len(rows), first=first)
+
+
+def _values_text(values: pd.Series, lang: str) -> str:
+    unique = pd.unique(values.astype(str))
+    shown = [repr(mask_personal(v, lang)) for v in unique[:MAX_VALUES_SHOWN]]
+    return ", ".join(shown) + (", ..." if len(unique) > MAX_VALUES_SHOWN else "")
+
+
+def _issue(severity: str, check: str, column: Any, rows: str | None, n_rows: int | None, message: str) -> dict:
+    return {
+        "severity": severity,
+        "check": check,
+        "column": column,
+        "rows": rows,
+        "n_rows": n_rows,
+        "message": message,
+    }
+
+
+def issue_table(rows: list[dict]) -> pd.DataFrame:
+    """Turn issue dicts into the tidy issue table (fixed columns and dtypes, errors first).
+
+    Examples
+    --------
+    >>> issue_table([]).columns.tolist()
+    ['severity', 'check', 'column', 'rows', 'n_rows', 'message']
+    """
+    table = pd.DataFrame(rows, columns=ISSUE_COLUMNS)
+    table["n_rows"] = table["n_rows"].astype("Int64")
+    for col in ("severity", "check", "column", "rows", "message"):
+        table[col] = table[col].astype(object).where(table[col].notna(), None)
+    order = table["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
+    return table.assign(_o=order).sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------- parsing
+def _text_codes(instrument: Any, extra: Sequence[Any]) -> tuple[set[float], set[str]]:
+    numeric: set[float] = set()
+    text: set[str] = set()
+    for code in [*instrument.missing_codes(), *extra]:
+        if isinstance(code, int | float) and not isinstance(code, bool):
+            numeric.add(float(code))
+        else:
+            text.add(str(code).strip().lower())
+    text.add("")
+    return numeric, text
+
+
+def _parse_block(block: pd.DataFrame, decimal_comma: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(values as float, mask of empty cells, stripped text) for a block of columns, all as 2-D arrays."""
+    shape = block.shape
+    if all(pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t) for t in block.dtypes):
+        values = block.astype(float).to_numpy()
+        empty = np.isnan(values)
+        text = np.where(empty, "", values.astype(str)).astype(object)
+        return values, empty, text
+    flat = pd.Series(block.to_numpy(dtype=object).ravel(order="F"))
+    empty = flat.isna().to_numpy()
+    text = flat.where(~empty, "").astype(str).str.strip()
+    candidate = text.str.replace(",", ".", regex=False) if decimal_comma else text
+    ok = candidate.str.match(_NUMBER.pattern)
+    if not decimal_comma:
+        ok &= ~text.str.contains(",", regex=False)
+    values = pd.to_numeric(candidate.where(ok), errors="coerce").astype(float)
+
+    def grid(a: Any) -> np.ndarray:
+        return np.asarray(a).reshape(shape, order="F")
+
+    return grid(values.to_numpy()), grid(empty), grid(text.to_numpy(dtype=object))
+
+
+def _parse_numeric(series: pd.Series, decimal_comma: bool) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(values as float, mask of empty cells, stripped text) for one column."""
+    values, empty, text = _parse_block(series.to_frame(), decimal_comma)
+    index = series.index
+    return pd.Series(values[:, 0], index=index), pd.Series(empty[:, 0], index=index), pd.Series(text[:, 0], index=index)
+
+
+def _clean_items(
+    ctx: _Context, block: pd.DataFrame, lo: np.ndarray, hi: np.ndarray, codes: tuple[set[float], set[str]],
+    decimal_comma: bool,
+) -> tuple[pd.DataFrame, list[dict], list[str]]:  # fmt: skip
+    """Clean the item columns; return the float values, the issues and the missing codes met (as text)."""
+    numeric_codes, text_codes = codes
+    values, empty, text = _parse_block(block, decimal_comma)
+    lower = pd.Series(text.ravel()).str.lower()
+    text_code = lower.isin(text_codes).to_numpy().reshape(text.shape) | empty
+    outside = (values < lo) | (values > hi)
+    num_code = np.isin(values, list(numeric_codes)) & outside
+    is_text = np.isnan(values) & ~text_code
+    out_of_range = ~np.isnan(values) & ~num_code & outside
+    issues = []
+    for j in np.flatnonzero(is_text.any(axis=0)):
+        column, mask = block.columns[j], is_text[:, j]
+        rows, n = ctx.rows_text(mask)
+        vals = _values_text(pd.Series(text[mask, j]), ctx.lang)
+        message = ctx.msg("text_in_item", column=column, values=vals, rows=ctx.rows_msg(mask))
+        issues.append(_issue("warning", "text_in_item", column, rows, n, message))
+    for j in np.flatnonzero(out_of_range.any(axis=0)):
+        column, mask = block.columns[j], out_of_range[:, j]
+        rows, n = ctx.rows_text(mask)
+        vals = ", ".join(f"{v:g}" for v in pd.unique(values[mask, j])[:MAX_VALUES_SHOWN])
+        message = ctx.msg(
+            "out_of_range", column=column, n=n, min=f"{lo[j]:g}", max=f"{hi[j]:g}", values=vals,
+            rows=ctx.rows_msg(mask),
+        )  # fmt: skip
+        issues.append(_issue("warning", "out_of_range", column, rows, n, message))
+    clean = np.where(num_code | is_text | out_of_range, np.nan, values)
+    code_text = text_code & (text != "")
+    shown = [str(t).lower() for t in text[code_text]] + [f"{v:g}" for v in values[num_code]]
+    columns_with_codes = int((code_text | num_code).any(axis=0).sum())
+    shown_cols = [str(columns_with_codes)]
+    return pd.DataFrame(clean, index=block.index, columns=block.columns), issues, [*shown_cols, *shown]
+
+
+def _clean_numeric_field(ctx: _Context, column: str, series: pd.Series, decimal_comma: bool) -> tuple:
+    values, isna, text = _parse_numeric(series, decimal_comma)
+    bad = values.isna() & ~isna & (text != "")
+    issues = []
+    if bad.any():
+        rows, n = ctx.rows_text(bad)
+        message = ctx.msg(
+            "text_in_field", column=column, values=_values_text(text[bad], ctx.lang), rows=ctx.rows_msg(bad)
+        )
+        issues.append(_issue("warning", "text_in_field", column, rows, n, message))
+    return values, issues
+
+
+# ---------------------------------------------------------------------------------------------- checks
+def check_duplicates(ctx: _Context, df: pd.DataFrame, id_column: str, key: list[str]) -> list[dict]:
+    """Respondent ids that occur more than once (within a wave): warn, keep all rows."""
+    ids = df[id_column]
+    valid = ids.notna() & (ids.astype(str).str.strip() != "")
+    dup = df[key].duplicated(keep=False) & valid
+    if not dup.any():
+        return []
+    rest = [c for c in df.columns if c not in key]
+    groups = df[dup].groupby(key, sort=False, dropna=False)
+    same = groups[rest].nunique(dropna=False).le(1).all(axis=1) if rest else pd.Series(True)
+    out = []
+    for kind, is_same in (("duplicate_same", True), ("duplicate_differ", False)):
+        keys = same[same == is_same].index
+        if len(keys) == 0:
+            continue
+        in_kind = dup & df.set_index(key).index.isin(keys)
+        rows, n = ctx.rows_text(in_kind)
+        message = ctx.msg(kind, column=id_column, n_ids=len(keys), rows=ctx.rows_msg(in_kind))
+        out.append(_issue("warning", kind, id_column, rows, n, message))
+    return out
+
+
+def check_variance(ctx: _Context, items: pd.DataFrame) -> list[dict]:
+    """Items with no valid answer, or the same answer from everyone."""
+    out = []
+    for column in items.columns:
+        values = items[column].dropna()
+        if values.empty:
+            out.append(_issue("warning", "no_answers", column, None, None, ctx.msg("no_answers", column=column)))
+        elif len(values) > 1 and (values == values.iloc[0]).all():
+            message = ctx.msg("no_variance", column=column, value=f"{values.iloc[0]:g}")
+            out.append(_issue("warning", "no_variance", column, None, None, message))
+    return out
+
+
+def longest_run(values: np.ndarray) -> np.ndarray:
+    """Per row, the longest run of equal consecutive answers (missing answers are skipped).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> longest_run(np.array([[1, 1, np.nan, 1, 2], [3, 4, 3, 4, 3]])).tolist()
+    [3, 1]
+    """
+    out = np.zeros(len(values), dtype=int)
+    for i, row in enumerate(np.asarray(values, dtype=float)):
+        row = row[~np.isnan(row)]
+        if row.size == 0:
+            continue
+        change = np.flatnonzero(np.diff(row) != 0)
+        bounds = np.concatenate(([-1], change, [row.size - 1]))
+        out[i] = int(np.diff(bounds).max())
+    return out
+
+
+def check_straightlining(ctx: _Context, agree: pd.DataFrame, min_run: int) -> tuple[pd.Series, list[dict]]:
+    """Flag respondents with the same answer on ``min_run`` or more consecutive agreement items."""
+    if agree.shape[1] < min_run:
+        return pd.Series(False, index=agree.index), []
+    flag = pd.Series(longest_run(agree.to_numpy(dtype=float)) >= min_run, index=agree.index)
+    if not flag.any():
+        return flag, []
+    rows, n = ctx.rows_text(flag)
+    message = ctx.msg("straightlining", n=n, k=min_run, rows=ctx.rows_msg(flag))
+    return flag, [_issue("warning", "straightlining", None, rows, n, message)]
+
+
+def check_speeding(
+    ctx: _Context, duration: pd.Series | None, column: str, fraction: float
+) -> tuple[pd.Series | None, list[dict]]:
+    """Flag respondents whose completion time is below ``fraction`` of the median."""
+    if duration is None:
+        return None, [_issue("info", "speeding", column, None, None, ctx.msg("speeding_unchecked", column=column))]
+    median = duration.median()
+    flag = (duration < fraction * median).fillna(False).astype(bool)
+    if not flag.any():
+        return flag, []
+    rows, n = ctx.rows_text(flag)
+    message = ctx.msg(
+        "speeding", column=column, n=n, fraction=f"{fraction:.0%}", median=f"{median:.0f}", rows=ctx.rows_msg(flag)
+    )
+    return flag, [_issue("warning", "speeding", column, rows, n, message)]
+
+
+def check_absent_items(ctx: _Context, present: list[str]) -> list[dict]:
+    """Items of the instrument that are not in the frame (info)."""
+    items = ctx.instrument.items()
+    absent = [i for i in items.index if i not in set(present)]
+    if not absent:
+        return []
+    constructs = ", ".join(pd.unique(items.loc[absent, "construct"]))
+    message = ctx.msg("items_absent", n=len(absent), columns=", ".join(absent), constructs=constructs)
+    return [_issue("info", "items_absent", ", ".join(absent), None, None, message)]
+
+
+def check_unknown_columns(ctx: _Context, unknown: list[str]) -> list[dict]:
+    """Columns that are neither item nor field (info; they stay out of the data)."""
+    if not unknown:
+        return []
+    message = ctx.msg("unknown_columns", n=len(unknown), columns=", ".join(map(str, unknown)))
+    return [_issue("info", "unknown_columns", ", ".join(map(str, unknown)), None, None, message)]
+
+
+# ---------------------------------------------------------------------------------------------- driver
+def agreement_items(instrument: Any, columns: Sequence[str]) -> list[str]:
+    """The columns (in their order) that are items of the instrument's most used scale."""
+    items = instrument.items()
+    main_scale = items["scale"].mode().iloc[0]
+    keep = set(items.index[items["scale"] == main_scale])
+    return [c for c in columns if c in keep]
+
+
+def check_survey(
+    df: pd.DataFrame,
+    instrument: Any = None,
+    *,
+    source: str = "data",
+    row_numbers: Sequence[int] | None = None,
+    lang: str = "nl",
+    straightline_min_run: int = 15,
+    speeding_fraction: float = 0.3,
+    wave_column: str = "meting",
+    missing_codes: Sequence[Any] = (),
+    decimal_comma: bool = False,
+    item_ranges: dict[str, tuple[float, float]] | None = None,
+) -> CheckResult:
+    """Clean the items of ``df`` and run every quality check.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per respondent, columns named by item and field ids (text or numbers).
+    instrument : Instrument, optional
+        The codebook (default: the shipped one).
+    source : str
+        Name of the file, used in the messages.
+    row_numbers : sequence of int, optional
+        Row number of each row as the user sees it (default: 1-based position).
+    lang : {"nl", "en"}
+        Language of the messages.
+    straightline_min_run : int
+        Answers in a row (on the main agreement scale) from which a respondent is flagged.
+    speeding_fraction : float
+        Share of the median completion time below which a respondent is flagged.
+    wave_column : str
+        Field that, with the id, identifies a response (respondents answer once per wave).
+    missing_codes : sequence
+        Extra missing-value codes on top of the instrument's.
+    decimal_comma : bool
+        Read ``4,5`` as 4.5 (files with ``;`` as delimiter).
+    item_ranges : dict, optional
+        ``item -> (min, max)`` for items answered on another scale than the instrument's (recoded later).
+
+    Returns
+    -------
+    CheckResult
+        ``.data``: items as float (bad values and missing codes NaN), timing as float, other columns as
+        given, plus ``flag_straightlining`` and ``flag_speeding``; ``.issues``: the issue table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> res = check_survey(pd.DataFrame({"vt_1": ["1", "-99", "x"]}))
+    >>> res.data["vt_1"].tolist(), sorted(res.issues["check"])
+    ([1.0, nan, nan], ['items_absent', 'missing_codes', 'speeding', 'text_in_item'])
+    """
+    lang = check_lang(lang)
+    instr = _instr(instrument)
+    rows = np.arange(1, len(df) + 1) if row_numbers is None else np.asarray(row_numbers)
+    ctx = _Context(instr, source, rows, lang)
+    items = instr.items()
+    roles = instr.fields()["role"]
+    codes = _text_codes(instr, missing_codes)
+    present = [c for c in df.columns if c in items.index]
+    issues: list[dict] = []
+    data = df.copy()
+    if present:
+        ranges = item_ranges or {}
+        lo = np.array([float(ranges.get(c, (items.loc[c, "min"], 0))[0]) for c in present])
+        hi = np.array([float(ranges.get(c, (0, items.loc[c, "max"]))[1]) for c in present])
+        cleaned, found, shown = _clean_items(ctx, df[present], lo, hi, codes, decimal_comma)
+        data[present] = cleaned
+        issues += found
+        k, cells = int(shown[0]), pd.Series(shown[1:], dtype=object)
+        if cells.size:
+            message = ctx.msg("missing_codes", n=cells.size, k=k, values=_values_text(cells, lang))
+            issues.append(_issue("info", "missing_codes", None, None, cells.size, message))
+
+    timing = [c for c in df.columns if roles.get(c) == "timing"]
+    for column in timing:
+        data[column], found = _clean_numeric_field(ctx, column, df[column], decimal_comma)
+        issues += found
+
+    id_columns = [c for c in df.columns if roles.get(c) == "id"]
+    if id_columns:
+        key = id_columns[:1] + ([wave_column] if wave_column in df.columns else [])
+        issues += check_duplicates(ctx, data, id_columns[0], key)
+    issues += check_variance(ctx, data[present])
+    straight, found = check_straightlining(ctx, df_numeric(data, agreement_items(instr, present)), straightline_min_run)
+    issues += found
+    timing_name = timing[0] if timing else ", ".join(instr.fields("timing").index) or "duur_seconden"
+    speed, found = check_speeding(ctx, data[timing[0]] if timing else None, timing_name, speeding_fraction)
+    issues += found
+    data["flag_straightlining"] = straight.to_numpy(dtype=bool)
+    data["flag_speeding"] = np.zeros(len(data), bool) if speed is None else speed.to_numpy(dtype=bool)
+    issues += check_absent_items(ctx, present)
+    known = set(items.index) | set(roles.index) | set(FLAG_COLUMNS)
+    issues += check_unknown_columns(ctx, [c for c in df.columns if c not in known])
+    return CheckResult(data=data, issues=issue_table(issues))
+
+
+def df_numeric(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``data[columns]`` as float (helper for the run-length check)."""
+    return data[columns].astype(float)
+
+
+def quality_report(df: pd.DataFrame, instrument: Any = None, **thresholds: Any) -> pd.DataFrame:
+    """The data-quality issue table of ``df``; keyword arguments as in :func:`check_survey`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"respondent_id": [1, 1], "vt_1": [5, 5], "vt_2": [2, 3]})
+    >>> sorted(quality_report(df, lang="en")["check"])
+    ['duplicate_differ', 'items_absent', 'no_variance', 'speeding']
+    """
+    return check_survey(df, instrument, **thresholds).issues

@@ -1,0 +1,98 @@
+"""Shared fixtures: tmp copies of the demo files and small survey files (good and bad) built in tmp_path."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from relatie_lab import instrument
+from relatie_lab.paths import DEMO_CSV, DEMO_SAV
+
+PERSONAL = {
+    "naam": ["Jan Jansen", "Piet de Vries", "Anna Bakker", "Sanne Visser"],
+    "email": ["jan.jansen@example.org", "piet@voorbeeld.nl", "anna.b@example.com", "s.visser@voorbeeld.nl"],
+    "telefoon": ["06-12345678", "+31 6 87654321", "020-1234567", "0612345678"],
+    "ip_adres": ["192.168.1.10", "10.0.0.7", "2001:db8::1", "172.16.5.4"],
+    "postcode": ["1234 AB", "5678CD", "9012 EF", "3456 GH"],
+    "opmerking": [
+        "Ik ben heel tevreden over de service van mijn energieleverancier",
+        "De klantenservice was traag en onvriendelijk aan de telefoon",
+        "Mijn buurman raadde deze aanbieder aan, prima keuze gebleken",
+        "Geen opmerkingen verder, alles is goed geregeld zo",
+    ],
+}
+
+
+def personal_values() -> list[str]:
+    """Every fake personal value the fixtures put in a file (tests check none reaches the output)."""
+    return [v for values in PERSONAL.values() for v in values]
+
+
+def survey_frame(n: int = 40, seed: int = 1, personal: bool = True) -> pd.DataFrame:
+    """A small valid survey as a raw export would hold it: ids, fields, every item (raw answers), personal data."""
+    rng = np.random.default_rng(seed)
+    items = instrument.items()
+    df = pd.DataFrame(
+        {
+            "respondent_id": np.arange(1, n + 1),
+            "sector": rng.choice(["energie", "bank", "gemeente"], n),
+            "meting": 1,
+            "conditie": rng.choice(["prijs", "zorg"], n),
+            "duur_seconden": rng.integers(400, 900, n),
+        }
+    )
+    for item, row in items.iterrows():
+        df[item] = rng.integers(int(row["min"]), int(row["max"]) + 1, n)
+    if personal:
+        for column, values in PERSONAL.items():
+            df[column] = [values[i % len(values)] for i in range(n)]
+    return df
+
+
+@pytest.fixture
+def salt(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fixed salt in the environment, so no random-salt warning and stable hashes."""
+    monkeypatch.setenv("RELATIE_LAB_SALT", "test-zout")
+    return "test-zout"
+
+
+@pytest.fixture
+def make_csv(tmp_path: Path) -> Callable[..., Path]:
+    """Write a frame (default: :func:`survey_frame`) or raw text to a CSV file in tmp_path."""
+
+    def make(df: pd.DataFrame | str | bytes | None = None, name: str = "enquete.csv", **to_csv) -> Path:
+        path = tmp_path / name
+        if isinstance(df, bytes):
+            path.write_bytes(df)
+        elif isinstance(df, str):
+            path.write_text(df, encoding="utf-8")
+        else:
+            (survey_frame() if df is None else df).to_csv(path, index=False, **to_csv)
+        return path
+
+    return make
+
+
+def _copy(src: Path, tmp_path: Path) -> Path:
+    if not src.is_file():
+        pytest.skip(f"demo file {src.name} not generated yet (make demo-data)")
+    dst = tmp_path / src.name
+    shutil.copyfile(src, dst)
+    return dst
+
+
+@pytest.fixture
+def demo_csv(tmp_path: Path) -> Path:
+    """A tmp copy of data/raw/demo_survey.csv."""
+    return _copy(DEMO_CSV, tmp_path)
+
+
+@pytest.fixture
+def demo_sav(tmp_path: Path) -> Path:
+    """A tmp copy of data/raw/demo_survey.sav."""
+    return _copy(DEMO_SAV, tmp_path)
