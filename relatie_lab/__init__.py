@@ -29,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "DataQualityWarning": "relatie_lab.errors",
     "quality_report": "relatie_lab.quality",
     "strip_personal_data": "relatie_lab.privacy",
+    "find_personal_data": "relatie_lab.privacy",
     "write_parquet": "relatie_lab.atomic",
     "label": "relatie_lab.labels",
     "reliability": "relatie_lab.reliability",
@@ -37,6 +38,7 @@ _EXPORTS: dict[str, str] = {
     "fit_sem": "relatie_lab.sem",
     "SEMResult": "relatie_lab.sem",
     "parse_model": "relatie_lab.sem_syntax",
+    "widgets": "relatie_lab.widgets",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
