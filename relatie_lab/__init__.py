@@ -39,6 +39,8 @@ _EXPORTS: dict[str, str] = {
     "SEMResult": "relatie_lab.sem",
     "parse_model": "relatie_lab.sem_syntax",
     "widgets": "relatie_lab.widgets",
+    "build_report": "relatie_lab.report",
+    "run_batch": "relatie_lab.batch",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

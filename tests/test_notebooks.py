@@ -1,0 +1,256 @@
+"""The report notebooks: stored clean, executed with papermill on small data, combined into one HTML report.
+
+The fast tests check the stored notebooks. The slow ones build the full report a few times on a small simulated
+survey (n = 200, 50 bootstrap draws) and share each report between many assertions (module-scoped fixtures):
+every notebook runs without error, the HTML has a table of contents and a reproducibility section with the
+input's SHA-256, English reports are in English, the same input and seed give the same tables, no personal data
+from the raw file reaches the HTML, the executed notebooks or the processed data, and a failing run leaves the
+earlier report intact.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import re
+import warnings
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from relatie_lab import report as rp
+from relatie_lab.paths import NOTEBOOKS
+
+NOTEBOOK_PATHS = rp.report_notebooks()
+PARAMETERS = {"data_path", "mapping_path", "lang", "seed", "n_boot", "group", "output_dir"}
+SURNAME = "Zwartkruis"
+DOMAIN = "geheim-voorbeeld.nl"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the stored notebooks (fast)
+
+
+def test_there_are_report_notebooks():
+    names = [p.name for p in NOTEBOOK_PATHS]
+    assert len(names) >= 7
+    assert names == sorted(names)
+    assert all(not p.is_relative_to(NOTEBOOKS / "colleges") for p in NOTEBOOK_PATHS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.stem)
+def test_notebook_is_stored_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{path.name}: clear the outputs (jupyter nbconvert --clear-output --inplace)"
+            assert cell.execution_count is None, f"{path.name}: execution counts must be empty"
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.stem)
+def test_first_code_cell_holds_the_parameters_as_literals(path):
+    nb = nbformat.read(path, as_version=4)
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    assert "parameters" in first.metadata.get("tags", [])
+    names = set()
+    for node in ast.parse(first.source).body:
+        assert isinstance(node, ast.Assign), f"{path.name}: only assignments in the parameters cell"
+        ast.literal_eval(node.value)  # literals only: papermill does not recompute derived values
+        names |= {t.id for t in node.targets}
+    assert names == PARAMETERS
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.stem)
+def test_notebook_is_thin_and_has_no_widgets(path):
+    nb = nbformat.read(path, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "ipywidgets" not in code
+    assert not re.search(r"\binteract\b", code)
+    assert not re.search(r"^\s*(def|class) ", code, flags=re.M), "logic belongs in the package, not the notebook"
+    # every heading and explanation comes from the labels, in the chosen language
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            assert "report-hide" in cell.metadata.get("tags", []), "markdown in one language: use rp.explain"
+    for key in re.findall(r'rp\.(?:heading|explain|text)\("([^"]+)"', code):
+        assert rp.text(key, "nl")
+        assert rp.text(key, "en")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# executed reports (slow)
+
+
+def _small_survey(path: Path, n: int = 200, seed: int = 7) -> Path:
+    """A small simulated survey with conspicuous personal data in it."""
+    from relatie_lab.simulate import simulate_survey
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df, _ = simulate_survey(n=n, seed=seed)
+    df["naam"] = [f"Wilhelmina {SURNAME}{i}" for i in range(len(df))]
+    df["email"] = [f"w.{SURNAME.lower()}{i}@{DOMAIN}" for i in range(len(df))]
+    df["opmerking"] = [f"Mail me op w.{SURNAME.lower()}{i}@{DOMAIN}" if i % 3 == 0 else None for i in range(len(df))]
+    df.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def survey(tmp_path_factory):
+    old = os.environ.get("RELATIE_LAB_SALT")
+    os.environ["RELATIE_LAB_SALT"] = "test-zout"  # id hashes (if any) the same in every run
+    yield _small_survey(tmp_path_factory.mktemp("data") / "enquete.csv")
+    if old is None:
+        os.environ.pop("RELATIE_LAB_SALT", None)
+    else:
+        os.environ["RELATIE_LAB_SALT"] = old
+
+
+def _build(survey: Path, out: Path, **kwargs) -> Path:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return rp.build_report(survey, out, seed=11, n_boot=50, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def report_nl(survey, tmp_path_factory):
+    return _build(survey, tmp_path_factory.mktemp("nl") / "rapport")
+
+
+@pytest.fixture(scope="module")
+def report_nl_again(survey, tmp_path_factory):
+    """Same input and seed, with the code shown: the tables must not change."""
+    return _build(survey, tmp_path_factory.mktemp("nl2") / "rapport", show_code=True)
+
+
+@pytest.fixture(scope="module")
+def report_en(survey, tmp_path_factory):
+    return _build(survey, tmp_path_factory.mktemp("en") / "report", lang="en")
+
+
+def _tables(page: str) -> list[str]:
+    """The text of every table, with the creation time left out."""
+    page = re.sub(rf'<[^>]*class="{rp.TIMESTAMP_CLASS}"[^>]*>.*?</[^>]+>', "", page, flags=re.S)
+    tables = re.findall(r"<table.*?</table>", page, flags=re.S)
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", t)).strip() for t in tables]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [p.name for p in NOTEBOOK_PATHS])
+def test_every_notebook_runs_without_error(report_nl, name):
+    executed = report_nl.parent / "notebooks" / name
+    nb = nbformat.read(executed, as_version=4)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert errors == []
+    assert nb.metadata["papermill"]["parameters"]["lang"] == "nl"
+    assert nb.metadata["papermill"]["parameters"]["seed"] == 11
+    shown = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "display_data"]
+    assert any("text/html" in o.data for o in shown) or any("image/png" in o.data for o in shown)
+
+
+@pytest.mark.slow
+def test_report_has_contents_figures_tables_and_reproducibility(report_nl, survey):
+    assert report_nl.name == "rapport.html"
+    page = report_nl.read_text(encoding="utf-8")
+    toc = page[page.index('<nav class="toc"') : page.index("</nav>")]
+    assert toc.count("<li>") >= 2 * len(NOTEBOOK_PATHS)  # every notebook and its sections
+    for anchor in re.findall(r'href="#(sec-\d+)"', toc):
+        assert f'id="{anchor}"' in page
+    assert "Reproduceerbaarheid" in toc
+    assert page.count("data:image/png;base64,") >= 5  # figures embedded, no separate files
+    assert page.count('<table class="apa">') >= 10
+    assert "Tabel 1</span>" in page
+    sha = hashlib.sha256(survey.read_bytes()).hexdigest()
+    section = page[page.index('<section class="reproducibility">') :]
+    assert sha in section
+    for text in ("Seed", "11", "semopy", "pandas", "numpy", "scipy", "lavaan", "enquete.csv", rp.TIMESTAMP_CLASS):
+        assert text in section
+    assert "def " not in page
+    assert "import relatie_lab" not in page
+    repro = json.loads((report_nl.parent / "reproducibility.json").read_text())
+    assert repro["input_sha256"] == sha
+    assert repro["parameters"] == {"lang": "nl", "seed": 11, "n_boot": 50}
+
+
+@pytest.mark.slow
+def test_report_records_headline_results(report_nl):
+    results = json.loads((report_nl.parent / rp.RESULTS_FILE).read_text())
+    assert results["n"] == 200
+    assert 0 <= results["cfi"] <= 1
+    assert results["rmsea"] >= 0
+    assert results["trust_commitment"] > 0  # the simulated population has a positive trust -> commitment path
+
+
+@pytest.mark.slow
+def test_same_input_and_seed_give_identical_tables(report_nl, report_nl_again):
+    first = _tables(report_nl.read_text(encoding="utf-8"))
+    second = _tables(report_nl_again.read_text(encoding="utf-8"))
+    assert len(first) >= 10
+    assert first == second
+    assert "import relatie_lab" in report_nl_again.read_text(encoding="utf-8")  # --show-code keeps the code
+
+
+@pytest.mark.slow
+def test_english_report_is_in_english(report_en, report_nl):
+    assert report_en.name == "report.html"
+    page = report_en.read_text(encoding="utf-8")
+    assert '<html lang="en">' in page
+    for text in ("Contents", "Data quality", "Reproducibility", "Table 1</span>", rp.text("report_nb03_title", "en")):
+        assert text in page
+    for dutch in ("Inhoud", "Reproduceerbaarheid", "Tabel 1</span>", "Steekproef"):
+        assert dutch not in page
+    assert len(_tables(page)) == len(_tables(report_nl.read_text(encoding="utf-8")))
+
+
+@pytest.mark.slow
+def test_no_personal_data_reaches_the_report_notebooks_or_processed_data(report_nl, report_en, survey):
+    raw = pd.read_csv(survey)
+    secrets = {*raw["naam"], *raw["email"], SURNAME, SURNAME.lower(), DOMAIN, *raw["telefoon"].astype(str)}
+    for report in (report_nl, report_en):
+        folder = report.parent
+        files = [p for p in folder.rglob("*") if p.is_file()]
+        assert any(p.suffix == ".parquet" for p in files)
+        assert any(p.suffix == ".ipynb" for p in files)
+        for path in files:
+            text = path.read_bytes().decode("utf-8", errors="ignore")
+            if path.suffix == ".parquet":
+                frame = pd.read_parquet(path)
+                text += frame.to_csv(index=False) + " ".join(map(str, frame.columns))
+            leaked = [s for s in secrets if s in text]
+            assert leaked == [], f"personal data in {path.relative_to(folder)}: {leaked[:3]}"
+        processed = pd.read_parquet(folder / "data" / rp.PROCESSED_NAME)
+        assert not {"naam", "email", "telefoon", "ip_adres", "postcode", "opmerking"} & set(processed.columns)
+
+
+def _failing_notebook(folder: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('data_path = "x"\nlang = "nl"')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell('raise RuntimeError("notebook kapot")')]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = folder / "99_kapot.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.slow
+def test_failed_run_leaves_the_earlier_report_intact(survey, tmp_path):
+    out = tmp_path / "rapport"
+    first_nb = [NOTEBOOK_PATHS[0]]
+    page = _build(survey, out, notebooks=first_nb)
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with pytest.raises(rp.ReportError, match=r"99_kapot\.ipynb failed: RuntimeError: notebook kapot") as info:
+        _build(survey, out, notebooks=[*first_nb, _failing_notebook(tmp_path)])
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and p.parts[-2] != "failed"}
+    assert after == before  # the earlier report, byte for byte
+    kept = info.value.failed_notebook
+    assert kept == out / "failed" / "99_kapot.ipynb"
+    outputs = [o for c in nbformat.read(kept, as_version=4).cells for o in c.get("outputs", [])]
+    assert any(o.output_type == "error" and o.ename == "RuntimeError" for o in outputs)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary folder left
+    assert page.is_file()

@@ -1,0 +1,158 @@
+"""Unit tests of relatie_lab.report that need no notebook kernel (fast); the full reports are in test_notebooks.py."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pandas as pd
+import pytest
+
+from relatie_lab import report as rp
+from relatie_lab.errors import SurveyError
+
+
+def test_apa_table_formats_numbers_and_p_values_in_apa_style():
+    df = pd.DataFrame(
+        {
+            "outcome": ["vertrouwen", "commitment", "betrokkenheid"],
+            "estimate": [0.51234, -0.0004, 1.5],
+            "p_value": [0.00002, 0.0345, 0.5],
+            "cfi": [0.9712, 0.9, 1.0],
+            "n": [200.0, 150.0, 99.0],
+        }
+    )
+    t = rp.apa_table(df, "en")
+    assert t.frame[1].tolist() == ["0.51", "0.00", "1.50"]  # 2 decimals, no "-0.00"
+    assert t.frame[2].tolist() == ["< .001", ".035", ".500"]  # p: 3 decimals, no leading zero
+    assert t.frame[3].tolist() == [".97", ".90", "1.00"]  # bounded statistic: no leading zero
+    assert t.frame[4].tolist() == ["200", "150", "99"]  # counts without decimals
+    assert t.headers[2] == "<em>p</em>"
+    assert t.headers[4] == "<em>N</em>"
+
+
+def test_apa_table_missing_values_bools_and_localised_headers():
+    # an analysis summary with its own (Dutch) column labels: the p column is still recognised
+    df = pd.DataFrame({"Uitkomst": ["a", "b"], "p-waarde": [0.2, float("nan")], "Significant": [True, False]})
+    t = rp.apa_table(df, "nl")
+    assert t.frame[1].tolist() == [".200", "—"]
+    assert t.frame[2].tolist() == ["ja", "nee"]
+    assert t.headers[:2] == ["Uitkomst", "<em>p</em>"]
+
+
+def test_apa_table_html_has_caption_note_and_number_placeholder():
+    t = rp.apa_table(pd.DataFrame({"mean": [4.25]}), "nl", caption="Scores <b>", note="<em>Noot.</em> x")
+    markup = t._repr_html_()
+    assert '<table class="apa">' in markup
+    assert '<span class="apa-number"></span>' in markup
+    assert "<em>Scores &lt;b&gt;</em>" in markup  # caption text is escaped
+    assert '<p class="apa-note"><em>Noot.</em> x</p>' in markup
+    assert "<td>4.25</td>" in markup
+    assert "Scores <b>" in repr(t)
+
+
+def test_apa_table_index_columns():
+    df = pd.DataFrame({"share": [0.5]}, index=pd.Index(["bank"], name="sector"))
+    t = rp.apa_table(df, "en", index=True, decimals=1)
+    assert t.frame.iloc[0].tolist() == ["bank", "0.5"]
+    assert t.headers[0] == "Sector"
+
+
+def test_table_of_contents_and_numbering():
+    body = (
+        "<html><head></head><body><main><p>RELATIE-LAB-TOC</p>"
+        '<h1 id="Datakwaliteit">Datakwaliteit<a class="anchor-link" href="#Datakwaliteit">¶</a></h1>'
+        '<h2 id="Steekproef">Steekproef<a class="anchor-link" href="#Steekproef">¶</a></h2>'
+        '<span class="apa-number"></span><span class="apa-number"></span>'
+        "<h1>SEM</h1><h2>Paden</h2><h2>Paden</h2></main></body></html>"
+    )
+    out = rp._number_tables(rp._add_toc(body, "en"), "en")
+    assert 'id="sec-1">Datakwaliteit' in out
+    assert 'id="sec-5">Paden' in out
+    toc = out[out.index("<nav") : out.index("</nav>")]
+    assert toc.count("<li>") == 5
+    assert '<a href="#sec-3">SEM</a>' in toc
+    assert "RELATIE-LAB-TOC" not in out
+    assert "Table 1</span>" in out
+    assert "Table 2</span>" in out
+
+
+def test_record_merges_and_writes_plain_json(tmp_path):
+    import numpy as np
+
+    rp.record(tmp_path, n=np.int64(3), cfi=np.float64(0.5))
+    rp.record(tmp_path, rmsea=float("nan"))
+    rp.record(None, ignored=1)  # no output dir: nothing happens
+    assert json.loads((tmp_path / rp.RESULTS_FILE).read_text()) == {"n": 3, "cfi": 0.5, "rmsea": None}
+
+
+def test_sample_table_counts_groups_and_total():
+    t = rp.sample_table(pd.DataFrame({"sector": ["bank", None, "bank"]}), "sector", "nl")
+    assert t["group"].tolist() == ["bank", "Ontbrekend", "Totaal"]
+    assert t["n"].tolist() == [2, 1, 3]
+    assert rp.sample_table(pd.DataFrame({"x": [1]}), "sector", "en")["group"].tolist() == ["Total"]
+
+
+def test_strip_personal_columns_removes_names_and_emails():
+    df = pd.DataFrame(
+        {"respondent_id": ["1", "2"], "naam": ["Anna de Vries", "Piet Bakker"], "email": ["a@x.nl", "p@y.nl"],
+         "vt_1": [5.0, 6.0]}
+    )
+    clean = rp.strip_personal_columns(df)
+    assert list(clean.columns) == ["respondent_id", "vt_1"]
+
+
+def test_declared_parameters_reads_the_parameters_cell(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell('data_path = "x"\nlang: str = "nl"\nseed = 1')
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_code_cell("other = 1"), cell]
+    path = tmp_path / "n.ipynb"
+    nbformat.write(nb, path)
+    assert rp._declared_parameters(path) == {"data_path", "lang", "seed"}
+
+
+def test_build_report_fails_early_on_unusable_data_and_touches_nothing(tmp_path):
+    bad = tmp_path / "kapot.csv"
+    bad.write_bytes(b"")
+    out = tmp_path / "rapport"
+    with pytest.raises(SurveyError):
+        rp.build_report(bad, out)
+    with pytest.raises(SurveyError, match="not found"):
+        rp.build_report(tmp_path / "bestaat_niet.csv", out)
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [bad]  # no temporary folder left behind
+
+
+def test_build_report_checks_language_and_notebooks(tmp_path):
+    with pytest.raises(ValueError, match="Unknown language"):
+        rp.build_report(tmp_path / "x.csv", tmp_path / "out", lang="de")
+    with pytest.raises(rp.ReportError, match="not found"):
+        rp.build_report(tmp_path / "x.csv", tmp_path / "out", notebooks=[tmp_path / "geen.ipynb"])
+
+
+def test_cli_registers_report_options():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers()
+    rp.add_cli(sub)
+    args = parser.parse_args(["report", "d.sav", "--out", "o", "--lang", "en", "--seed", "3", "--boot", "9",
+                              "--show-code"])
+    assert rp.report_kwargs(args) == {"lang": "en", "mapping": None, "seed": 3, "n_boot": 9, "show_code": True}
+    assert args.func is rp._cli_report
+
+
+def test_cli_report_exit_code_on_unusable_file(tmp_path, capsys):
+    from relatie_lab.cli import main
+
+    bad = tmp_path / "leeg.csv"
+    bad.write_text("")
+    assert main(["report", str(bad), "--out", str(tmp_path / "out")]) == 1
+    assert "leeg.csv" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_report_filename():
+    assert rp.report_filename("nl") == "rapport.html"
+    assert rp.report_filename("en") == "report.html"
