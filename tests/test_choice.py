@@ -1,0 +1,103 @@
+"""Tests of relatie_lab.choice: trust, commitment and engagement with and without a real choice of provider."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from relatie_lab.choice import CHOICE_OUTCOMES, freedom_of_choice
+
+
+def _scores(gap: float, n: int = 300, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    choice = rng.choice(["ja", "nee"], size=n)
+    forced = choice == "nee"
+    return pd.DataFrame(
+        {
+            "keuze_aanbieder": choice,
+            "vertrouwen": 5 - gap * forced + rng.normal(0, 1, n),
+            "commitment": 5 - gap * forced + rng.normal(0, 1, n),
+            "betrokkenheid": 4 + rng.normal(0, 1, n),
+        }
+    )
+
+
+def test_difference_is_forced_minus_free_and_matches_scipy():
+    df = _scores(gap=0.6)
+    res = freedom_of_choice(df)
+    t = res.table.set_index("outcome")
+    assert list(t.index) == list(CHOICE_OUTCOMES)
+    a = df.loc[df.keuze_aanbieder == "ja", "vertrouwen"]
+    b = df.loc[df.keuze_aanbieder == "nee", "vertrouwen"]
+    assert t.loc["vertrouwen", "difference"] == pytest.approx(b.mean() - a.mean())
+    assert t.loc["vertrouwen", "p_value"] == pytest.approx(stats.ttest_ind(b, a, equal_var=False).pvalue)
+    se = (t.loc["vertrouwen", "ci_upper"] - t.loc["vertrouwen", "ci_lower"]) / (2 * 1.96)
+    assert abs(t.loc["vertrouwen", "difference"] - (-0.6)) < 4 * se
+    assert t.loc[["vertrouwen", "commitment"], "significant"].all()
+    assert not t.loc["betrokkenheid", "significant"]
+    assert t.loc["vertrouwen", "hedges_g"] < 0
+
+
+def test_no_gap_is_not_found():
+    t = freedom_of_choice(_scores(gap=0.0, seed=3)).table
+    assert not t["significant"].any()
+
+
+def test_summary_and_plot_in_both_languages():
+    import matplotlib.pyplot as plt
+
+    res = freedom_of_choice(_scores(gap=0.6))
+    assert res.summary("en").iloc[0, 0] == "Trust"
+    fig = res.plot("nl")
+    ax = fig.axes[0]
+    assert ax.get_title().startswith("Keuzevrijheid")
+    assert ax.get_xlabel().startswith("Effectgrootte")
+    plt.close(fig)
+
+
+# --- the simulated forced relationships (truth from relatie_lab.simulate) --------------------------------------
+
+
+@pytest.mark.parametrize("sample", ["demo", "large"])
+def test_differences_within_sampling_error_of_the_truth(sample, request):
+    df, truth = request.getfixturevalue(sample)
+    t = freedom_of_choice(df).table.set_index("outcome")
+    means = truth["means"]["by_keuze_aanbieder"]
+    true = pd.Series({o: means["nee"][o] - means["ja"][o] for o in t.index})
+    se = (t["ci_upper"] - t["ci_lower"]) / (2 * 1.96)
+    assert ((t["difference"] - true).abs() < 4 * se).all(), t.assign(truth=true)
+    # the simulated penalty of a forced relationship on commitment and engagement is found
+    assert (true[["commitment", "betrokkenheid"]] < -0.2).all()
+    assert t.loc[["commitment", "betrokkenheid"], "significant"].all()
+    # and disappears when the choice column is shuffled
+    shuffled = df.assign(keuze_aanbieder=np.random.default_rng(3).permutation(df["keuze_aanbieder"].to_numpy()))
+    assert not freedom_of_choice(shuffled).table["significant"].any()
+
+
+@pytest.fixture(scope="module")
+def demo() -> tuple[pd.DataFrame, dict]:
+    """The shipped demo survey, loaded and cleaned, without the respondents flagged as careless; and its truth."""
+    import json
+
+    from relatie_lab import load_survey
+    from relatie_lab.errors import DataQualityWarning
+    from relatie_lab.paths import DEMO_CSV, DEMO_TRUTH
+
+    with warnings.catch_warnings():  # the demo's careless respondents are flagged (with a warning): left out here
+        warnings.simplefilter("ignore", DataQualityWarning)
+        data = load_survey(DEMO_CSV).data
+    careless = data["flag_straightlining"].astype(bool) | data["flag_speeding"].astype(bool)
+    return data[~careless].reset_index(drop=True), json.loads(DEMO_TRUTH.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def large() -> tuple[pd.DataFrame, dict]:
+    """A larger simulated sample (n = 4000), reverse-keyed items recoded, careless respondents left out."""
+    from relatie_lab.scores import recode_reverse
+    from relatie_lab.simulate import simulate_survey
+
+    df, truth = simulate_survey(n=4000, seed=11, missing_codes=False)
+    careless = set(truth["careless"]["straightliners"]) | set(truth["careless"]["speeders"])
+    return recode_reverse(df[~df["respondent_id"].isin(careless)]).reset_index(drop=True), truth
