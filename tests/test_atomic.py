@@ -1,0 +1,79 @@
+"""atomic: a derived file or folder is complete or absent; a failed write leaves the old one intact."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from relatie_lab.atomic import atomic_dir, atomic_path, write_bytes, write_parquet, write_text
+
+
+def leftovers(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_write_text_and_bytes(tmp_path):
+    target = tmp_path / "sub" / "a.txt"
+    assert write_text(target, "één") == target
+    assert target.read_text(encoding="utf-8") == "één"
+    write_bytes(target, b"\x00\x01")
+    assert target.read_bytes() == b"\x00\x01"
+    assert leftovers(target.parent) == []
+
+
+def test_failed_write_keeps_old_file(tmp_path):
+    target = tmp_path / "a.txt"
+    write_text(target, "oud")
+
+    def interrupted():
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("onderbroken")
+
+    with pytest.raises(RuntimeError):
+        interrupted()
+    assert target.read_text() == "oud"
+    assert leftovers(tmp_path) == []
+
+
+def test_write_parquet_failure_keeps_old_file(tmp_path, monkeypatch):
+    target = tmp_path / "d.parquet"
+    write_parquet(pd.DataFrame({"a": [1, 2]}), target)
+
+    def broken(self, path, *args, **kwargs):
+        with open(path, "wb") as fh:
+            fh.write(b"PAR1 half")
+        raise OSError("schijf vol")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", broken)
+    with pytest.raises(OSError, match="schijf vol"):
+        write_parquet(pd.DataFrame({"a": [3]}), target)
+    monkeypatch.undo()
+    assert pd.read_parquet(target)["a"].tolist() == [1, 2]
+    assert leftovers(tmp_path) == []
+
+
+def test_atomic_dir_swaps_complete_folder(tmp_path):
+    target = tmp_path / "rapport"
+    with atomic_dir(target) as tmp:
+        (tmp / "index.html").write_text("v1")
+    with atomic_dir(target) as tmp:
+        (tmp / "index.html").write_text("v2")
+    assert (target / "index.html").read_text() == "v2"
+    assert leftovers(tmp_path) == []
+
+
+def test_atomic_dir_failure_keeps_old_folder(tmp_path):
+    target = tmp_path / "rapport"
+    with atomic_dir(target) as tmp:
+        (tmp / "index.html").write_text("v1")
+
+    def interrupted():
+        with atomic_dir(target) as tmp:
+            (tmp / "index.html").write_text("half")
+            raise RuntimeError("onderbroken")
+
+    with pytest.raises(RuntimeError):
+        interrupted()
+    assert (target / "index.html").read_text() == "v1"
+    assert leftovers(tmp_path) == []

@@ -1,0 +1,147 @@
+"""privacy: detection of personal columns (role, header, values, free text), salted id hashes."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import pytest
+
+from conftest import PERSONAL, survey_frame
+from relatie_lab.errors import DataQualityWarning
+from relatie_lab.privacy import (
+    find_personal_data,
+    hash_ids,
+    looks_personal_value,
+    mask_personal,
+    resolve_salt,
+    strip_personal_data,
+)
+
+
+def reasons(df: pd.DataFrame) -> dict[str, str]:
+    found = find_personal_data(df)
+    return dict(zip(found["column"], found["reason"], strict=True))
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("jan.jansen@example.org", "email"),
+        ("J.Jansen+enquete@sub.voorbeeld.nl", "email"),
+        ("192.168.0.1", "ipv4"),
+        ("2001:db8::ff00:42:8329", "ipv6"),
+        ("06-12345678", "phone"),
+        ("+31 6 1234 5678", "phone"),
+        ("0031612345678", "phone"),
+        ("(020) 123 45 67", "phone"),
+        ("1234 AB", "postcode"),
+        ("7", None),
+        ("12:30:00", None),  # a time is not an IPv6 address
+        ("2026-01-05", None),
+        ("999.1.1.1", None),
+        ("energie", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_looks_personal_value(value, kind):
+    assert looks_personal_value(value) == kind
+
+
+def test_instrument_roles_are_dropped():
+    df = survey_frame(n=8)
+    found = reasons(df)
+    assert found == {
+        "naam": "role:pii", "email": "role:pii", "telefoon": "role:pii", "ip_adres": "role:pii",
+        "postcode": "role:pii", "opmerking": "role:free_text",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Naam", "E-mail adres", "IPAddress", "RecipientFirstName", "Telefoonnummer", "LocationLatitude",
+     "Longitude", "Adres", "ZIP", "phone_number", "Voornaam"],
+)  # fmt: skip
+def test_personal_headers(header):
+    df = pd.DataFrame({header: ["x", "y", "z"], "vt_1": [1, 2, 3]})
+    assert reasons(df)[header].startswith("header:")
+
+
+@pytest.mark.parametrize("header", ["relationship", "tevredenheid_2", "Status", "Progress", "Finished", "zipper_x"])
+def test_ordinary_headers_are_not_personal(header):
+    df = pd.DataFrame({header: ["1", "2", "3"]})
+    assert reasons(df) == {}
+
+
+@pytest.mark.parametrize(("column", "kind"), [("email", "email"), ("telefoon", "phone"), ("postcode", "postcode")])
+def test_personal_values_under_a_neutral_header(column, kind):
+    df = pd.DataFrame({"kolom_x": PERSONAL[column], "vt_1": [1, 2, 3, 4]})
+    assert reasons(df) == {"kolom_x": f"values:{kind}"}
+
+
+def test_ip_values_and_free_text_under_neutral_headers():
+    df = pd.DataFrame({"a": PERSONAL["ip_adres"], "b": PERSONAL["opmerking"], "c": ["ja", "nee", "ja", "nee"]})
+    assert reasons(df) == {"a": "values:ipv4", "b": "values:free_text"}
+
+
+def test_only_a_minority_of_personal_cells_is_not_enough():
+    df = pd.DataFrame({"kolom": ["a@b.nl", "x", "y", "z"]})
+    assert reasons(df) == {}
+
+
+def test_group_fields_dates_and_items_are_kept():
+    df = survey_frame(n=8, personal=False).assign(startdatum="2026-01-05 10:00:00", organisatie="Stroomkracht")
+    assert reasons(df) == {}
+    clean, dropped = strip_personal_data(df)
+    assert dropped == []
+    pd.testing.assert_frame_equal(clean, df)
+
+
+def test_strip_hashes_personal_ids_only(salt):
+    df = pd.DataFrame({"respondent_id": ["jan@example.org", "piet@example.org"], "vt_1": [1.0, 2.0]})
+    found = find_personal_data(df)
+    assert found[["column", "action"]].values.tolist() == [["respondent_id", "hash"]]
+    clean, dropped = strip_personal_data(df)
+    assert dropped == []
+    expected = hashlib.sha256(f"{salt}:jan@example.org".encode()).hexdigest()[:16]
+    assert clean["respondent_id"].iloc[0] == expected
+    names = pd.DataFrame({"respondent_id": ["Jan Jansen", "Piet Puk"]})
+    assert strip_personal_data(names)[0]["respondent_id"].str.len().eq(16).all()
+    codes = pd.DataFrame({"respondent_id": ["R_1abc", "R_2def"]})
+    assert strip_personal_data(codes)[0]["respondent_id"].tolist() == ["R_1abc", "R_2def"]
+
+
+def test_hash_id_forced_or_off(salt):
+    df = pd.DataFrame({"respondent_id": ["R1", "R2"]})
+    assert strip_personal_data(df, hash_id=True)[0]["respondent_id"].str.len().eq(16).all()
+    emails = pd.DataFrame({"respondent_id": ["a@b.nl"]})
+    assert strip_personal_data(emails, hash_id=False)[0]["respondent_id"].tolist() == ["a@b.nl"]
+
+
+def test_hash_depends_on_salt_and_is_stable():
+    ids = pd.Series(["a@b.nl", "c@d.nl", None])
+    first, again, other = hash_ids(ids, "s1"), hash_ids(ids, "s1"), hash_ids(ids, "s2")
+    assert first.tolist()[:2] == again.tolist()[:2]
+    assert first.iloc[0] != other.iloc[0]
+    assert first.iloc[0] != first.iloc[1]
+    assert pd.isna(first.iloc[2])
+
+
+def test_salt_sources(monkeypatch):
+    monkeypatch.setenv("RELATIE_LAB_SALT", "uit-env")
+    assert resolve_salt("arg") == ("arg", "argument")
+    assert resolve_salt() == ("uit-env", "environment")
+    monkeypatch.delenv("RELATIE_LAB_SALT")
+    with pytest.warns(DataQualityWarning, match="differ between runs"):
+        first, source = resolve_salt()
+    with pytest.warns(DataQualityWarning):
+        second, _ = resolve_salt()
+    assert source == "random"
+    assert first != second
+
+
+def test_mask_personal():
+    assert mask_personal("jan@example.org") == "<persoonsgegeven>"
+    assert mask_personal("192.168.1.1", lang="en") == "<personal data>"
+    assert mask_personal("zes") == "zes"
