@@ -41,7 +41,7 @@ from scipy import stats
 
 from relatie_lab.errors import ModelWarning, SurveyError
 from relatie_lab.labels import check_lang, label
-from relatie_lab.sem_engine import Engine, EngineFit
+from relatie_lab.sem_engine import Engine, EngineFit, single_thread_blas
 from relatie_lab.sem_syntax import ParTable, evaluate_defined, parse_model
 
 __all__ = ["SEMResult", "fit_sem"]
@@ -85,6 +85,7 @@ class SEMResult:
     raw: EngineFit = field(repr=False)
     data: pd.DataFrame = field(repr=False)
     lang: str = "nl"
+    seed: int | None = None
 
     # ---------------------------------------------------------------------------------------------
     def summary(self, lang: str = "nl") -> str:
@@ -176,7 +177,8 @@ class SEMResult:
         """
         from relatie_lab.bootstrap import indirect_effects
 
-        return indirect_effects(self, n_boot=n_boot, ci=ci, seed=seed, progress=progress)
+        return indirect_effects(self, n_boot=n_boot, ci=ci, seed=self.seed if seed is None else seed,
+                                progress=progress)
 
 
 def _fmt(v: float, w: int) -> str:
@@ -301,6 +303,13 @@ def fit_sem(
     >>> row["lhs"], float(round(row["est"], 2))
     ('ab', 0.19)
     """
+    with single_thread_blas():
+        return _fit_sem(data, model, estimator=estimator, missing=missing, group=group, group_equal=group_equal,
+                        seed=seed, lang=lang)  # fmt: skip
+
+
+def _fit_sem(data: pd.DataFrame, model: str, *, estimator: str, missing: str, group: str | None,
+             group_equal: tuple[str, ...] | list[str], seed: int | None, lang: str) -> SEMResult:  # fmt: skip
     lang = check_lang(lang)
     estimator = estimator.upper()
     if estimator not in ("ML", "MLR"):
@@ -341,7 +350,7 @@ def fit_sem(
     result = SEMResult(
         estimates=est, fit_indices=fi, nobs=eng.N, warnings=warn.messages, model=model, partable=pt,
         estimator=estimator, missing=missing, group=group, group_labels=levels, group_equal=group_equal,
-        converged=res.converged, engine=eng, raw=res, data=df, lang=lang,
+        converged=res.converged, engine=eng, raw=res, data=df, lang=lang, seed=seed,
     )  # fmt: skip
     result._warning_keys = warn.keys  # type: ignore[attr-defined]
     return result
@@ -364,23 +373,7 @@ def _post_checks(eng: Engine, res: EngineFit, est: pd.DataFrame, warn: _Warn, le
 # --------------------------------------------------------------------------------------------------
 def parameter_values(eng: Engine, theta: np.ndarray, pt: ParTable) -> np.ndarray:
     """Value of every row of the parameter table (free from theta, fixed from the model/data)."""
-    vals = np.empty(len(pt))
-    idx = {v: j for j, v in enumerate(eng.ov + eng.lv)}
-    for i, r in enumerate(pt.itertuples()):
-        if r.free > 0:
-            vals[i] = theta[r.free - 1]
-        else:
-            A, S, m = eng.base[r.group - 1]
-            a = idx[r.lhs]
-            if r.op == "=~":
-                vals[i] = A[idx[r.rhs], a]
-            elif r.op == "~":
-                vals[i] = A[a, idx[r.rhs]]
-            elif r.op == "~~":
-                vals[i] = S[a, idx[r.rhs]]
-            else:
-                vals[i] = m[a]
-    return vals
+    return eng.row_values(theta)
 
 
 def defined_values(pt: ParTable, values: np.ndarray) -> dict[str, float]:

@@ -38,9 +38,25 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-__all__ = ["Engine", "EngineFit", "GroupData", "rmsea_ci"]
+__all__ = ["Engine", "EngineFit", "GroupData", "rmsea_ci", "single_thread_blas"]
 
 LOG2PI = math.log(2 * math.pi)
+
+
+def single_thread_blas():
+    """Context manager limiting BLAS to one thread.
+
+    The matrices here are small (tens of rows): multi-threaded BLAS only adds overhead, and on a
+    shared 2-core machine it is 2-5x slower. Uses threadpoolctl when it is installed (it comes
+    with scikit-learn/pingouin); otherwise does nothing.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -155,6 +171,8 @@ class Engine:
 
     def __init__(self, pt: pd.DataFrame, data: list, meanstructure: bool | None = None) -> None:
         self.pt = pt.reset_index(drop=True)
+        self.pt.attrs = {}  # pandas deep-copies attrs on every operation: keep the engine's copy light
+        self.n_ov_x = len(pt.attrs.get("ov_x", []))
         self.ov: list[str] = list(pt.attrs["observed"])
         self.lv: list[str] = list(pt.attrs["latent"])
         self.G = int(pt.attrs.get("ngroups", 1))
@@ -206,6 +224,18 @@ class Engine:
                 S[a, b] = S[b, a] = val
             else:
                 m[a] = val
+        kinds = {"=~": 0, "~": 0, "~~": 1, "~1": 2}
+        rm = np.zeros((len(pt), 5), dtype=int)  # kind, group, a, b, free
+        for n_, r in enumerate(pt.itertuples()):
+            i = idx[r.lhs]
+            if r.op == "=~":
+                a, b = idx[r.rhs], i
+            elif r.op in ("~", "~~"):
+                a, b = i, idx[r.rhs]
+            else:
+                a, b = i, 0
+            rm[n_] = (kinds[r.op], r.group - 1, a, b, r.free)
+        self.row_map = rm
         self.entries = []
         for g in range(self.G):
             e = ent[g]
@@ -233,6 +263,17 @@ class Engine:
         if len(e["m"]):
             m[e["m"][:, 0]] = theta[e["m"][:, 2]]
         return A, S, m
+
+    def row_values(self, theta: np.ndarray) -> np.ndarray:
+        """Value of every parameter-table row (free from theta, fixed from the model or the data)."""
+        rm = self.row_map
+        out = np.empty(len(rm))
+        for g in range(self.G):
+            A, S, m = self.matrices(theta, g)
+            sel = rm[:, 1] == g
+            k, a, b = rm[sel, 0], rm[sel, 2], rm[sel, 3]
+            out[sel] = np.where(k == 0, A[a, b], np.where(k == 1, S[a, b], m[a]))
+        return out
 
     def implied_full(self, theta: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
         """Covariance matrix and means of all variables (observed and latent)."""
@@ -411,7 +452,12 @@ class Engine:
     # ---------------------------------------------------------------------------------------------
     def optimize(self, theta0: np.ndarray | None = None, *, tol: float = 1e-10, maxit: int = 500):
         """Fisher scoring with backtracking; L-BFGS fall-back. Returns (theta, converged, iterations)."""
-        theta = self.start_values() if theta0 is None else np.array(theta0, float)
+        if theta0 is not None:
+            theta = np.array(theta0, float)
+        elif not self.complete:
+            theta = self._moment_start()
+        else:
+            theta = self.start_values()
         f, g = self.objective(theta)
         if not np.isfinite(f):
             theta = self.start_values()
@@ -485,23 +531,51 @@ class Engine:
             total += self.loglik_group(Sigma, mu, gd, True)
         return total
 
-    def observed_info(self, theta: np.ndarray, h: float = 1e-5) -> np.ndarray:
-        """Observed information (Hessian of -loglik) by central differences of the analytic gradient."""
+    def observed_info_numeric(self, theta: np.ndarray, h: float = 1e-5) -> np.ndarray:
+        """Observed information by central differences of the analytic gradient (used as a check)."""
         q = self.q
         H = np.zeros((q, q))
         for k in range(q):
             hk = h * max(1.0, abs(theta[k]))
             e = np.zeros(q)
             e[k] = hk
-            gp = self.objective(theta + e)[1]
-            gm = self.objective(theta - e)[1]
-            H[:, k] = (gp - gm) / (2 * hk)
-        H = 0.5 * (H + H.T)
-        return 0.5 * self.N * H
+            H[:, k] = (self.objective(theta + e)[1] - self.objective(theta - e)[1]) / (2 * hk)
+        return 0.25 * self.N * (H + H.T)
+
+    def observed_info(self, theta: np.ndarray, h: float = 1e-6) -> np.ndarray:
+        """Observed information (Hessian of -loglik).
+
+        ``Delta' H_sat Delta`` with the analytic Hessian of the casewise likelihood in the saturated
+        moments, plus the curvature of the model's moments (differences of ``Delta' g_sat`` at fixed
+        ``g_sat``; cheap, no pass over the data).
+        """
+        q = self.q
+        iu = np.triu_indices(self.p)
+        H = np.zeros((q, q))
+        for g, gd in enumerate(self.groups):
+            Sigma, mu, dS, dm = self.delta(theta, g)
+            Hs, gs = _saturated_hessian(gd, Sigma, mu, self.meanstructure)
+            D = np.hstack([dm, dS[:, iu[0], iu[1]]])
+            Hg = D @ Hs @ D.T
+            second = np.zeros((q, q))
+            for k in range(q):
+                hk = h * max(1.0, abs(theta[k]))
+                tp, tm = theta.copy(), theta.copy()
+                tp[k] += hk
+                tm[k] -= hk
+                _, _, dSp, dmp = self.delta(tp, g)
+                _, _, dSm, dmm = self.delta(tm, g)
+                Dp = np.hstack([dmp, dSp[:, iu[0], iu[1]]])
+                Dm = np.hstack([dmm, dSm[:, iu[0], iu[1]]])
+                second[:, k] = (Dp - Dm) @ gs / (2 * hk)
+            H += gd.N / self.N * (Hg + 0.5 * (second + second.T))
+        return 0.5 * self.N * 0.5 * (H + H.T)
 
     # ---------------------------------------------------------------------------------------------
     def h1(self) -> list[tuple[np.ndarray, np.ndarray, float]]:
-        """Saturated model per group: (cov, mean, loglik); EM for missing data."""
+        """Saturated model per group: (cov, mean, loglik); EM for missing data (computed once)."""
+        if "_h1" in self.__dict__:
+            return self.__dict__["_h1"]
         out = []
         for gd in self.groups:
             if gd.complete:
@@ -509,7 +583,24 @@ class Engine:
             else:
                 cov, mean = _em_saturated(gd)
             out.append((cov, mean, self.loglik_group(cov, mean, gd, True)))
+        self.__dict__["_h1"] = out
         return out
+
+    def _moment_start(self) -> np.ndarray:
+        """Start values for FIML: the complete-data ML fit to the EM means and covariances."""
+        import copy
+
+        h1 = self.h1()
+        proxy = copy.copy(self)
+        proxy.groups = [
+            GroupData(np.zeros((0, self.p)), np.ones((1, self.p), bool), np.array([gd.N]), m[None], c[None],
+                      np.zeros(0, int), True)
+            for gd, (c, m, _) in zip(self.groups, h1, strict=True)
+        ]  # fmt: skip
+        proxy.complete = True
+        proxy.__dict__.pop("_h1", None)
+        theta, _, _ = proxy.optimize(self.start_values(), maxit=200)
+        return theta
 
     def baseline(self) -> tuple[float, int, list]:
         """Independence model: chisq, df and per group (variances, means)."""
@@ -527,14 +618,14 @@ class Engine:
             chisq += 2 * (ll1 - ll0)
             out.append((var, mean))
         p = self.p
-        nx = len(self.pt.attrs.get("ov_x", []))
+        nx = self.n_ov_x
         df_g = p * (p - 1) // 2 - nx * (nx - 1) // 2
         return chisq, self.G * df_g, out
 
     # ---------------------------------------------------------------------------------------------
     def n_moments(self) -> int:
         p = self.p
-        nx = len(self.pt.attrs.get("ov_x", []))
+        nx = self.n_ov_x
         per = p * (p + 1) // 2 - nx * (nx + 1) // 2
         if self.meanstructure:
             per += p - nx
@@ -654,43 +745,12 @@ class Engine:
             out.append(s1 @ Dg.T)
         return np.vstack(out)
 
-    def _h1_info_blocks(self, g: int, Sigma: np.ndarray, mu: np.ndarray, observed: bool) -> np.ndarray:
-        """Per-case information of the saturated model wrt (mu, vech Sigma) in group g."""
+    def _h1_info_blocks(self, g: int, Sigma: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        """Per-case observed information of the saturated model wrt (mu, vech Sigma) in group g."""
         gd = self.groups[g]
-        p = self.p
-        iu = np.triu_indices(p)
-        ps = len(iu[0])
         if gd.complete:
-            P = np.linalg.inv(Sigma)
-            # E-matrices for vech: dSigma/dvech_k
-            Ek = np.zeros((ps, p, p))
-            Ek[np.arange(ps), iu[0], iu[1]] = 1
-            Ek[np.arange(ps), iu[1], iu[0]] = 1
-            PE = P[None] @ Ek
-            I_ss = 0.5 * np.einsum("kab,lba->kl", PE, PE)
-            info = np.zeros((p + ps, p + ps))
-            info[:p, :p] = P
-            info[p:, p:] = I_ss
-            return info
-        # missing data: observed information of the saturated FIML log-likelihood (numerical)
-        th = np.concatenate([mu, Sigma[iu]])
-
-        def grad(t: np.ndarray) -> np.ndarray:
-            m_ = t[:p]
-            S_ = np.zeros((p, p))
-            S_[iu] = t[p:]
-            S_ = S_ + S_.T - np.diag(np.diag(S_))
-            _, G, gm = self._group_terms(S_, m_, gd, True)
-            mult = np.where(iu[0] == iu[1], 1.0, 2.0)
-            return -0.5 * np.concatenate([gm, G[iu] * mult])
-
-        H = np.zeros((p + ps, p + ps))
-        for k in range(p + ps):
-            hk = 1e-5 * max(1.0, abs(th[k]))
-            e = np.zeros(p + ps)
-            e[k] = hk
-            H[:, k] = -(grad(th + e) - grad(th - e)) / (2 * hk)
-        return 0.5 * (H + H.T)
+            return self._h1_info_blocks_complete(Sigma)
+        return 0.5 * _saturated_hessian(gd, Sigma, mu, True)[0]
 
     def yb_trace(self, theta: np.ndarray, h1: list, info_obs: np.ndarray) -> float:
         """trace(U Gamma) of lavaan's yuan.bentler.mplus test for the model ``theta``."""
@@ -702,7 +762,7 @@ class Engine:
         for g, gd in enumerate(self.groups):
             cov1, mean1, _ = h1[g]
             s1 = self.casewise_h1_scores(g, cov1, mean1)
-            A1 = self._h1_info_blocks(g, cov1, mean1, observed=True)
+            A1 = self._h1_info_cached(g, cov1, mean1) if not gd.complete else self._h1_info_blocks_complete(cov1)
             if not self.meanstructure:
                 s1, A1 = s1[:, p:], A1[p:, p:]
             B1 = s1.T @ s1 / gd.N
@@ -735,21 +795,103 @@ class Engine:
             out["tli_robust"] = _tli(T, df, Tb, dfb, c, cb)
             out["rmsea_robust"] = math.sqrt(max(T / N / df - c / N, 0.0)) * math.sqrt(G)
         else:
-            # lavaan 0.6 uses the FIML-corrected (Zhang & Savalei) versions here; not implemented
-            out["cfi_robust"] = out["tli_robust"] = out["rmsea_robust"] = math.nan
+            fc = self._fiml_corrected(res, h1)
+            out.update(fc)
         out["cfi_scaled"] = _cfi(T / c, df, Tb / cb, dfb)
         out["tli_scaled"] = _tli(T / c, df, Tb / cb, dfb)
         return out
 
-    def _baseline_scaling(self, h1: list) -> tuple[float, float, int]:
+    def _baseline_engine(self) -> tuple[Engine, np.ndarray]:
         from relatie_lab.sem_syntax import parse_model
 
         lines = [f"{v} ~~ {v}" for v in self.ov]
         ptb = parse_model("\n".join(lines), ngroups=self.G, meanstructure=self.meanstructure)
         ptb.attrs["observed"] = self.ov
-        data = [gd.X for gd in self.groups]
-        eb = Engine(ptb, data, meanstructure=self.meanstructure)
+        eb = Engine(ptb, [gd.X for gd in self.groups], meanstructure=self.meanstructure)
         theta, _, _ = eb.optimize()
+        return eb, theta
+
+    def _fiml_corrected(self, res: EngineFit, h1: list) -> dict[str, float]:
+        """lavaan 0.6's robust RMSEA/CFI/TLI for missing data: FIML-corrected (V3), Zhang & Savalei."""
+        N, G, df = self.N, self.G, res.df
+        iu = np.triu_indices(self.p)
+
+        def parts(eng: Engine, theta: np.ndarray) -> tuple[float, float]:
+            # chi-square of the model evaluated (not refitted) at the EM moments taken as complete data
+            xx = 0.0
+            Ds = []
+            for g in range(eng.G):
+                cov1, mean1, _ = h1[g]
+                Sigma, mu, dS, dm = eng.delta(theta, g)
+                P = np.linalg.inv(Sigma)
+                d = mean1 - mu
+                _, ld = np.linalg.slogdet(Sigma)
+                _, ld1 = np.linalg.slogdet(cov1)
+                fg = ld + np.trace(P @ cov1) + d @ P @ d - ld1 - self.p
+                xx += self.groups[g].N * fg
+                Ds.append(np.hstack([dm, dS[:, iu[0], iu[1]]]).T)
+            return xx, Ds
+
+        Wm, Jm, Wc, Wmi, fgs = [], [], [], [], []
+        for g, gd in enumerate(self.groups):
+            cov1, mean1, _ = h1[g]
+            fg = gd.N / N
+            A1 = self._h1_info_cached(g, cov1, mean1)
+            s1 = self.casewise_h1_scores(g, cov1, mean1)
+            Wm.append(fg * A1)
+            Wmi.append(np.linalg.inv(A1) / fg)
+            Jm.append(s1.T @ s1 / gd.N)
+            Wc.append(fg * self._h1_info_blocks_complete(cov1))
+            fgs.append(fg)
+        from scipy.linalg import block_diag
+
+        Wm_a, Wc_a, Wmi_a = block_diag(*Wm), block_diag(*Wc), block_diag(*Wmi)
+        Gam = block_diag(*[np.linalg.inv(Wm[g] / fgs[g]) @ Jm[g] @ np.linalg.inv(Wm[g] / fgs[g]) / fgs[g]
+                           for g in range(G)])  # fmt: skip
+        M = Wmi_a @ Wc_a @ Wmi_a
+
+        def k_of(eng: Engine, theta: np.ndarray) -> tuple[float, float]:
+            xx, Ds = parts(eng, theta)
+            D = np.vstack(Ds)
+            E = D.T @ Wm_a @ D
+            U = Wm_a - Wm_a @ D @ np.linalg.solve(E, D.T @ Wm_a)
+            return xx, float(np.trace(U @ M @ U @ Gam))
+
+        xx3, k = k_of(self, res.theta)
+        c3 = k / df
+        eb, tb = self._baseline_engine()
+        dfb = eb.n_moments() - eb.q
+        xxb, kb = k_of(eb, tb)
+        cb = kb / dfb
+        return {
+            "rmsea_robust": math.sqrt(max(xx3 / N / df - c3 / N, 0.0)) * math.sqrt(G),
+            "cfi_robust": _cfi(xx3, df, xxb, dfb, c3, cb),
+            "tli_robust": _tli(xx3, df, xxb, dfb, c3, cb),
+        }
+
+    def _h1_info_cached(self, g: int, cov1: np.ndarray, mean1: np.ndarray) -> np.ndarray:
+        cache = self.__dict__.setdefault("_h1_info_cache", {})
+        if g not in cache:
+            cache[g] = self._h1_info_blocks(g, cov1, mean1)
+        return cache[g]
+
+    def _h1_info_blocks_complete(self, Sigma: np.ndarray) -> np.ndarray:
+        p = self.p
+        iu = np.triu_indices(p)
+        ps = len(iu[0])
+        P = np.linalg.inv(Sigma)
+        Ek = np.zeros((ps, p, p))
+        Ek[np.arange(ps), iu[0], iu[1]] = 1
+        Ek[np.arange(ps), iu[1], iu[0]] = 1
+        PE = P[None] @ Ek
+        info = np.zeros((p + ps, p + ps))
+        info[:p, :p] = P
+        info[p:, p:] = 0.5 * np.einsum("kab,lba->kl", PE, PE)
+        return info
+
+    def _baseline_scaling(self, h1: list) -> tuple[float, float, int]:
+        eb, theta = self._baseline_engine()
+        eb.__dict__["_h1_info_cache"] = self.__dict__.setdefault("_h1_info_cache", {})
         llb = eb.loglik(theta)
         ll1 = sum(x[2] for x in h1)
         Tb = 2 * (ll1 - llb)
@@ -788,6 +930,49 @@ def _tli(T: float, df: float, Tb: float, dfb: float, c: float = 1.0, cb: float =
     if df > 0 and abs(t2) > 0:
         return 1 - t1 / t2
     return 1.0
+
+
+def _saturated_hessian(gd: GroupData, Sigma: np.ndarray, mu: np.ndarray, use_mean: bool = True):
+    """Hessian and gradient of F_g (per case -2 loglik) wrt (mu, upper-triangle Sigma), analytic."""
+    p = Sigma.shape[0]
+    M = gd.masks
+    mm = M[:, :, None] & M[:, None, :]
+    Sstar = np.where(mm, Sigma[None], 0.0)
+    Sstar[:, np.arange(p), np.arange(p)] += ~M
+    K = np.linalg.inv(Sstar) * mm
+    d = (gd.means - mu[None]) * M if use_mean else np.zeros_like(gd.means)
+    T = gd.covs + d[:, :, None] * d[:, None, :]
+    Q = K @ T @ K
+    w = gd.n / gd.N
+    Kd = np.einsum("jab,jb->ja", K, d)
+    # unit-matrix tensors: Sigma_k = e_a e_b', Sigma_l = e_c e_d'
+    wK = K * w[:, None, None]
+    H4 = -np.einsum("jbc,jda->abcd", wK, K, optimize=True)
+    H4 += np.einsum("jbc,jda->abcd", wK, Q, optimize=True)
+    H4 += np.einsum("jda,jbc->abcd", wK, Q, optimize=True)
+    Hmu_s = 2 * np.einsum("j,ja,jbc->abc", w, Kd, K, optimize=True)  # (c: mean index) [a,b] unit Sigma
+    Hmm = 2 * np.einsum("j,jac->ac", w, K)
+    iu = np.triu_indices(p)
+    a, b = iu
+    off = a != b
+    # symmetric parameters: Sigma_k = U_ab + U_ba (a != b)
+    Hss = H4[a, b][:, a, b].copy()
+    Hss += np.where(off[None, :], H4[a, b][:, b, a], 0.0)
+    Hss += np.where(off[:, None], H4[b, a][:, a, b], 0.0)
+    Hss += np.where(off[:, None] & off[None, :], H4[b, a][:, b, a], 0.0)
+    Hsm = Hmu_s[a, b] + np.where(off[:, None], Hmu_s[b, a], 0.0)  # (ps, p)
+    ps = len(a)
+    H = np.zeros((p + ps, p + ps))
+    H[p:, p:] = Hss
+    if use_mean:
+        H[:p, :p] = Hmm
+        H[p:, :p] = Hsm
+        H[:p, p:] = Hsm.T
+    G = np.einsum("j,jab->ab", w, K - K @ T @ K)
+    gm = -2 * np.einsum("j,ja->a", w, Kd)
+    mult = np.where(off, 2.0, 1.0)
+    gs = np.concatenate([gm if use_mean else np.zeros(p), G[a, b] * mult])
+    return 0.5 * (H + H.T), gs
 
 
 def _em_saturated(gd: GroupData, tol: float = 1e-10, maxit: int = 5000) -> tuple[np.ndarray, np.ndarray]:
