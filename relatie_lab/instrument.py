@@ -144,6 +144,7 @@ class Instrument:
 
     spec: dict = field(repr=False)
     source: str = "<dict>"
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------------------------------ loading
     @classmethod
@@ -193,6 +194,11 @@ class Instrument:
         return self
 
     # ------------------------------------------------------------------------------------------ tables
+    def _cached(self, key: str, build: Any) -> pd.DataFrame:
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
     def constructs(self) -> pd.DataFrame:
         """Constructs indexed by id.
 
@@ -203,6 +209,9 @@ class Instrument:
             ``block`` (block id or NA), ``parent`` (construct id of which this is a facet, or NA),
             ``source, description_nl, description_en``.
         """
+        return self._cached("constructs", self._constructs_table).copy()
+
+    def _constructs_table(self) -> pd.DataFrame:
         rows = []
         for cid, c in self.spec["constructs"].items():
             rows.append(
@@ -232,12 +241,15 @@ class Instrument:
             Columns ``construct, text_nl, text_en, scale, reverse, source, min, max, short_nl,
             short_en``; ``min``/``max`` are the scale's range.
         """
+        table = self._cached("items", self._items_table)
+        if construct is None:
+            return table.copy()
+        return table[table["construct"].isin(set(self._family(construct)))].copy()
+
+    def _items_table(self) -> pd.DataFrame:
         scales = self.spec["scales"]
-        wanted = None if construct is None else set(self._family(construct))
         rows = []
         for iid, it in self.spec["items"].items():
-            if wanted is not None and it["construct"] not in wanted:
-                continue
             short = it.get("short") or it["text"]
             rows.append(
                 {
@@ -281,9 +293,11 @@ class Instrument:
         rows = [
             {"field": name, "role": f["role"], "label_nl": f["label"]["nl"], "label_en": f["label"]["en"]}
             for name, f in self.spec["fields"].items()
-            if role is None or f["role"] == role
         ]
-        return pd.DataFrame(rows, columns=["field", "role", "label_nl", "label_en"]).set_index("field")
+        table = self._cached(
+            "fields", lambda: pd.DataFrame(rows, columns=["field", "role", "label_nl", "label_en"]).set_index("field")
+        )
+        return (table if role is None else table[table["role"] == role]).copy()
 
     # ------------------------------------------------------------------------------------------ lookups
     def missing_codes(self, scale: str | None = None) -> list[Any]:
@@ -311,7 +325,10 @@ class Instrument:
 
     def item_ids(self, construct: str) -> list[str]:
         """Item ids of ``construct``, items of its facets included, in codebook order."""
-        return self.items(construct).index.tolist()
+        key = f"item_ids:{construct}"
+        if key not in self._cache:
+            self._cache[key] = self.items(construct).index.tolist()
+        return list(self._cache[key])
 
     def item_text(self, item: str, lang: str = "nl", org: str | None = None) -> str:
         """Full wording of ``item``; with ``org`` the placeholder ``[ORG]`` is replaced by that name."""
