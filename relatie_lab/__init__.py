@@ -23,6 +23,7 @@ _EXPORTS: dict[str, str] = {
     # foundation
     "instrument": "relatie_lab.instrument",
     "simulate_survey": "relatie_lab.simulate",
+    "Instrument": "relatie_lab.instrument",
     "load_survey": "relatie_lab.loaders",
     "SurveyData": "relatie_lab.loaders",
     "SurveyError": "relatie_lab.errors",
@@ -38,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "fit_sem": "relatie_lab.sem",
     "SEMResult": "relatie_lab.sem",
     "parse_model": "relatie_lab.sem_syntax",
+    "invariance": "relatie_lab.invariance",
     "widgets": "relatie_lab.widgets",
     "build_report": "relatie_lab.report",
     "run_batch": "relatie_lab.batch",
