@@ -31,6 +31,7 @@ np.True_
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -300,6 +301,16 @@ class Instrument:
         return (table if role is None else table[table["role"] == role]).copy()
 
     # ------------------------------------------------------------------------------------------ lookups
+    def meta(self) -> dict[str, Any]:
+        """The optional ``meta`` section (name, version, translation note), as a copy.
+
+        Examples
+        --------
+        >>> "eigen vertaling" in default().meta()["translation"]["nl"]
+        True
+        """
+        return copy.deepcopy(self.spec.get("meta") or {})
+
     def missing_codes(self, scale: str | None = None) -> list[Any]:
         """Codes that mean "no answer": numbers first, then texts.
 
