@@ -281,6 +281,22 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
+def _column_text(series: pd.Series) -> np.ndarray:
+    """A column as text cells like :func:`_cell`, vectorised for numeric columns."""
+    if pd.api.types.is_float_dtype(series) or pd.api.types.is_integer_dtype(series):
+        values = series.to_numpy(dtype=float)
+        missing = np.isnan(values)
+        whole = ~missing & (values == np.round(values)) & (np.abs(values) < 2**53)
+        out = np.full(values.shape, "", dtype=object)
+        out[whole] = values[whole].astype(np.int64).astype(str)
+        rest = ~missing & ~whole
+        out[rest] = [str(v) for v in values[rest]]
+        return out
+    if pd.api.types.is_string_dtype(series) and not pd.api.types.is_object_dtype(series):
+        return series.fillna("").str.strip().to_numpy(dtype=object)
+    return np.array([_cell(v) for v in series], dtype=object)
+
+
 def _with_header(grid: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     """First row of ``grid`` as header (blank or repeated names made unique); the rest as str cells.
 
@@ -299,7 +315,8 @@ def _with_header(grid: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
         else:
             seen[unique] = 0
         names.append(unique)
-    body = grid.iloc[1:].map(_cell) if len(grid) > 1 else grid.iloc[0:0].astype(str)
+    rest = grid.iloc[1:]
+    body = pd.DataFrame({i: _column_text(rest[c]) for i, c in enumerate(rest.columns)}, index=rest.index, dtype=object)
     body.columns = names
     body = body.loc[:, [bool(h) or body[n].ne("").any() for h, n in zip(header_cells, names, strict=True)]]
     return body.reset_index(drop=True), renamed
@@ -346,7 +363,7 @@ def _read_sav(path: Path, raw: bytes, lang: str) -> _Raw:
         raise _err("err_unreadable", lang, file=path.name, format="SPSS (.sav)", detail=str(exc)) from None
     if frame.shape[1] == 0:
         raise _err("err_empty", lang, file=path.name)
-    body = frame.astype(object).map(_cell) if len(frame) else frame.astype(str)
+    body = pd.DataFrame({c: _column_text(frame[c]) for c in frame.columns}, index=frame.index, dtype=object)
     labels = {k: v for k, v in (meta.column_names_to_labels or {}).items() if v}
     values = {
         var: {_cell(code): str(text) for code, text in mapping.items()}
@@ -654,7 +671,7 @@ def load_survey(
     hashed = personal.loc[personal["action"] == "hash", "column"].tolist()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        frame, dropped = strip_personal_data(frame, instr, salt=salt)
+        frame, dropped = strip_personal_data(frame, instr, salt=salt, found=personal)
     random_salt = any(issubclass(w.category, DataQualityWarning) for w in caught)
     dropped = qualtrics_personal + [next((c for c, t in linked.items() if t == d), d) for d in dropped]
     if dropped:

@@ -205,6 +205,30 @@ def test_qualtrics_export(tmp_path, salt):
     assert dup["rows"].tolist() == ["4, 5"]
 
 
+def test_qualtrics_export_as_excel(tmp_path, salt):
+    grid = pd.read_csv(_qualtrics_csv(tmp_path), header=None, dtype=str)
+    xlsx = tmp_path / "qualtrics_export.xlsx"
+    grid.to_excel(xlsx, header=False, index=False)
+    survey = load(xlsx)
+    assert survey.source["format"] == "qualtrics-xlsx"
+    assert survey.data["respondent_id"].tolist() == [f"R_{i}abcXYZ" for i in range(6)]
+    assert "IPAddress" in survey.dropped_columns
+
+
+def test_empty_workbook(tmp_path):
+    xlsx = tmp_path / "leeg.xlsx"
+    pd.DataFrame().to_excel(xlsx, index=False)
+    with pytest.raises(SurveyError, match=r"leeg\.xlsx"):
+        load_survey(xlsx)
+
+
+def test_broken_sav(tmp_path):
+    path = tmp_path / "kapot.sav"
+    path.write_bytes(b"$FL2 not really spss")
+    with pytest.raises(SurveyError, match=r"kapot\.sav.*SPSS"):
+        load_survey(path)
+
+
 # --------------------------------------------------------------------------------------- errors
 def test_unknown_extension(tmp_path):
     path = tmp_path / "enquete.pdf"
@@ -512,3 +536,28 @@ def test_demo_careless_respondents_are_flagged(demo_csv, salt):
         flagged, true = set(data.loc[data[flag], "respondent_id"]), set(truth[key])
         assert true <= flagged, key
         assert len(flagged - true) <= 0.2 * len(flagged), key
+
+
+def test_docs_mapping_examples_work(tmp_path, make_csv, salt):
+    """The YAML and CSV examples in docs/mapping.md load as documented."""
+    import re
+
+    import yaml
+
+    doc = (Path(__file__).parents[1] / "docs" / "mapping.md").read_text(encoding="utf-8")
+    yaml_text = re.search(r"```yaml\n(.*?)```", doc, re.S).group(1)
+    csv_text = re.search(r"```csv\n(.*?)```", doc, re.S).group(1)
+    spec = yaml.safe_load(yaml_text)
+    columns = [c for c in spec if c not in ("recode", "reverse_already", "missing_codes")]
+    raw = pd.DataFrame({c: [1, 2, 3] for c in columns}).assign(Leverancier="Stroomkracht", Q7=[1, 3, 5])
+    raw.loc[2, "Q8"] = -1
+    (tmp_path / "mapping.yaml").write_text(yaml_text, encoding="utf-8")
+    survey = load(make_csv(raw, name="export_2026.csv"), tmp_path / "mapping.yaml")
+    assert survey.data["com_1"].tolist() == [1.0, 4.0, 7.0]
+    assert survey.data["com_2"].tolist()[:2] == [1.0, 3.0]
+    assert np.isnan(survey.data["com_2"].iloc[2])
+    assert survey.data["vt_4"].tolist() == [1.0, 2.0, 3.0]
+    (tmp_path / "mapping.csv").write_text(csv_text, encoding="utf-8")
+    survey = load(make_csv(raw, name="export_2026.csv"), tmp_path / "mapping.csv")
+    assert survey.mapping == {"Klantnummer": "respondent_id", "Q1_1": "vt_1", "Q1_4": "vt_4", "Q7": "com_1"}
+    assert survey.reversed_items == []
