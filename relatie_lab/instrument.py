@@ -83,7 +83,7 @@ class InstrumentError(SurveyError):
     """The codebook (instrument YAML) is broken; the message lists every problem and where it is."""
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when available
     """A safe YAML loader that refuses duplicate keys (plain YAML silently keeps the last one)."""
 
 

@@ -40,9 +40,13 @@ ITEM_IDS = [
 ]  # fmt: skip
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SPEC = yaml.load(INSTRUMENT_FILE.read_text(encoding="utf-8"), Loader=_LOADER)  # a safe loader
+
+
 @pytest.fixture
 def spec() -> dict:
-    return yaml.safe_load(INSTRUMENT_FILE.read_text(encoding="utf-8"))
+    return copy.deepcopy(_SPEC)
 
 
 def _write(tmp_path: Path, spec: dict) -> Path:
