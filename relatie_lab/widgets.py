@@ -156,7 +156,7 @@ def _demo_data_cached() -> pd.DataFrame:
         from relatie_lab.scores import recode_reverse
         from relatie_lab.simulate import simulate_survey
 
-        df, _ = simulate_survey(n=600, seed=2024)
+        df, _ = simulate_survey(n=600, seed=2024, missing_codes=False, personal_data=False)
         return recode_reverse(df)
 
 
