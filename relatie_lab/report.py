@@ -33,6 +33,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -141,6 +142,7 @@ def build_report(
     show_code: bool = False,
     notebooks: Sequence[str | os.PathLike[str]] | None = None,
     cell_timeout: int = DEFAULT_CELL_TIMEOUT,
+    progress: bool = False,
 ) -> Path:
     """Run the report notebooks on one survey file and write one HTML report into ``out_dir``.
 
@@ -164,6 +166,8 @@ def build_report(
         Notebooks to run, in order (default: every ``notebooks/NN_*.ipynb``).
     cell_timeout
         Seconds one notebook cell may run before the run is stopped.
+    progress
+        Print a line per finished notebook.
 
     Returns
     -------
@@ -210,7 +214,12 @@ def build_report(
         _write_processed(survey, data_dir)
         processed_sha = sha256_file(data_dir / PROCESSED_NAME)
         record(tmp, n=len(survey.data))
-        executed = [_execute(nb, nb_dir, settings, out_dir) for nb in nb_paths]
+        executed = []
+        for i, nb in enumerate(nb_paths, start=1):
+            tick = time.perf_counter()
+            executed.append(_execute(nb, nb_dir, settings, out_dir))
+            if progress:
+                print(f"[{i}/{len(nb_paths)}] {nb.name} ({time.perf_counter() - tick:.1f} s)", flush=True)
         repro = _reproducibility(data_path, settings, nb_paths, started, processed_sha)
         write_text(tmp / "reproducibility.json", json.dumps(repro, indent=2, ensure_ascii=False) + "\n")
         page = _render_html(executed, settings, repro, data_path.name)
@@ -554,7 +563,7 @@ def _cli_report(args: argparse.Namespace) -> int:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            path = build_report(args.data, out, **report_kwargs(args))
+            path = build_report(args.data, out, progress=True, **report_kwargs(args))
     except (SurveyError, ReportError) as exc:
         print(f"relatie-lab report: {exc}", file=sys.stderr)
         return 1
@@ -593,6 +602,7 @@ _SYMBOLS: dict[str, tuple[str, bool]] = {
     "hedges_g": ("g", True),
     "b": ("b", True),
     "chi2": ("χ²", False),
+    "chisq": ("χ²", False),
     "std_all": ("β", False),
     "beta": ("β", False),
     "alpha": ("α", False),
@@ -773,7 +783,7 @@ class ApaTable:
     def _repr_html_(self) -> str:
         head = "".join(f'<th scope="col">{h}</th>' for h in self.headers)
         body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+            "<tr>" + "".join(f'<td class="{_align(v)}">{html.escape(str(v))}</td>' for v in row) + "</tr>"
             for row in self.frame.itertuples(index=False)
         )
         caption = (
@@ -787,7 +797,16 @@ class ApaTable:
 
     def __repr__(self) -> str:
         title = f"{self.caption}\n" if self.caption else ""
-        return title + self.frame.to_string(index=False)
+        plain = [re.sub(r"<[^>]+>", "", h) for h in self.headers]
+        return title + self.frame.set_axis(plain, axis=1).to_string(index=False)
+
+
+_NUMBER_TEXT = re.compile(r"^(< ?)?[-+]?\d*\.?\d+$|^—$")
+
+
+def _align(text: str) -> str:
+    """``num`` (right-aligned, no wrapping) for a formatted number, else ``txt`` (left-aligned)."""
+    return "num" if _NUMBER_TEXT.match(str(text)) else "txt"
 
 
 def apa_table(
@@ -831,12 +850,12 @@ def apa_table(
     overrides = columns or {}
     headers = [overrides.get(str(c)) or _header(str(c), lang) for c in data.columns]
     frame = pd.DataFrame(
-        {str(c): [_cell(v, str(c), decimals, lang) for v in data[c].tolist()] for c in data.columns}, dtype=object
+        {i: [_cell(v, str(c), decimals, lang) for v in data[c].tolist()] for i, c in enumerate(data.columns)},
+        dtype=object,
     )
-    for col in frame.columns:
-        if col.lower() in _CONSTRUCT_COLUMNS:
-            frame[col] = [_construct_name(v, lang) for v in frame[col]]
-    frame.columns = range(frame.shape[1])
+    for i, col in enumerate(data.columns):
+        if i == 0 or str(col).lower() in _CONSTRUCT_COLUMNS:  # ids in the row labels: show their names
+            frame[i] = [_construct_name(v, lang) for v in frame[i]]
     return ApaTable(data, frame, headers, caption, note)
 
 
@@ -875,8 +894,11 @@ def _construct_name(value: str, lang: str) -> str:
         from relatie_lab.instrument import label as instrument_label
 
         return instrument_label(value, lang)
-    except Exception:  # not an id of the instrument
-        return value
+    except Exception:  # not an id of the instrument; maybe a relationship type
+        try:
+            return label(f"type_{value}", lang)
+        except KeyError:
+            return value
 
 
 def _header(column: str, lang: str) -> str:
@@ -1034,6 +1056,23 @@ def path_table(fit: Any, lang: str = "nl") -> pd.DataFrame:
         if col in reg.columns:
             out[col] = reg[col].astype(float).to_numpy()
     return out
+
+
+def ladder_by_group(result: Any, lang: str = "nl") -> pd.DataFrame:
+    """Share (%) of respondents reaching each rung, one row per group, and the rung where the ladder breaks.
+
+    ``result`` is a grouped :func:`relatie_lab.ladder.ladder_funnel` result.
+    """
+    funnel = result.funnel
+    by = result.by
+    rungs = list(dict.fromkeys(funnel["rung"]))
+    wide = funnel.pivot_table(index=by, columns="rung", values="share", observed=True, sort=False)[rungs] * 100
+    wide.columns = [_construct_name(r, lang) for r in rungs]
+    breaks = funnel[funnel["is_break"]].set_index(by)["rung"]
+    wide[label("report_ladder_break", lang)] = [_construct_name(str(breaks.get(g, "")), lang) for g in wide.index]
+    n = funnel.groupby(by, observed=True, sort=False)["n_total"].first()
+    wide.insert(0, "n", n.reindex(wide.index).astype(int))
+    return wide.reset_index()
 
 
 def sem_headline(fit: Any) -> dict[str, Any]:

@@ -254,3 +254,19 @@ def test_failed_run_leaves_the_earlier_report_intact(survey, tmp_path):
     assert any(o.output_type == "error" and o.ename == "RuntimeError" for o in outputs)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary folder left
     assert page.is_file()
+
+
+@pytest.mark.slow
+def test_mapping_file_links_own_column_names(survey, tmp_path):
+    raw = pd.read_csv(survey)
+    own = raw.rename(columns={f"com_{i}": f"Vraag {i}" for i in range(1, 6)})
+    data = own.to_csv(tmp_path / "eigen.csv", index=False) or tmp_path / "eigen.csv"
+    mapping = tmp_path / "koppeling.yaml"
+    mapping.write_text("".join(f'"Vraag {i}": com_{i}\n' for i in range(1, 6)), encoding="utf-8")
+    page = _build(data, tmp_path / "out", mapping=mapping, notebooks=[NOTEBOOK_PATHS[0]])
+    processed = pd.read_parquet(page.parent / "data" / rp.PROCESSED_NAME)
+    assert {f"com_{i}" for i in range(1, 6)} <= set(processed.columns)
+    repro = json.loads((page.parent / "reproducibility.json").read_text())
+    assert repro["mapping_file"] == "koppeling.yaml"
+    assert repro["mapping_sha256"] == hashlib.sha256(mapping.read_bytes()).hexdigest()
+    assert repro["mapping_sha256"] in page.read_text(encoding="utf-8")

@@ -47,7 +47,7 @@ def test_apa_table_html_has_caption_note_and_number_placeholder():
     assert '<span class="apa-number"></span>' in markup
     assert "<em>Scores &lt;b&gt;</em>" in markup  # caption text is escaped
     assert '<p class="apa-note"><em>Noot.</em> x</p>' in markup
-    assert "<td>4.25</td>" in markup
+    assert '<td class="num">4.25</td>' in markup
     assert "Scores <b>" in repr(t)
 
 
