@@ -397,7 +397,7 @@ def _read(path: Path, lang: str) -> tuple[_Raw, str]:
         **dict.fromkeys(SAV_EXTENSIONS, _read_sav),
     }
     if ext not in readers:
-        raise _err("err_extension", lang, file=path.name, ext=ext or "(geen)")
+        raise _err("err_extension", lang, file=path.name, ext=ext or ("(geen)" if lang == "nl" else "(none)"))
     raw_bytes = path.read_bytes()
     sha = hashlib.sha256(raw_bytes).hexdigest()
     raw = readers[ext](path, raw_bytes, lang)
@@ -656,6 +656,9 @@ def load_survey(
     issues += found
     items_df = instr.items()
     roles = instr.fields()["role"]
+    for item in user_mapping.recode:
+        if item not in items_df.index:
+            raise _err("err_mapping_target", lang, mapping=user_mapping.source, target=item, column="recode", hint="")
     if not any(t in items_df.index for t in linked.values()):
         raise _err("err_no_items", lang, file=name, columns=", ".join(map(str, raw.frame.columns)))
 

@@ -279,7 +279,7 @@ def hash_ids(ids: pd.Series, salt: str) -> pd.Series:
             return pd.NA
         return hashlib.sha256(f"{salt}:{str(value).strip()}".encode()).hexdigest()[:16]
 
-    return ids.map(one).astype("string")
+    return ids.map(one).astype("str")
 
 
 def strip_personal_data(

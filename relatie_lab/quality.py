@@ -247,7 +247,8 @@ def check_duplicates(ctx: _Context, df: pd.DataFrame, id_column: str, key: list[
         return []
     rest = [c for c in df.columns if c not in key]
     groups = df[dup].groupby(key, sort=False, dropna=False)
-    same = groups[rest].nunique(dropna=False).le(1).all(axis=1) if rest else pd.Series(True)
+    sizes = groups.size()
+    same = groups[rest].nunique(dropna=False).le(1).all(axis=1) if rest else pd.Series(True, index=sizes.index)
     out = []
     for kind, is_same in (("duplicate_same", True), ("duplicate_differ", False)):
         keys = same[same == is_same].index

@@ -561,3 +561,8 @@ def test_docs_mapping_examples_work(tmp_path, make_csv, salt):
     survey = load(make_csv(raw, name="export_2026.csv"), tmp_path / "mapping.csv")
     assert survey.mapping == {"Klantnummer": "respondent_id", "Q1_1": "vt_1", "Q1_4": "vt_4", "Q7": "com_1"}
     assert survey.reversed_items == []
+
+
+def test_mapping_recode_of_unknown_item(make_csv):
+    with pytest.raises(SurveyError, match=r"'vt_9'.*recode"):
+        load_survey(make_csv(survey_frame(n=5)), {"recode": {"vt_9": "1-5"}}, lang="en")
