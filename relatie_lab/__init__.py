@@ -43,6 +43,21 @@ _EXPORTS: dict[str, str] = {
     "widgets": "relatie_lab.widgets",
     "build_report": "relatie_lab.report",
     "run_batch": "relatie_lab.batch",
+    # Pol's framework as analyses
+    "construct_scores": "relatie_lab.scores",
+    "recode_reverse": "relatie_lab.scores",
+    "relationship_profile": "relatie_lab.relationship_types",
+    "type_distribution": "relatie_lab.relationship_types",
+    "ladder_levels": "relatie_lab.ladder",
+    "ladder_funnel": "relatie_lab.ladder",
+    "ladder_model": "relatie_lab.ladder",
+    "scorecard": "relatie_lab.building_blocks",
+    "ab_test": "relatie_lab.ab_test",
+    "power_analysis": "relatie_lab.ab_test",
+    "required_n": "relatie_lab.ab_test",
+    "moderated_regression": "relatie_lab.moderation",
+    "multigroup_comparison": "relatie_lab.moderation",
+    "freedom_of_choice": "relatie_lab.choice",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

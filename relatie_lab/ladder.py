@@ -280,8 +280,8 @@ class LadderModel:
         return t.round(3)
 
     def plot(self, lang: str = "nl"):
-        """The path diagram of the SEM engine (``fit.plot()``)."""
-        return self.fit.plot()
+        """The path diagram of the SEM engine (``fit.plot(lang)``)."""
+        return self.fit.plot(lang=check_lang(lang))
 
 
 def ladder_model(df: pd.DataFrame, *, model: str | None = None, **fit_kwargs: Any) -> LadderModel:

@@ -332,9 +332,24 @@ class MultigroupComparison:
     def summary(self, lang: str = "nl") -> pd.DataFrame:
         """Structural paths per group (estimate, SE, CI, p, standardised), equality test in ``.attrs``."""
         lang = check_lang(lang)
-        t = self.paths.copy()
+        p = self.paths
+        t = pd.DataFrame(
+            {
+                display_name(self.group, lang): p["group"],
+                label("mod_path", lang): [
+                    f"{display_name(r, lang)} → {display_name(lhs, lang)}"
+                    for lhs, r in zip(p["lhs"], p["rhs"], strict=True)
+                ],
+                label("estimate", lang): p["est"],
+                label("std_error", lang): p["se"],
+                label("an_ci_lower", lang): p["ci_lower"],
+                label("an_ci_upper", lang): p["ci_upper"],
+                label("p_value", lang): p["pvalue"],
+                "std_all": p["std_all"],
+            }
+        ).round(3)
         t.attrs["equality_test"] = self.equality_test
-        return t.round(3)
+        return t
 
     def plot(self, lang: str = "nl"):
         """Dot-and-CI of each structural path per group."""

@@ -146,3 +146,33 @@ def large() -> tuple[pd.DataFrame, dict]:
     df, truth = simulate_survey(n=4000, seed=11, missing_codes=False)
     careless = set(truth["careless"]["straightliners"]) | set(truth["careless"]["speeders"])
     return recode_reverse(df[~df["respondent_id"].isin(careless)]).reset_index(drop=True), truth
+
+
+# --- the chain model (SEM engine) -------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_ladder_model_chain_matches_the_population_paths(demo):
+    from relatie_lab.ladder import ladder_model
+    from relatie_lab.simulate import implied_paths
+
+    df, truth = demo
+    res = ladder_model(df)
+    chain = res.chain
+    assert chain.loc[chain["is_chain"], ["lhs", "rhs"]].values.tolist() == [
+        ["gedeelde_waarden", "klantbeleving"],
+        ["vertrouwen", "gedeelde_waarden"],
+        ["commitment", "vertrouwen"],
+        ["betrokkenheid", "commitment"],
+    ]
+    predictors = chain.groupby("lhs")["rhs"].apply(list).to_dict()
+    pairs = zip(chain["lhs"], chain["rhs"], strict=True)
+    true = np.array([implied_paths(truth, lhs, predictors[lhs])[rhs] for lhs, rhs in pairs])
+    se_std = chain["se"] * chain["std_all"] / chain["est"]  # SE on the standardised scale
+    assert ((chain["std_all"] - true).abs() < 4 * se_std).all(), chain.assign(truth=true)
+    # the check can fail: the population value of commitment ~ gedeelde_waarden without trust in the model is far off
+    wrong = implied_paths(truth, "commitment", ["gedeelde_waarden"])["gedeelde_waarden"]
+    row = chain[(chain["lhs"] == "commitment") & (chain["rhs"] == "gedeelde_waarden")].iloc[0]
+    assert abs(row["std_all"] - wrong) > 4 * row["se"] * row["std_all"] / row["est"]
+    summary = res.summary("en")
+    assert summary.loc[0, "lhs"] == "Shared values"

@@ -150,6 +150,7 @@ def test_multigroup_equal_paths_not_rejected_when_the_simulation_has_one_structu
     assert res.equality_test["p_value"] > 0.05
     assert res.invariance["step"].tolist() == ["configural", "metric", "scalar"]
     assert res.invariance.loc[1, "chisq"] == pytest.approx(res.fits["metric"].fit_indices["chisq"])
+    assert "Trust → Commitment" in res.summary("en")["Path"].tolist()
     per_group = paths[(paths["lhs"] == "commitment") & (paths["rhs"] == "vertrouwen")].set_index("group")["est"]
     assert per_group["publiek"] != per_group["privaat"]  # paths are free per group (labels stripped)
 
