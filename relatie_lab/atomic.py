@@ -20,6 +20,17 @@ import pandas as pd
 __all__ = ["atomic_dir", "atomic_path", "write_bytes", "write_parquet", "write_text"]
 
 
+def _default_mode(directory: bool) -> int:
+    """The permissions a plain ``open()``/``mkdir()`` would give under the current umask.
+
+    ``mkstemp``/``mkdtemp`` create private (0600/0700) temporaries; without this the finished file or folder
+    would stay private, unlike any file written the ordinary way.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    return (0o777 if directory else 0o666) & ~umask
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; move it onto ``target`` on success.
@@ -42,6 +53,8 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        mode = target.stat().st_mode & 0o7777 if target.exists() else _default_mode(directory=False)
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -97,10 +110,15 @@ def atomic_dir(target: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
         yield tmp
+        os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else _default_mode(directory=True))
         if target.exists():
             old = target.with_name(f".{target.name}.old-{os.getpid()}")
             os.replace(target, old)
-            os.replace(tmp, target)
+            try:
+                os.replace(tmp, target)
+            except OSError:
+                os.replace(old, target)  # put the previous folder back
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, target)

@@ -77,3 +77,54 @@ def test_atomic_dir_failure_keeps_old_folder(tmp_path):
         interrupted()
     assert (target / "index.html").read_text() == "v1"
     assert leftovers(tmp_path) == []
+
+
+def test_new_files_get_ordinary_permissions(tmp_path):
+    """mkstemp makes 0600 temporaries; the finished file must get the mode a plain write would give."""
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        plain = tmp_path / "plain.txt"
+        plain.write_text("x")
+        atomic = write_text(tmp_path / "atomic.txt", "x")
+        with atomic_dir(tmp_path / "map") as tmp:
+            (tmp / "a.txt").write_text("x")
+        (tmp_path / "plain_dir").mkdir()
+    finally:
+        os.umask(umask)
+    assert atomic.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "map").stat().st_mode & 0o777 == (tmp_path / "plain_dir").stat().st_mode & 0o777
+
+
+def test_replacing_keeps_existing_mode(tmp_path):
+    target = write_text(tmp_path / "a.txt", "oud")
+    target.chmod(0o640)
+    write_text(target, "nieuw")
+    assert target.stat().st_mode & 0o777 == 0o640
+
+
+def test_atomic_dir_restores_old_folder_when_swap_fails(tmp_path, monkeypatch):
+    import os
+
+    target = tmp_path / "rapport"
+    with atomic_dir(target) as tmp:
+        (tmp / "index.html").write_text("v1")
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if str(src).endswith(".tmp"):
+            raise OSError("verplaatsen mislukt")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+    def swap():
+        with atomic_dir(target) as tmp:
+            (tmp / "index.html").write_text("v2")
+
+    with pytest.raises(OSError, match="verplaatsen"):
+        swap()
+    monkeypatch.undo()
+    assert (target / "index.html").read_text() == "v1"
+    assert leftovers(tmp_path) == []
