@@ -224,6 +224,34 @@ def _clean_items(
     return pd.DataFrame(clean, index=block.index, columns=block.columns), issues, [*shown_cols, *shown]
 
 
+def _anchor_labels_to_codes(ctx: _Context, block: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, list]:
+    """Answers written as the scale's anchor labels ("Helemaal mee eens", "Strongly agree") -> their codes."""
+    items, scales = ctx.instrument.items(), ctx.instrument.scales()
+    block = block.copy()
+    n = 0
+    for column in columns:
+        series = block[column]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            continue
+        scale = scales.loc[items.loc[column, "scale"]]
+        lookup = {
+            str(text).strip().lower(): str(code)
+            for key in ("anchors_nl", "anchors_en")
+            for code, text in (scale[key] if isinstance(scale[key], dict) else {}).items()
+        }
+        if not lookup:
+            continue
+        values = series.astype(object)
+        codes = values.map(lambda v, t=lookup: t.get(v.strip().lower()) if isinstance(v, str) else None)
+        hit = codes.notna()
+        if hit.any():
+            block[column] = values.where(~hit, codes)
+            n += int(hit.sum())
+    if not n:
+        return block, []
+    return block, [_issue("info", "anchor_labels", None, None, n, ctx.msg("anchor_labels", n=n))]
+
+
 def _clean_numeric_field(ctx: _Context, column: str, series: pd.Series, decimal_comma: bool) -> tuple:
     values, isna, text = _parse_numeric(series, decimal_comma)
     bad = values.isna() & ~isna & (text != "")
@@ -419,7 +447,9 @@ def check_survey(
         ranges = item_ranges or {}
         lo = np.array([float(ranges.get(c, (items.loc[c, "min"], 0))[0]) for c in present])
         hi = np.array([float(ranges.get(c, (0, items.loc[c, "max"]))[1]) for c in present])
-        cleaned, found, shown = _clean_items(ctx, df[present], lo, hi, codes, decimal_comma)
+        block, found = _anchor_labels_to_codes(ctx, df[present], [c for c in present if c not in ranges])
+        issues += found
+        cleaned, found, shown = _clean_items(ctx, block, lo, hi, codes, decimal_comma)
         data[present] = cleaned
         issues += found
         k, cells = int(shown[0]), pd.Series(shown[1:], dtype=object)

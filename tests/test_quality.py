@@ -141,3 +141,20 @@ def test_messages_in_both_languages():
     assert "column vt_1" in en
     with pytest.raises(ValueError, match="Unknown language"):
         quality_report(df, lang="de")
+
+
+def test_anchor_labels_read_as_codes():
+    df = pd.DataFrame(
+        {
+            "vt_1": ["Helemaal mee eens", "strongly disagree ", "4", "Soms"],
+            "aanbeveling": ["10", "0", "Zeer waarschijnlijk", "7"],
+        }
+    )
+    res = check_survey(df, lang="en")
+    assert res.data["vt_1"].tolist()[:3] == [7.0, 1.0, 4.0]
+    assert res.data["aanbeveling"].tolist() == [10.0, 0.0, 10.0, 7.0]
+    info = res.issues[res.issues["check"] == "anchor_labels"]
+    assert info["n_rows"].tolist() == [3]
+    text = res.issues[res.issues["check"] == "text_in_item"]
+    assert text["column"].tolist() == ["vt_1"]
+    assert "'Soms'" in text["message"].iloc[0]
