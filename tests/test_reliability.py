@@ -7,6 +7,7 @@ complete; N=350 with 8% missing answers). Tolerance 1e-3 (issue 3).
 from __future__ import annotations
 
 import json
+import warnings
 from functools import cache
 from pathlib import Path
 
@@ -214,3 +215,28 @@ def test_package_level_call():
     df = data("complete")
     spec = {"vertrouwen": constructs()["vertrouwen"]}
     pd.testing.assert_frame_equal(relatie_lab.reliability(df, spec), reliability(df, spec))
+
+
+@pytest.mark.slow
+def test_demo_survey_all_constructs():
+    """On the shipped demo survey (a loaded SurveyData) every multi-item construct gets a row; two-item ones are
+    tau-equivalent (omega = alpha up to the N vs N-1 and FIML vs pairwise difference) and the values are plausible."""
+    import relatie_lab
+    from relatie_lab import instrument
+    from relatie_lab.paths import DEMO_CSV
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)  # the demo's careless respondents are flagged
+        survey = relatie_lab.load_survey(DEMO_CSV)
+    table = reliability(survey).set_index("construct")
+    counts = instrument.items().groupby("construct").size()
+    assert set(table.index) == set(counts.index[counts >= 2])
+    assert (table["n_items"] == counts[table.index]).all()
+    assert table[["cronbach_alpha", "omega", "composite_reliability", "ave"]].notna().all().all()
+    assert table["omega"].between(0.5, 1).all()
+    assert table["ave"].between(0.2, 1).all()
+    assert (table["alpha_ci_lower"] < table["cronbach_alpha"]).all()
+    assert (table["cronbach_alpha"] < table["alpha_ci_upper"]).all()
+    two = table[table["n_items"] == 2]
+    assert (two["model"] == "tau_equivalent").all()
+    assert np.abs(two["omega"] - two["cronbach_alpha"]).max() < 0.02
