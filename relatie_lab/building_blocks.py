@@ -342,9 +342,9 @@ def plot_scorecard(card: Scorecard, lang: str = "nl", *, facets: bool = False):
     facet = dict(zip(means["construct"], means["is_facet"], strict=False))
     ax.set_yticks(list(y.values()), [("    " if facet[c] else "") + display_name(c, lang) for c in y])
     last = means[means["wave"] == waves[-1]].set_index("construct")["share_low"]
-    xmax = ax.get_xlim()[1]
     for c in constructs:
-        ax.text(xmax, y[c], f"  {100 * last[c]:.0f}% {label('blocks_low_short', lang)}", va="center", fontsize="small")
+        text = f" {100 * last[c]:.0f}% {label('blocks_low_short', lang)}"
+        ax.text(1.01, y[c], text, va="center", fontsize="small", transform=ax.get_yaxis_transform())
     height = fig.get_size_inches()[1]
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.75 / height), ncol=2, fontsize="small", frameon=False)
     finish(

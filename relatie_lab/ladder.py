@@ -33,7 +33,7 @@ import pandas as pd
 
 from relatie_lab.errors import SurveyError
 from relatie_lab.labels import check_lang, label
-from relatie_lab.plots import display_name, finish, new_figure
+from relatie_lab.plots import display_name, finish
 from relatie_lab.scores import CARRY_COLUMNS, ensure_scores
 
 __all__ = ["DEFAULT_THRESHOLD", "LADDER", "LadderResult", "ladder_funnel", "ladder_levels", "ladder_model"]
@@ -238,9 +238,18 @@ def plot_funnel(result: LadderResult, lang: str = "nl"):
     from relatie_lab.plots import SIGNIFICANT_COLOR
 
     lang = check_lang(lang)
+    import matplotlib.pyplot as plt
+
+    from relatie_lab.plots import theme
+
+    theme()
     groups = [None] if result.by is None else list(result.funnel[result.by].drop_duplicates())
-    fig, axes = new_figure(len(groups), width=6.0, height=4.0, squeeze=False, sharey=True)
-    for ax, g in zip(axes[0], groups, strict=True):
+    ncols = min(3, len(groups))
+    nrows = -(-len(groups) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(6.0 * ncols, 4.0 * nrows), squeeze=False, sharey=True)
+    for ax in axes.flat[len(groups) :]:
+        ax.set_visible(False)
+    for ax, g in zip(axes.flat, groups, strict=False):
         t = result.funnel if g is None else result.funnel[result.funnel[result.by] == g]
         names = [display_name(r, lang) for r in t["rung"]]
         colors = [SIGNIFICANT_COLOR if b else "#4C72B0" for b in t["is_break"]]
@@ -258,8 +267,10 @@ def plot_funnel(result: LadderResult, lang: str = "nl"):
             ax.text(min(hi + 0.02, 0.9), yi, f"{100 * s:.0f}%", va="center")
         ax.set_yticks(y, names)
         ax.set_xlim(0, 1)
-        title = label("ladder_funnel_title", lang) + ("" if g is None else f" — {g}")
+        title = label("ladder_funnel_title", lang) if g is None else f"{display_name(result.by, lang)}: {g}"
         finish(ax, title=title, xlabel=label("ladder_share_reached", lang), ylabel=label("ladder_rung", lang))
+    if result.by is not None:
+        fig.suptitle(label("ladder_funnel_title", lang), fontsize="large")
     fig.tight_layout()
     return fig
 

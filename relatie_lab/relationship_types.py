@@ -240,6 +240,10 @@ def plot_types(result: RelationshipProfile, lang: str = "nl"):
     for i, (name, row) in enumerate(means.iterrows()):
         vals = np.append(row.to_numpy(), row.to_numpy()[0])
         radar.plot(closed, vals, color=palette(i % 10), label=str(name))
+    full = np.linspace(0, 2 * np.pi, 100)
+    radar.plot(full, np.zeros_like(full), color="black", lw=0.8, ls="--")  # the respondent's own mean
+    radar.set_rlabel_position(90)
+    radar.tick_params(axis="y", labelsize="x-small")
     radar.set_xticks(angles)
     radar.set_xticklabels([type_label(t, lang) for t in types])
     for tick, t in zip(radar.get_xticklabels(), types, strict=True):
