@@ -158,6 +158,7 @@ def test_ladder_model_chain_matches_the_population_paths(demo):
 
     df, truth = demo
     res = ladder_model(df)
+    assert res.fit.converged
     chain = res.chain
     assert chain.loc[chain["is_chain"], ["lhs", "rhs"]].values.tolist() == [
         ["gedeelde_waarden", "klantbeleving"],

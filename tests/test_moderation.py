@@ -142,6 +142,8 @@ def test_multigroup_equal_paths_not_rejected_when_the_simulation_has_one_structu
 
     df, _ = demo
     res = multigroup_comparison(_public(df), None, "publiek")
+    assert res.fits["metric"].converged
+    assert res.fits["equal_paths"].converged
     paths = res.paths
     assert set(paths["group"]) == {"publiek", "privaat"}
     # the Commitment-Trust model's structural paths: vertrouwen ~ gw; commitment ~ vertrouwen + gw; betrokkenheid ~ com
