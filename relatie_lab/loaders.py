@@ -51,6 +51,8 @@ Examples
 [[1, 5.0, 6.0], [2, nan, 1.0], [3, 6.0, 7.0]]
 >>> survey.dropped_columns, survey.reversed_items
 (['naam'], ['vt_4'])
+>>> survey
+SurveyData(mini.csv: 3 respondents, 2 items, 0 errors, 0 warnings; .summary() for details)
 """
 
 from __future__ import annotations
@@ -504,6 +506,13 @@ class SurveyData:
     variable_labels: dict[str, str] = field(default_factory=dict, repr=False)
     instrument: Any = field(default=None, repr=False)
     lang: str = "nl"
+
+    def __repr__(self) -> str:
+        counts = self.quality["severity"].value_counts()
+        return (
+            f"SurveyData({self.source['name']}: {len(self.data)} respondents, {len(self.items)} items, "
+            f"{counts.get('error', 0)} errors, {counts.get('warning', 0)} warnings; .summary() for details)"
+        )
 
     @property
     def items(self) -> list[str]:
