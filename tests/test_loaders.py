@@ -515,8 +515,7 @@ def test_demo_csv_and_sav_load_identically(demo_csv, demo_sav, salt):
 
 def test_loading_and_writing_leaves_data_raw_unchanged(tmp_path, salt, monkeypatch):
     files = [p for p in DATA_RAW.iterdir() if p.suffix in (".csv", ".sav")] if DATA_RAW.is_dir() else []
-    if not files:
-        pytest.skip("no demo data in data/raw yet")
+    assert files, "no demo data in data/raw; run `make demo-data`"
     monkeypatch.setattr(loaders, "DATA_PROCESSED", tmp_path / "processed")
     before = _hashes(DATA_RAW)
     for path in files:
@@ -528,8 +527,6 @@ def test_loading_and_writing_leaves_data_raw_unchanged(tmp_path, salt, monkeypat
 def test_demo_careless_respondents_are_flagged(demo_csv, salt):
     """The simulator's straight-liners and speeders (demo_truth.json) are all flagged, with few extras."""
     truth_file = DATA_RAW / "demo_truth.json"
-    if not truth_file.is_file():
-        pytest.skip("demo_truth.json not generated yet")
     truth = json.loads(truth_file.read_text(encoding="utf-8"))["careless"]
     data = load(demo_csv).data
     for flag, key in (("flag_straightlining", "straightliners"), ("flag_speeding", "speeders")):
