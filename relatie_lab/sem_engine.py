@@ -308,18 +308,18 @@ class Engine:
             BSB = B @ C  # (nv, p)
             contrib = Bo[:, i].T[:, :, None] * BSB[j][:, None, :]
             contrib = contrib + contrib.transpose(0, 2, 1)
-            np.add.at(dS, k, contrib)
+            _scatter(dS, k, contrib)
             if self.meanstructure:
-                np.add.at(dm, k, Bo[:, i].T * Bm[j][:, None])
+                _scatter(dm, k, Bo[:, i].T * Bm[j][:, None])
         if len(e["S"]):
             i, j, k = e["S"].T
             contrib = Bo[:, i].T[:, :, None] * Bo[:, j].T[:, None, :]
             off = (i != j)[:, None, None]
             contrib = contrib + np.where(off, contrib.transpose(0, 2, 1), 0.0)
-            np.add.at(dS, k, contrib)
+            _scatter(dS, k, contrib)
         if len(e["m"]) and self.meanstructure:
             i, _, k = e["m"].T
-            np.add.at(dm, k, Bo[:, i].T)
+            _scatter(dm, k, Bo[:, i].T)
         return Sigma, mu, dS, dm
 
     # ---------------------------------------------------------------------------------------------
@@ -359,21 +359,43 @@ class Engine:
         return f, G, gm
 
     def objective(self, theta: np.ndarray, grad: bool = True):
-        """f = sum_g N_g/N F_g and its gradient wrt theta."""
+        """f = sum_g N_g/N F_g and its gradient wrt theta.
+
+        The gradient is computed in matrix form (no per-parameter derivative matrices):
+        with ``Y = F' (dF/dSigma) F`` and ``B = (I-A)^-1``: ``dF/dA = 2 B'YBSB' + (B'F'g_mu)(Bm)'``,
+        ``dF/dS = B'YB`` (off-diagonal entries twice) and ``dF/dm = B'F'g_mu``.
+        """
         f = 0.0
         gr = np.zeros(self.q)
+        p = self.p
         for g, gd in enumerate(self.groups):
             wg = gd.N / self.N
-            if grad:
-                Sigma, mu, dS, dm = self.delta(theta, g)
-            else:
-                Sigma, mu = self.implied(theta, g)
+            A, S, m = self.matrices(theta, g)
+            B = np.linalg.inv(np.eye(self.nv) - A)
+            Bo = B[:p]
+            Sigma = Bo @ S @ Bo.T
+            mu = Bo @ m if self.meanstructure else self._sample_moments(gd)[0]
             fg, G, gm = self._group_terms(Sigma, mu, gd, self.meanstructure)
             if not np.isfinite(fg):
                 return (math.inf, gr) if grad else math.inf
             f += wg * fg
-            if grad:
-                gr += wg * (dS.reshape(self.q, -1) @ G.ravel() + dm @ gm)
+            if not grad:
+                continue
+            Z = Bo.T @ G @ Bo  # B'YB
+            gA = 2 * Z @ S @ B.T
+            gS = Z
+            if self.meanstructure:
+                u = Bo.T @ gm
+                gA = gA + np.outer(u, B @ m)
+                gmv = u
+            e = self.entries[g]
+            if len(e["A"]):
+                np.add.at(gr, e["A"][:, 2], wg * gA[e["A"][:, 0], e["A"][:, 1]])
+            if len(e["S"]):
+                i, j, k = e["S"].T
+                np.add.at(gr, k, wg * np.where(i == j, 1.0, 2.0) * gS[i, j])
+            if len(e["m"]) and self.meanstructure:
+                np.add.at(gr, e["m"][:, 2], wg * gmv[e["m"][:, 0]])
         return (f, gr) if grad else f
 
     def expected_info(self, theta: np.ndarray) -> np.ndarray:
@@ -450,8 +472,13 @@ class Engine:
         return theta
 
     # ---------------------------------------------------------------------------------------------
-    def optimize(self, theta0: np.ndarray | None = None, *, tol: float = 1e-10, maxit: int = 500):
-        """Fisher scoring with backtracking; L-BFGS fall-back. Returns (theta, converged, iterations)."""
+    def optimize(self, theta0: np.ndarray | None = None, *, tol: float = 1e-10, maxit: int = 500,
+                 hess0: np.ndarray | None = None, fallback: bool = True):  # fmt: skip
+        """Fisher scoring with backtracking, then BFGS updates; L-BFGS fall-back.
+
+        ``hess0``: a Hessian approximation to start from (warm starts in the bootstrap).
+        Returns (theta, converged, iterations).
+        """
         if theta0 is not None:
             theta = np.array(theta0, float)
         elif not self.complete:
@@ -464,10 +491,10 @@ class Engine:
             f, g = self.objective(theta)
         it = 0
         converged = False
-        H = None
+        H = None if hess0 is None else hess0.copy()
         for it in range(1, maxit + 1):
             try:
-                if H is None or it <= 2:
+                if H is None or (it <= 2 and hess0 is None):
                     H = self.expected_info(theta) if self.complete else self._approx_info(theta)
                 step = np.linalg.solve(H, g)
             except np.linalg.LinAlgError:
@@ -494,7 +521,9 @@ class Engine:
             if np.max(np.abs(g)) < tol or (abs(fold - f) < 1e-15 and np.max(np.abs(alpha * step)) < 1e-9):
                 converged = bool(np.max(np.abs(g)) < 1e-6)
                 break
-        if not converged:
+        if not converged and np.isfinite(f):
+            converged = bool(np.max(np.abs(g)) < 1e-6)
+        if not converged and fallback:
             res = optimize.minimize(lambda t: self.objective(t), theta, jac=True, method="L-BFGS-B",
                                     options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})  # fmt: skip
             if np.isfinite(res.fun) and res.fun <= f:
@@ -904,6 +933,14 @@ class Engine:
 
 
 # --------------------------------------------------------------------------------------------------
+def _scatter(out: np.ndarray, k: np.ndarray, values: np.ndarray) -> None:
+    """out[k] += values, fast when the indices are unique (no equality constraints)."""
+    if len(k) < 2 or np.all(np.diff(k) > 0) or len(np.unique(k)) == len(k):
+        out[k] += values
+    else:
+        np.add.at(out, k, values)
+
+
 def _cfi(T: float, df: float, Tb: float, dfb: float, c: float = 1.0, cb: float = 1.0) -> float:
     if not np.isfinite([T, df, Tb, dfb, c, cb]).all():
         return math.nan
