@@ -327,8 +327,10 @@ def chain_view(
             capsize=4,
             lw=2,
             zorder=5,
-            label=label("wg_estimate_ci", lang) if yi == y[0] else None,
         )
+    ax.errorbar([], [], xerr=[], fmt="o", color=_BLUE, lw=2, label=label("wg_estimate_ci", lang))
+    if not table["covered"].all():
+        ax.errorbar([], [], xerr=[], fmt="o", color=SIGNIFICANT_COLOR, lw=2, label=label("wg_missed", lang))
     ax.axvline(0, color="grey", lw=0.8)
     lo = min(-0.3, float(table["ci_lower"].min()) - 0.05)
     hi = max(1.0, float(table["ci_upper"].max()) + 0.05)
@@ -457,7 +459,12 @@ def ladder_view(
     ax.set_yticks(y, names)
     ax.set_xlim(-0.55, 0.55)
     ax.set_xticks([])
-    ax.legend(loc="upper right", fontsize="small")
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=_BLUE, label=group_name)]
+    if group is not None:
+        handles.append(Patch(fill=False, ls="--", ec="black", label=label("wg_everyone", lang)))
+    ax.legend(handles=handles, loc="upper right", fontsize="small")
     ax.set_title(f"{label('wg_ladder_title', lang)}: {group_name} (N = {int(table['n_total'].iloc[0])})")
     ax.set_xlabel(label("ladder_share_reached", lang))
 
@@ -595,7 +602,7 @@ def quiz_view(
     ax.set_yticks(range(len(types))[::-1], [type_label(t, lang) for t in types])
     ax.set_xlim(0.8, 7.2)
     ax.set_xlabel(label("wg_quiz_score_axis", lang))
-    ax.legend(loc="upper right", fontsize="small")
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize="small", markerscale=0.5, frameon=False)
     ax.set_title(label("wg_quiz_dist_title", lang).format(n=len(group), group=group_name))
     counts = group["relationship_type"].dropna().value_counts(normalize=True).reindex(list(TYPE_ORDER)).fillna(0)
     bars = ax_types.bar(
@@ -770,7 +777,7 @@ def ab_view(d: float = 0.3, n: int = 100, seed: int | None = 0, alpha: float = 0
         diff=row["difference"],
         lo=row["ci_lower"],
         hi=row["ci_upper"],
-        p=row["p_value"],
+        p="< 0.001" if row["p_value"] < 0.001 else f"= {row['p_value']:.3f}",
         verdict=verdict,
     )
     return WidgetView(figure=fig, table=table, text=text)
@@ -889,7 +896,9 @@ def simulate_and_estimate(lang: str = "nl", seed: int = 0) -> LectureWidget:
     def compute(v: dict[str, Any], draw: int) -> WidgetView:
         return chain_view(a=v["a"], b=v["b"], c=v["c"], n=v["n"], noise=v["noise"], seed=seed + draw, lang=lang)
 
-    button = widgets.Button(description=label("wg_new_sample", lang), icon="refresh")
+    button = widgets.Button(
+        description=label("wg_new_sample", lang), icon="refresh", layout=widgets.Layout(width="auto")
+    )
     return LectureWidget(label("wg_sim_title", lang), controls, compute, lang, control_box=box, buttons=[button])
 
 
@@ -903,25 +912,28 @@ def ladder_explorer(df: pd.DataFrame | None = None, lang: str = "nl") -> Lecture
     all_ = label("wg_all", lang)
     sectors = sorted(scores["sector"].dropna().astype(str).unique()) if "sector" in scores else []
 
-    def organisations(sector: str | None) -> list[tuple[str, str | None]]:
+    def organisations(sector: str) -> list[tuple[str, str]]:
+        # "" stands for "all" (a Dropdown value of None would mean "nothing selected")
         if "organisatie" not in scores:
-            return [(all_, None)]
-        part = scores if sector is None else scores[scores["sector"].astype(str) == sector]
-        return [(all_, None)] + [(o, o) for o in sorted(part["organisatie"].dropna().astype(str).unique())]
+            return [(all_, "")]
+        part = scores if not sector else scores[scores["sector"].astype(str) == sector]
+        return [(all_, "")] + [(o, o) for o in sorted(part["organisatie"].dropna().astype(str).unique())]
 
     controls = {
         "threshold": _slider("float", label("wg_threshold", lang), 5.0, 3.0, 6.5, 0.25),
         "sector": widgets.Dropdown(
-            options=[(all_, None)] + [(s, s) for s in sectors], value=None, description=label("sector", lang)
+            options=[(all_, "")] + [(s, s) for s in sectors], value="", description=label("sector", lang)
         ),
-        "organisation": widgets.Dropdown(
-            options=organisations(None), value=None, description=label("organisation", lang)
-        ),
+        "organisation": widgets.Dropdown(options=organisations(""), value="", description=label("organisation", lang)),
     }
 
     def compute(v: dict[str, Any], _draw: int) -> WidgetView:
         return ladder_view(
-            scores, threshold=v["threshold"], sector=v["sector"], organisation=v["organisation"], lang=lang
+            scores,
+            threshold=v["threshold"],
+            sector=v["sector"] or None,
+            organisation=v["organisation"] or None,
+            lang=lang,
         )
 
     widget = LectureWidget(label("wg_ladder_title", lang), controls, compute, lang)
@@ -929,7 +941,7 @@ def ladder_explorer(df: pd.DataFrame | None = None, lang: str = "nl") -> Lecture
     def sector_changed(change: dict) -> None:
         with widget.suspend():
             controls["organisation"].options = organisations(change["new"])
-            controls["organisation"].value = None
+            controls["organisation"].value = ""
         widget.update()
 
     # a new sector gives new organisation options: one update for both changes
@@ -986,5 +998,7 @@ def ab_planner(lang: str = "nl", seed: int = 0) -> LectureWidget:
     def compute(v: dict[str, Any], draw: int) -> WidgetView:
         return ab_view(d=v["d"], n=v["n"], seed=seed + draw, lang=lang)
 
-    button = widgets.Button(description=label("wg_new_experiment", lang), icon="refresh")
+    button = widgets.Button(
+        description=label("wg_new_experiment", lang), icon="refresh", layout=widgets.Layout(width="auto")
+    )
     return LectureWidget(label("wg_ab_title", lang), controls, compute, lang, buttons=[button])

@@ -316,11 +316,14 @@ def test_simulate_and_estimate_widget_updates_on_a_slider():
 def test_ladder_explorer_widget(survey):
     widget = w.ladder_explorer(df=survey, lang="en")
     assert widget.last_error is None
+    assert widget.controls["sector"].index == 0  # "All" is selected, not an empty dropdown
     assert _changes(widget, "threshold", 4.0) == (True, True)
     draws = widget.draws
     widget.controls["sector"].value = "bank"
     assert widget.draws == draws + 1  # one update for the sector and the reset organisation list
-    organisations = [value for _, value in widget.controls["organisation"].options if value is not None]
+    assert widget.controls["organisation"].value == ""  # "all", and shown as such (not an empty selection)
+    assert widget.controls["organisation"].index == 0
+    organisations = [value for _, value in widget.controls["organisation"].options if value]
     assert organisations == sorted(survey.loc[survey["sector"] == "bank", "organisatie"].unique())
     assert widget.view.table["n_total"].iloc[0] == (survey["sector"] == "bank").sum()
     assert _changes(widget, "organisation", organisations[0]) == (True, True)
