@@ -13,7 +13,8 @@ than in a private one. Two tools:
 
 ``x`` may be a construct (``"vertrouwen"``), a numeric column, or a two-valued column such as the A/B arm
 ``conditie`` (coded 0 = ``x_reference``, 1 = the other value). The moderator may be a group column, a numeric
-column, or ``"relationship_type"`` (computed with :func:`relatie_lab.relationship_types.relationship_profile`).
+column, ``"relationship_type"`` (computed with :func:`relatie_lab.relationship_types.relationship_profile`) or
+``"publiek_privaat"`` (``"publiek"`` for the sectors in :data:`PUBLIC_SECTORS`, else ``"privaat"``).
 
 Examples
 --------
@@ -49,6 +50,11 @@ __all__ = [
 ]
 
 RELATIONSHIP_TYPE = "relationship_type"
+#: Pseudo-column ``"publiek" | "privaat"`` derived from ``sector`` (seed 003: public vs private organisations).
+PUBLIC_PRIVATE = "publiek_privaat"
+#: Sectors counted as public (monopolists with an authority relationship and no choice of provider).
+PUBLIC_SECTORS: tuple[str, ...] = ("gemeente", "waterbedrijf", "pensioenfonds")
+DERIVED = (RELATIONSHIP_TYPE, PUBLIC_PRIVATE)
 
 
 def _is_construct(name: str) -> bool:
@@ -58,8 +64,8 @@ def _is_construct(name: str) -> bool:
 
 
 def _with_columns(df: pd.DataFrame, columns: list[str], threshold: float | None) -> pd.DataFrame:
-    """``df`` with construct scores for the constructs among ``columns`` and the relationship type if asked."""
-    need = [c for c in columns if c not in df.columns and c != RELATIONSHIP_TYPE]
+    """``df`` with construct scores for the constructs among ``columns``, and the derived columns if asked."""
+    need = [c for c in columns if c not in df.columns and c not in DERIVED]
     constructs = [c for c in need if _is_construct(c)]
     unknown = [c for c in need if c not in constructs]
     if unknown:
@@ -70,6 +76,11 @@ def _with_columns(df: pd.DataFrame, columns: list[str], threshold: float | None)
 
         prof = relationship_profile(out, threshold=DEFAULT_THRESHOLD if threshold is None else threshold)
         out = out.assign(**{RELATIONSHIP_TYPE: prof[RELATIONSHIP_TYPE].to_numpy()})
+    if PUBLIC_PRIVATE in columns and PUBLIC_PRIVATE not in out.columns:
+        if "sector" not in out.columns:
+            raise SurveyError(f"{PUBLIC_PRIVATE!r} is derived from the column 'sector', which the survey lacks.")
+        kind = np.where(out["sector"].isin(PUBLIC_SECTORS), "publiek", "privaat")
+        out = out.assign(**{PUBLIC_PRIVATE: pd.Series(kind, index=out.index).where(out["sector"].notna())})
     return out
 
 
@@ -175,8 +186,9 @@ def moderated_regression(
         Construct ids or columns. A two-valued ``x`` (e.g. ``"conditie"``) is coded 0/1 (0 = ``x_reference``,
         default the first value in sort order) before centring, so its slope is the arm difference.
     moderator
-        Group column (``"sector"``, ``"relationship_type"``, ``"keuze_aanbieder"``...) or a numeric column
-        (more than two distinct numbers), which is centred; its simple slopes are at mean - 1 SD, mean, mean + 1 SD.
+        Group column (``"sector"``, ``"relationship_type"``, ``"publiek_privaat"``, ``"keuze_aanbieder"``...) or a
+        numeric column (more than two distinct numbers), which is centred; its simple slopes are at mean - 1 SD,
+        mean and mean + 1 SD.
     reference
         Reference level of a categorical moderator (default: the first in sort order).
     threshold
@@ -437,8 +449,8 @@ def multigroup_comparison(
     model
         lavaan syntax; ``None`` uses :func:`relatie_lab.models.commitment_trust`.
     group
-        Group column (``"sector"``, ``"keuze_aanbieder"``...) or ``"relationship_type"`` (respondents of type
-        ``gemengd`` or without a type are left out).
+        Group column (``"sector"``, ``"keuze_aanbieder"``...), ``"publiek_privaat"`` (public vs private sector) or
+        ``"relationship_type"`` (respondents of type ``gemengd`` or without a type are left out).
     min_group
         Groups with fewer respondents are left out (a multi-group SEM needs enough respondents per group).
     **fit_kwargs

@@ -136,6 +136,16 @@ def _public(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(publiek=np.where(public, "publiek", "privaat"))
 
 
+def test_public_private_is_derived_from_sector(demo):
+    df, _ = demo
+    res = moderated_regression(df, "vertrouwen", "commitment", "publiek_privaat")
+    manual = moderated_regression(_public(df), "vertrouwen", "commitment", "publiek")
+    pd.testing.assert_frame_equal(res.simple_slopes, manual.simple_slopes)
+    assert res.summary("en").columns[0] == "Public or private"
+    with pytest.raises(SurveyError, match="'sector'"):
+        moderated_regression(df.drop(columns="sector"), "vertrouwen", "commitment", "publiek_privaat")
+
+
 @pytest.mark.slow
 def test_multigroup_equal_paths_not_rejected_when_the_simulation_has_one_structure(demo):
     from relatie_lab.moderation import multigroup_comparison
