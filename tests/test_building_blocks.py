@@ -73,6 +73,25 @@ def test_repeated_ids_give_a_paired_test():
     assert ch2.loc["invloed", "p_value"] > ch.loc["invloed", "p_value"]
 
 
+def test_partly_repeated_ids_are_said_not_silently_dropped():
+    from relatie_lab.errors import DataQualityWarning
+
+    df = _scores(n=100, seed=4, paired=True)
+    # a fifth of wave 2 are new respondents: paired test on the others, with a warning that says how many are out
+    ids = df["respondent_id"].to_numpy(dtype=object)
+    wave2 = np.flatnonzero(df["meting"] == 2)[:20]
+    ids[wave2] = [f"nieuw{i}" for i in range(20)]
+    with pytest.warns(DataQualityWarning, match="40 respondents measured in only one wave"):
+        ch = scorecard(df.assign(respondent_id=ids), constructs=["invloed"]).changes
+    assert ch.loc[0, "test"] == "paired_t"
+    assert ch.loc[0, "n_from"] == 80
+    # a few repeated ids among separate samples: Welch, with a warning about the dependence
+    ids = [f"a{i}" for i in range(100)] + [f"a{i}" if i < 5 else f"b{i}" for i in range(100)]
+    with pytest.warns(DataQualityWarning, match="5 respondents appear in both waves"):
+        ch = scorecard(df.assign(respondent_id=ids), constructs=["invloed"]).changes
+    assert ch.loc[0, "test"] == "welch_t"
+
+
 def test_one_wave_gives_no_change_table():
     df = _scores()
     card = scorecard(df[df.meting == 1], constructs=["invloed"])

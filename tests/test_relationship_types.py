@@ -40,6 +40,13 @@ def test_threshold_is_a_parameter():
         relationship_profile(_scores(), threshold=-1)
 
 
+def test_unknown_group_column_is_a_plain_error():
+    with pytest.raises(SurveyError, match="Group column 'regio'"):
+        relationship_profile(_scores(), by="regio")
+    with pytest.raises(SurveyError, match="Group column 'regio'"):
+        type_distribution(_scores(), by="regio")
+
+
 def test_distribution_shares_and_wilson_ci():
     res = type_distribution(_scores(), by="sector", threshold=0.5)
     d = res.distribution.set_index(["sector", "relationship_type"])
