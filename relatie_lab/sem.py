@@ -170,7 +170,7 @@ class SEMResult:
         return plot_path(self, lang=lang, ax=ax, group=group)
 
     def indirect_effects(self, n_boot: int = 1000, ci: str = "percentile", seed: int | None = None,
-                         progress: bool | None = None) -> pd.DataFrame:  # fmt: skip
+                         progress: bool | None = None, n_jobs: int | None = None) -> pd.DataFrame:  # fmt: skip
         """Every indirect path and every ``:=`` parameter with bootstrap confidence intervals.
 
         See :func:`relatie_lab.bootstrap.indirect_effects`.
@@ -178,7 +178,7 @@ class SEMResult:
         from relatie_lab.bootstrap import indirect_effects
 
         return indirect_effects(self, n_boot=n_boot, ci=ci, seed=self.seed if seed is None else seed,
-                                progress=progress)
+                                progress=progress, n_jobs=n_jobs)
 
 
 def _fmt(v: float, w: int) -> str:
@@ -376,14 +376,15 @@ def parameter_values(eng: Engine, theta: np.ndarray, pt: ParTable) -> np.ndarray
     return eng.row_values(theta)
 
 
-def defined_values(pt: ParTable, values: np.ndarray) -> dict[str, float]:
-    """Values of the ``:=`` parameters given the values of all rows."""
+def defined_values(pt: ParTable, values: np.ndarray, labels: list[str] | None = None,
+                   defined: list | None = None) -> dict[str, float]:  # fmt: skip
+    """Values of the ``:=`` parameters given the values of all rows (``labels``/``defined``: cached pt parts)."""
     env: dict[str, float] = {}
-    for lab, v in zip(pt.label, values, strict=True):
+    for lab, v in zip(pt["label"].tolist() if labels is None else labels, values, strict=True):
         if lab and lab not in env:
             env[lab] = float(v)
     out: dict[str, float] = {}
-    for d in pt.attrs.get("defined", []):
+    for d in pt.attrs.get("defined", []) if defined is None else defined:
         try:
             val = evaluate_defined(d.expr, env)
         except (ValueError, OverflowError, ZeroDivisionError):

@@ -75,3 +75,10 @@ def test_indirect_paths_of_a_chain():
 def test_bad_ci_method(mediation):
     with pytest.raises(ValueError, match="percentile"):
         mediation.indirect_effects(n_boot=10, ci="normal")
+
+
+@pytest.mark.slow
+def test_numbers_do_not_depend_on_the_number_of_workers(mediation):
+    one = mediation.indirect_effects(n_boot=60, seed=4, n_jobs=1)
+    two = mediation.indirect_effects(n_boot=60, seed=4, n_jobs=2)
+    pd.testing.assert_frame_equal(one, two)
