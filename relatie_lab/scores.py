@@ -23,17 +23,20 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from relatie_lab.errors import DataQualityWarning, SurveyError
+from relatie_lab.errors import DataQualityWarning, ModelWarning, SurveyError
 
 __all__ = ["CARRY_COLUMNS", "construct_items", "construct_scores", "ensure_scores", "recode_reverse"]
 
 ID_COLUMN = "respondent_id"
+#: Fewest items for a factor score (a one-factor model with two items is not identified).
+MIN_FACTOR_ITEMS = 3
 #: Non-item columns the analyses carry over to their per-respondent output when present.
 CARRY_COLUMNS: tuple[str, ...] = (ID_COLUMN, "organisatie", "sector", "meting", "conditie", "keuze_aanbieder")
 
@@ -121,7 +124,10 @@ def construct_scores(
         Construct ids (facets and parents both allowed); default: every construct of the instrument that has at
         least one item in ``df``.
     method
-        ``"mean"`` (the only method; for factor scores fit a model with :func:`relatie_lab.fit_sem`).
+        ``"mean"`` (default): the mean of the answered items, on the items' scale. ``"factor"``: regression
+        (Thurstone) factor scores of a one-factor model per construct fitted with :func:`relatie_lab.fit_sem`
+        (FIML with missing answers), on the latent scale (mean 0, in the units of the first item), each from the
+        respondent's answered items; needs at least 3 items per construct.
     min_answered
         Share of a construct's items (of those present in ``df``) a respondent must have answered to get a score;
         ``0.5`` means at least half. Below it the score is NaN.
@@ -144,16 +150,23 @@ def construct_scores(
     >>> s[["vertrouwen", "commitment"]].notna().mean().round(1).tolist()
     [1.0, 1.0]
     """
-    if method != "mean":
-        raise SurveyError(
-            f"Unknown scoring method {method!r}: use method='mean'. For factor scores, fit a measurement model "
-            "with relatie_lab.fit_sem."
-        )
+    if method not in ("mean", "factor"):
+        raise SurveyError(f"Unknown scoring method {method!r}: use method='mean' or method='factor'.")
     if not 0 < min_answered <= 1:
         raise SurveyError(f"min_answered must be a share between 0 and 1 (got {min_answered!r}).")
     inst = _instrument(instrument)
     if constructs is None:
         constructs = [c for c in inst.constructs().index if construct_items(c, df, instrument=inst)]
+        if method == "factor":
+            few = [c for c in constructs if len(construct_items(c, df, instrument=inst)) < MIN_FACTOR_ITEMS]
+            if few:
+                warnings.warn(
+                    f"No factor scores for constructs with fewer than {MIN_FACTOR_ITEMS} items (a one-factor model "
+                    f"is not identified): {', '.join(few)}. Use method='mean' for those.",
+                    ModelWarning,
+                    stacklevel=2,
+                )
+            constructs = [c for c in constructs if c not in few]
     elif isinstance(constructs, str):
         constructs = [constructs]
     if keep is None:
@@ -172,11 +185,54 @@ def construct_scores(
         _check_range(values, inst)
         answered = values.notna().sum(axis=1)
         needed = int(np.ceil(min_answered * len(items) - 1e-9))
-        score = values.mean(axis=1).where(answered >= max(needed, 1))
+        enough = answered >= max(needed, 1)
+        score = values.mean(axis=1) if method == "mean" else _factor_scores(values, construct)
+        score = score.where(enough)
         columns[construct] = score.astype(float)
         columns[f"n_answered_{construct}"] = answered.astype(int)
     out = pd.concat([out, pd.DataFrame(columns, index=df.index)], axis=1)
     return out.reset_index(drop=True)
+
+
+def _factor_scores(values: pd.DataFrame, construct: str) -> pd.Series:
+    """Regression (Thurstone) factor scores from a one-factor model of ``values`` fitted with ``fit_sem``.
+
+    For each respondent only his answered items are used: ``f = psi * l_o' S_o^-1 (x_o - nu_o)`` with the loadings
+    ``l``, intercepts ``nu``, residual variances ``theta`` and factor variance ``psi`` of the fit and
+    ``S_o = psi l_o l_o' + diag(theta_o)`` over the answered items ``o``.
+    """
+    from relatie_lab.sem import fit_sem
+
+    items = list(values.columns)
+    if len(items) < MIN_FACTOR_ITEMS:
+        raise SurveyError(
+            f"Construct {construct!r} has {len(items)} item(s) in the survey; a factor score needs at least "
+            f"{MIN_FACTOR_ITEMS} (a one-factor model with fewer is not identified). Use method='mean'."
+        )
+    name = f"_f_{construct}"
+    fit = fit_sem(values, f"{name} =~ " + " + ".join(items))
+    if not fit.converged:
+        warnings.warn(f"The factor model of {construct!r} did not converge: its factor scores are unreliable.",
+                      ModelWarning, stacklevel=3)  # fmt: skip
+    est = fit.estimates
+    lam = est[est["op"] == "=~"].set_index("rhs")["est"].reindex(items).to_numpy(float)
+    var = est[(est["op"] == "~~") & (est["lhs"] == est["rhs"])].set_index("lhs")["est"]
+    theta, psi = var.reindex(items).to_numpy(float), float(var[name])
+    means = est[est["op"] == "~1"].set_index("lhs")["est"]
+    nu = means.reindex(items).to_numpy(float) if set(items) <= set(means.index) else values.mean().to_numpy()
+    x = values.to_numpy(float)
+    answered = ~np.isnan(x)
+    out = np.full(len(x), np.nan)
+    patterns, which = np.unique(answered, axis=0, return_inverse=True)
+    for k, pattern in enumerate(patterns):
+        if not pattern.any():
+            continue
+        rows = np.flatnonzero(which.ravel() == k)
+        lo, to = lam[pattern], theta[pattern]
+        sigma = psi * np.outer(lo, lo) + np.diag(to)
+        weights = psi * np.linalg.solve(sigma, lo)
+        out[rows] = (x[np.ix_(rows, np.flatnonzero(pattern))] - nu[pattern]) @ weights
+    return pd.Series(out, index=values.index)
 
 
 def ensure_scores(df: pd.DataFrame, constructs: Sequence[str], **kwargs: Any) -> pd.DataFrame:
@@ -198,7 +254,5 @@ def ensure_scores(df: pd.DataFrame, constructs: Sequence[str], **kwargs: Any) ->
     base = df.reset_index(drop=True)
     n_missing = scores[score_cols].isna().all(axis=1).sum()
     if n_missing == len(scores) and len(scores):
-        import warnings
-
         warnings.warn(f"No respondent has enough answers for {', '.join(missing)}.", DataQualityWarning, stacklevel=2)
     return pd.concat([base, scores], axis=1)

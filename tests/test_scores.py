@@ -62,7 +62,7 @@ def test_errors_are_plain_language():
     with pytest.raises(SurveyError, match="None of the items"):
         construct_scores(_frame(), ["vertrouwen"])
     with pytest.raises(SurveyError, match="method"):
-        construct_scores(_frame(), ["commitment"], method="factor")
+        construct_scores(_frame(), ["commitment"], method="sum")
     with pytest.raises(SurveyError, match="min_answered"):
         construct_scores(_frame(), ["commitment"], min_answered=0)
 
@@ -90,3 +90,55 @@ def test_values_outside_the_scale_are_refused():
     df.loc[1, "com_2"] = -99.0
     with pytest.raises(SurveyError, match=r"'com_2' has 1 values outside its scale 1-7 \(rows 1"):
         construct_scores(df, ["commitment"])
+
+
+# --- factor scores -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def complete() -> pd.DataFrame:
+    from relatie_lab.simulate import simulate_survey
+
+    df, _ = simulate_survey(n=600, seed=5, missing_codes=False, mcar_rate=0.0, mar_rate=0.0, careless_rate=0.0)
+    return recode_reverse(df)
+
+
+def test_factor_scores_match_semopy_on_complete_data(complete):
+    import semopy
+
+    items = construct_items("commitment")
+    s = construct_scores(complete, ["commitment"], method="factor")
+    model = semopy.Model("F =~ " + " + ".join(items))
+    model.fit(complete[items].astype(float))
+    ref = model.predict_factors(complete[items].astype(float))["F"].to_numpy()  # semopy's regression scores
+    np.testing.assert_allclose(s["commitment"], ref, atol=5e-3)
+    assert s["commitment"].mean() == pytest.approx(0.0, abs=1e-8)
+    means = construct_scores(complete, ["commitment"])["commitment"]
+    assert np.corrcoef(s["commitment"], means)[0, 1] > 0.95
+
+
+def test_factor_scores_use_the_answered_items(complete):
+    rng = np.random.default_rng(0)
+    items = construct_items("commitment")
+    holes = complete.copy()
+    holes[items] = holes[items].astype(float).mask(rng.random((len(holes), len(items))) < 0.15)
+    full = construct_scores(complete, ["commitment"], method="factor")["commitment"]
+    part = construct_scores(holes, ["commitment"], method="factor")
+    ok = part["commitment"].notna()
+    assert (part.loc[~ok, "n_answered_commitment"] < 3).all()  # too few answers: missing, not a biased score
+    assert np.corrcoef(full[ok], part.loc[ok, "commitment"])[0, 1] > 0.9
+    # a respondent with all items answered gets the same score as in the complete data up to the refit
+    whole = (part["n_answered_commitment"] == len(items)).to_numpy()
+    assert np.corrcoef(full[whole], part.loc[whole, "commitment"])[0, 1] > 0.999
+
+
+def test_factor_scores_need_three_items(complete):
+    with pytest.raises(SurveyError, match="at least 3"):
+        construct_scores(complete, ["keuzevrijheid_kanaal"], method="factor")
+    from relatie_lab.errors import ModelWarning
+
+    few = complete[["respondent_id", *construct_items("commitment"), *construct_items("keuzevrijheid_kanaal")]]
+    with pytest.warns(ModelWarning, match="keuzevrijheid_kanaal"):
+        s = construct_scores(few, method="factor")
+    assert "commitment" in s
+    assert "keuzevrijheid_kanaal" not in s
