@@ -106,6 +106,9 @@ class _Builder:
             )
         return ids
 
+    def _present(self, construct: str) -> bool:
+        return any(item in self.available for item in self.instrument.item_ids(construct))
+
     def factor(self, construct: str) -> list[str]:
         """``construct =~ items`` (one item: measured without error)."""
         ids = self.item_ids(construct)
@@ -119,6 +122,17 @@ class _Builder:
         subs = list(self.instrument.facets(construct))
         if construct in self.items or not subs or facets == "first_order":
             return self.factor(construct)
+        if self.available is not None:
+            empty = [facet for facet in subs if facet not in self.items and not self._present(facet)]
+            if empty:
+                warnings.warn(
+                    f"Model: facet(s) {', '.join(empty)} of {construct!r} have no items in the data and are left out.",
+                    ModelWarning,
+                    stacklevel=4,
+                )
+                subs = [facet for facet in subs if facet not in empty]
+            if len(subs) < 2:
+                return self.factor(construct)  # one facet left: a first-order factor over its items
         lines = []
         for facet in subs:
             lines += self.factor(facet)

@@ -120,6 +120,17 @@ def test_items_override_and_available():
         commitment_trust(items={"trust": ["vt_1"]})
 
 
+def test_missing_facet_is_left_out_of_a_second_order_block():
+    columns = [item for item in instrument.items().index if not item.startswith(("rv_soc_", "kv_kan_"))]
+    with pytest.warns(ModelWarning, match="rechtvaardigheid_sociaal"):
+        syntax = building_blocks(available=columns)
+    assert "rechtvaardigheid =~ 1*rechtvaardigheid_distributief + 1*rechtvaardigheid_procedureel" in syntax
+    assert "keuzevrijheid =~ kv_prod_1 + kv_prod_2 + kv_prod_3\n" in syntax  # one facet left: first order
+    latents, items = _latents_and_items(syntax)
+    assert items <= set(columns)
+    assert "keuzevrijheid_kanaal" not in latents
+
+
 def test_model_syntax_and_registry():
     assert set(MODELS) == {"commitment_trust", "ladder", "building_blocks"}
     assert model_syntax("ladder", direct=False) == ladder(direct=False)
