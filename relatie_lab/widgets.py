@@ -21,16 +21,18 @@ The simulation model of :func:`simulate_chain`
 ----------------------------------------------
 Four standardised latent variables form a chain: ``vertrouwen = c * gedeelde_waarden + e``, ``commitment =
 a * vertrouwen + e``, ``betrokkenheid = b * commitment + e``, each residual with variance ``1 - path**2`` so that
-every latent variable has variance 1 and the paths are standardised coefficients. Each construct has three
-continuous items ``4 + loading * latent + noise * N(0, 1)`` with loadings 1.0, 0.9, 0.8 (the first item is the
-marker, so the unstandardised estimates of the fitted model aim at the true paths). The indirect effect of trust on
-engagement through commitment is ``a * b``.
+every latent variable has variance 1 and the paths are standardised coefficients. Each construct has the items of
+the library's Commitment-Trust model (:func:`relatie_lab.models.commitment_trust`: gw 3, vt 4, com 5, eng 5
+items), continuous, ``4 + loading * latent + noise * N(0, 1)`` with loadings 1.0, 0.9, 0.8, 0.85, 0.75 (the first
+item is the marker, so the unstandardised estimates aim at the true paths). That model also has a direct path
+gedeelde waarden -> commitment, which is 0 in this population. The indirect effect of trust on engagement through
+commitment is ``a * b``.
 
 Examples
 --------
 >>> df, truth = simulate_chain(a=0.5, b=0.4, n=100, seed=1)
 >>> truth
-{'c': 0.6, 'a': 0.5, 'b': 0.4, 'indirect': 0.2}
+{'c': 0.6, 'a': 0.5, 'direct': 0.0, 'b': 0.4, 'indirect': 0.2}
 
 In a notebook (the lecture notebooks are one line each)::
 
@@ -88,19 +90,16 @@ __all__ = [
 
 #: The chain of the Commitment-Trust model that :func:`simulate_and_estimate` simulates, in causal order.
 CHAIN: tuple[str, ...] = ("gedeelde_waarden", "vertrouwen", "commitment", "betrokkenheid")
-_CHAIN_ITEMS: dict[str, tuple[str, ...]] = {
-    "gedeelde_waarden": ("gw_1", "gw_2", "gw_3"),
-    "vertrouwen": ("vt_1", "vt_2", "vt_3"),
-    "commitment": ("com_1", "com_2", "com_3"),
-    "betrokkenheid": ("eng_1", "eng_2", "eng_3"),
-}
-_LOADINGS: tuple[float, ...] = (1.0, 0.9, 0.8)
-#: Path label -> (outcome, predictor); the order in which the widget lists them.
+_LOADINGS: tuple[float, ...] = (1.0, 0.9, 0.8, 0.85, 0.75)
+#: Path name -> (outcome, predictor) in the Commitment-Trust model, in the order the widget lists them; ``direct``
+#: (gedeelde waarden -> commitment) is in the model but 0 in the simulated population.
 _PATHS: dict[str, tuple[str, str]] = {
     "c": ("vertrouwen", "gedeelde_waarden"),
     "a": ("commitment", "vertrouwen"),
+    "direct": ("commitment", "gedeelde_waarden"),
     "b": ("betrokkenheid", "commitment"),
 }
+_SIMULATED_PATHS: tuple[str, ...] = ("c", "a", "b")
 #: Sectors of the instrument (field ``sector``), the organisations of the quiz.
 SECTORS: tuple[str, ...] = ("bank", "gemeente", "energie", "zorgverzekeraar", "waterbedrijf", "pensioenfonds")
 #: The relational-norm items of the quiz, interleaved so that the types are not grouped.
@@ -170,18 +169,30 @@ def demo_data() -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------------------------------------
 # 1. simulate and estimate
-def chain_model() -> str:
-    """lavaan syntax of the Commitment-Trust chain fitted by :func:`estimate_chain` (labels ``c``, ``a``, ``b``).
+def chain_model(lang: str = "nl") -> str:
+    """The Commitment-Trust model that :func:`estimate_chain` fits: :func:`relatie_lab.models.commitment_trust`.
 
     Examples
     --------
-    >>> print(chain_model().splitlines()[-1])
+    >>> print(chain_model().strip().splitlines()[-1])
     indirect := a*b
     """
-    lines = [f"{c} =~ {' + '.join(items)}" for c, items in _CHAIN_ITEMS.items()]
-    lines += [f"{lhs} ~ {name}*{rhs}" for name, (lhs, rhs) in _PATHS.items()]
-    lines.append("indirect := a*b")
-    return "\n".join(lines)
+    from relatie_lab.models import commitment_trust
+
+    return commitment_trust(lang=check_lang(lang))
+
+
+@cache
+def _chain_items() -> dict[str, tuple[str, ...]]:
+    """Construct -> its items in :func:`chain_model`."""
+    items = {}
+    for line in chain_model().splitlines():
+        if "=~" in line and not line.lstrip().startswith("#"):
+            lhs, rhs = line.split("=~")
+            items[lhs.strip()] = tuple(i.strip() for i in rhs.split("+"))
+    if set(items) != set(CHAIN):
+        raise SurveyError(f"The Commitment-Trust model measures {sorted(items)}, not the chain {list(CHAIN)}.")
+    return items
 
 
 def _check_path(name: str, value: float) -> float:
@@ -210,14 +221,14 @@ def simulate_chain(
     Returns
     -------
     (DataFrame, dict)
-        The items ``gw_1..3, vt_1..3, com_1..3, eng_1..3`` (float, one row per respondent) and the truth
-        ``{"c", "a", "b", "indirect"}``.
+        The items of the model (``gw_1..3, vt_1..4, com_1..5, eng_1..5``; float, one row per respondent) and the
+        truth ``{"c", "a", "direct", "b", "indirect"}`` (``direct`` = 0).
 
     Examples
     --------
     >>> df, truth = simulate_chain(n=50, seed=1)
     >>> df.shape, truth["indirect"]
-    ((50, 12), 0.2)
+    ((50, 17), 0.2)
     """
     a, b, c = _check_path("a", a), _check_path("b", b), _check_path("c", c)
     if n < 20:
@@ -226,14 +237,15 @@ def simulate_chain(
         raise SurveyError(f"noise is the standard deviation of the measurement error: use 0 < noise <= 5 ({noise}).")
     rng = np.random.default_rng(seed)
     latent = {"gedeelde_waarden": rng.normal(size=n)}
-    for name, (lhs, rhs) in _PATHS.items():
+    for name in _SIMULATED_PATHS:
+        lhs, rhs = _PATHS[name]
         beta = {"a": a, "b": b, "c": c}[name]
         latent[lhs] = beta * latent[rhs] + math.sqrt(1 - beta**2) * rng.normal(size=n)
     columns = {}
-    for construct, items in _CHAIN_ITEMS.items():
-        for item, loading in zip(items, _LOADINGS, strict=True):
+    for construct, items in _chain_items().items():
+        for item, loading in zip(items, _LOADINGS, strict=False):
             columns[item] = 4.0 + loading * latent[construct] + noise * rng.normal(size=n)
-    truth = {"c": c, "a": a, "b": b, "indirect": round(a * b, 12)}
+    truth = {"c": c, "a": a, "direct": 0.0, "b": b, "indirect": round(a * b, 12)}
     return pd.DataFrame(columns), truth
 
 
@@ -243,26 +255,30 @@ def estimate_chain(df: pd.DataFrame, lang: str = "nl") -> tuple[Any, pd.DataFram
     Returns
     -------
     (SEMResult, DataFrame)
-        The fit and a table with ``path`` (``c, a, b, indirect``), ``est, se, ci_lower, ci_upper, std_all``
-        (the indirect effect's CI by the delta method).
+        The fit and a table with ``path`` (``c, a, direct, b, indirect``), ``est, se, ci_lower, ci_upper,
+        std_all`` (the indirect effect's CI by the delta method).
 
     Examples
     --------
     >>> df, truth = simulate_chain(n=300, seed=2)
     >>> fit, table = estimate_chain(df)
     >>> table["path"].tolist()
-    ['c', 'a', 'b', 'indirect']
+    ['c', 'a', 'direct', 'b', 'indirect']
     """
     from relatie_lab.sem import fit_sem
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = fit_sem(df, chain_model(), lang=check_lang(lang))
+        fit = fit_sem(df, chain_model(lang), lang=check_lang(lang))
     est = fit.estimates
-    rows = est[est["label"].isin([*_PATHS, "indirect"])].copy()
-    rows["path"] = rows["label"]
-    rows = rows.set_index("path").loc[[*_PATHS, "indirect"]].reset_index()
-    return fit, rows[["path", "est", "se", "ci_lower", "ci_upper", "std_all"]].reset_index(drop=True)
+    rows = []
+    for name, (lhs, rhs) in _PATHS.items():
+        rows.append(est[(est["lhs"] == lhs) & (est["op"] == "~") & (est["rhs"] == rhs)].assign(path=name))
+    rows.append(est[(est["op"] == ":=") & (est["lhs"] == "indirect")].assign(path="indirect"))
+    table = pd.concat(rows, ignore_index=True)
+    if len(table) != len(_PATHS) + 1:
+        raise SurveyError("The Commitment-Trust model lacks one of the paths c, a, b or the indirect effect a*b.")
+    return fit, table[["path", "est", "se", "ci_lower", "ci_upper", "std_all"]]
 
 
 def chain_view(
@@ -286,7 +302,7 @@ def chain_view(
     --------
     >>> v = chain_view(n=400, seed=3, lang="en")
     >>> v.table[["path", "truth"]].values.tolist()
-    [['c', 0.6], ['a', 0.5], ['b', 0.4], ['indirect', 0.2]]
+    [['c', 0.6], ['a', 0.5], ['direct', 0.0], ['b', 0.4], ['indirect', 0.2]]
     """
     from relatie_lab.plots import SIGNIFICANT_COLOR
 
@@ -302,6 +318,8 @@ def chain_view(
     ax_path, ax = top.subplots(), bottom.subplots()
     fit.plot(lang=lang, ax=ax_path)
     ax_path.set_aspect("auto")  # fill the panel: the chain is long and flat
+    low, high = ax_path.get_ylim()
+    ax_path.set_ylim(low, high + 0.8)  # room for the curved direct path under the title
     truth_line = "   ".join(f"{p} = {truth[p]:.2f}" for p in _PATHS)
     ax_path.set_title(f"{label('wg_diagram_title', lang)}\n{label('wg_truth', lang)}: {truth_line}", fontsize=10)
     y = np.arange(len(table))[::-1]
@@ -351,6 +369,7 @@ def chain_view(
         ind_lo=ind["ci_lower"],
         ind_hi=ind["ci_upper"],
         covered=int(table["covered"].sum()),
+        k=len(table),
     )
     return WidgetView(figure=fig, table=table, text=text)
 

@@ -49,18 +49,24 @@ def test_simulate_chain_is_seeded_and_has_the_model_items():
     df3, _ = w.simulate_chain(a=0.3, b=0.7, c=0.2, n=60, seed=6)
     pd.testing.assert_frame_equal(df1, df2)
     assert not df1.equals(df3)
-    assert truth == {"c": 0.2, "a": 0.3, "b": 0.7, "indirect": pytest.approx(0.21)}
-    model_items = {i for line in w.chain_model().splitlines() if "=~" in line for i in line.split("=~")[1].split("+")}
-    assert {i.strip() for i in model_items} == set(df1.columns)
+    assert truth == {"c": 0.2, "a": 0.3, "direct": 0.0, "b": 0.7, "indirect": pytest.approx(0.21)}
+    from relatie_lab.models import commitment_trust
+
+    model = commitment_trust()
+    assert w.chain_model() == model
+    lines = [line for line in model.splitlines() if "=~" in line and not line.startswith("#")]
+    assert {i.strip() for line in lines for i in line.split("=~")[1].split("+")} == set(df1.columns)
 
 
 def test_simulated_latent_correlations_follow_the_paths():
-    # with little measurement error the item means per construct correlate close to the standardised paths
+    # with little measurement error the item means per construct correlate close to the standardised paths,
+    # and shared values reach commitment only through trust (partial correlation 0)
     df, _ = w.simulate_chain(a=0.6, b=0.3, c=0.5, n=20000, noise=0.05, seed=1)
     score = {p: df[[c for c in df if c.startswith(p)]].mean(axis=1) for p in ("gw", "vt", "com", "eng")}
     assert np.corrcoef(score["gw"], score["vt"])[0, 1] == pytest.approx(0.5, abs=0.03)
     assert np.corrcoef(score["vt"], score["com"])[0, 1] == pytest.approx(0.6, abs=0.03)
     assert np.corrcoef(score["com"], score["eng"])[0, 1] == pytest.approx(0.3, abs=0.03)
+    assert np.corrcoef(score["gw"], score["com"])[0, 1] == pytest.approx(0.5 * 0.6, abs=0.03)
 
 
 @pytest.mark.parametrize(
@@ -76,7 +82,7 @@ def test_estimates_are_near_the_truth_at_large_n():
     df, truth = w.simulate_chain(a=0.45, b=0.55, c=0.65, n=5000, noise=0.5, seed=3)
     _, table = w.estimate_chain(df)
     est = table.set_index("path")
-    for path in ("a", "b", "c", "indirect"):
+    for path in ("a", "b", "c", "direct", "indirect"):
         assert est.loc[path, "est"] == pytest.approx(truth[path], abs=0.05), path
         assert est.loc[path, "ci_lower"] < est.loc[path, "est"] < est.loc[path, "ci_upper"]
     # the defined parameter is the product of the two paths
@@ -87,7 +93,7 @@ def test_chain_view_changes_with_the_settings_and_intervals_shrink_with_n():
     small = w.chain_view(n=60, seed=4)
     large = w.chain_view(n=2000, seed=4)
     other = w.chain_view(a=0.1, n=60, seed=4)
-    assert list(small.table["path"]) == ["c", "a", "b", "indirect"]
+    assert list(small.table["path"]) == ["c", "a", "direct", "b", "indirect"]
     assert other.table.set_index("path").loc["a", "truth"] == 0.1
     assert other.table.set_index("path").loc["indirect", "truth"] == pytest.approx(0.04)
     width = lambda v: (v.table["ci_upper"] - v.table["ci_lower"]).mean()  # noqa: E731
@@ -304,7 +310,7 @@ def test_simulate_and_estimate_widget_updates_on_a_slider():
     assert widget.image.value[:4] == b"\x89PNG"
     assert set(widget.controls) == {"a", "b", "c", "n", "noise"}
     assert _changes(widget, "n", 400) == (True, True)
-    assert widget.view.table["truth"].tolist() == [0.6, 0.5, 0.4, pytest.approx(0.2)]
+    assert widget.view.table["truth"].tolist() == [0.6, 0.5, 0.0, 0.4, pytest.approx(0.2)]
     _changes(widget, "a", 0.0)
     assert widget.view.table.set_index("path").loc["indirect", "truth"] == 0
     # the button draws a new sample with the same settings
