@@ -137,7 +137,7 @@ class Scorecard:
 
     def plot(self, lang: str = "nl", *, facets: bool = False):
         """Dot-and-CI per block per wave with an arrow for the change (coloured when significant)."""
-        return plot_scorecard(self, lang=lang, facets=facets)
+        return _plot_scorecard(self, lang=lang, facets=facets)
 
 
 def scorecard(
@@ -300,7 +300,7 @@ def scorecard(
     return Scorecard(means=means, changes=changes, low=float(low), wave_col=wave_col)
 
 
-def plot_scorecard(card: Scorecard, lang: str = "nl", *, facets: bool = False):
+def _plot_scorecard(card: Scorecard, lang: str = "nl", *, facets: bool = False):
     """The manager's view: per block a dot with 95% CI per wave, an arrow for the change (orange = significant)."""
     lang = check_lang(lang)
     means = card.means if facets else card.means[~card.means["is_facet"]]

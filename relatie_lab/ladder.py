@@ -184,7 +184,7 @@ class LadderResult:
 
     def plot(self, lang: str = "nl"):
         """Funnel: horizontal bars of the share reaching each rung (top rung on top), the break highlighted."""
-        return plot_funnel(self, lang=lang)
+        return _plot_funnel(self, lang=lang)
 
 
 def ladder_funnel(
@@ -233,7 +233,7 @@ def ladder_funnel(
     return LadderResult(levels=levels, funnel=funnel, by=by, thresholds=thr)
 
 
-def plot_funnel(result: LadderResult, lang: str = "nl"):
+def _plot_funnel(result: LadderResult, lang: str = "nl"):
     """Figure of the funnel (one panel per group when grouped)."""
     from relatie_lab.plots import SIGNIFICANT_COLOR
 
@@ -313,6 +313,15 @@ def ladder_model(df: pd.DataFrame, *, model: str | None = None, **fit_kwargs: An
         ``.fit`` (the ``SEMResult``) and ``.chain``: the regression rows of the estimates (``op == "~"``) with
         ``lhs, rhs, est, se, pvalue, ci_lower, ci_upper, std_all`` and ``is_chain`` (True for a path from one rung
         to the next).
+
+    Examples
+    --------
+    >>> from relatie_lab.simulate import simulate_survey
+    >>> from relatie_lab.scores import recode_reverse
+    >>> df, _ = simulate_survey(n=1200, seed=1, missing_codes=False, mcar_rate=0, mar_rate=0)
+    >>> res = ladder_model(recode_reverse(df))
+    >>> res.chain.loc[res.chain["is_chain"], "rhs"].tolist()
+    ['klantbeleving', 'gedeelde_waarden', 'vertrouwen', 'commitment']
     """
     from relatie_lab import fit_sem
     from relatie_lab import models as model_library

@@ -463,6 +463,15 @@ def multigroup_comparison(
         ``.equality_test`` (``chisq_diff, df_diff, p_value``), ``.invariance`` (the table of ``invariance``),
         ``.fits`` (``{"metric": ..., "equal_paths": ..., "invariance": InvarianceResult}``), ``.summary(lang)``,
         ``.plot(lang)``.
+
+    Examples
+    --------
+    >>> from relatie_lab.simulate import simulate_survey
+    >>> from relatie_lab.scores import recode_reverse
+    >>> df, _ = simulate_survey(n=1200, seed=1, missing_codes=False, mcar_rate=0, mar_rate=0)
+    >>> res = multigroup_comparison(recode_reverse(df), None, "publiek_privaat")
+    >>> sorted(res.paths["group"].unique()), res.equality_test["df_diff"]
+    (['privaat', 'publiek'], 4.0)
     """
     from relatie_lab import models as model_library
     from relatie_lab.invariance import invariance, lrt

@@ -58,14 +58,28 @@ NOT_SIGNIFICANT_COLOR = "#7F7F7F"
 
 
 def theme() -> None:
-    """Apply the relatie_lab seaborn theme (white grid, readable font sizes)."""
+    """Apply the relatie_lab seaborn theme (white grid, readable font sizes).
+
+    Examples
+    --------
+    >>> theme()
+    >>> import matplotlib
+    >>> matplotlib.rcParams["axes.grid"]
+    True
+    """
     import seaborn as sns
 
     sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95)
 
 
 def type_color(relationship_type: str) -> str:
-    """The colour of a relationship type (``markt``, ``gezag``, ``betekenis``, ``gemengd``); grey when unknown."""
+    """The colour of a relationship type (``markt``, ``gezag``, ``betekenis``, ``gemengd``); grey when unknown.
+
+    Examples
+    --------
+    >>> type_color("betekenis"), type_color("onbekend")
+    ('#009E73', '#999999')
+    """
     return TYPE_COLORS.get(str(relationship_type), TYPE_COLORS["gemengd"])
 
 
@@ -93,7 +107,14 @@ def display_name(key: str, lang: str = "nl") -> str:
 
 
 def new_figure(ncols: int = 1, *, width: float = 7.0, height: float = 4.5, **kwargs) -> tuple[Figure, Axes]:
-    """A new themed figure with ``ncols`` axes side by side (``Axes`` or an array of them)."""
+    """A new themed figure with ``ncols`` axes side by side (``Axes`` or an array of them).
+
+    Examples
+    --------
+    >>> fig, axes = new_figure(2)
+    >>> len(axes)
+    2
+    """
     import matplotlib.pyplot as plt
 
     theme()
@@ -102,7 +123,15 @@ def new_figure(ncols: int = 1, *, width: float = 7.0, height: float = 4.5, **kwa
 
 
 def finish(ax: Axes, *, title: str, xlabel: str | None = None, ylabel: str | None = None) -> None:
-    """Give ``ax`` its title and axis labels (every relatie_lab figure is titled and labelled)."""
+    """Give ``ax`` its title and axis labels (every relatie_lab figure is titled and labelled).
+
+    Examples
+    --------
+    >>> fig, ax = new_figure()
+    >>> finish(ax, title="Trechter", xlabel="Aandeel", ylabel="Trede")
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('Aandeel', 'Trede')
+    """
     ax.set_title(title)
     if xlabel is not None:
         ax.set_xlabel(xlabel)
@@ -114,6 +143,13 @@ def savefig(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 150, **kwar
     """Save ``fig`` to ``path`` atomically (the format follows the suffix) and return the path.
 
     The image is written to a temporary file beside ``path`` and moved into place when complete.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> fig, ax = new_figure()
+    >>> savefig(fig, pathlib.Path(tempfile.mkdtemp()) / "figuur.svg").suffix
+    '.svg'
     """
     path = Path(path)
     fmt = kwargs.pop("format", None) or (path.suffix.lstrip(".") or "png")

@@ -36,7 +36,7 @@ from relatie_lab.labels import check_lang, label
 from relatie_lab.plots import RELATIONSHIP_TYPES, display_name, finish, type_color
 from relatie_lab.scores import CARRY_COLUMNS, ensure_scores
 
-__all__ = ["MIXED", "RelationshipProfile", "relationship_profile", "type_distribution"]
+__all__ = ["MIXED", "RelationshipProfile", "relationship_profile", "type_distribution", "type_label"]
 
 #: The label of a respondent for whom no type clearly dominates.
 MIXED = "gemengd"
@@ -45,7 +45,13 @@ DEFAULT_THRESHOLD = 0.5
 
 
 def type_label(relationship_type: str, lang: str = "nl") -> str:
-    """Display name of a relationship type (``markt``, ``gezag``, ``betekenis``, ``gemengd``) in ``lang``."""
+    """Display name of a relationship type (``markt``, ``gezag``, ``betekenis``, ``gemengd``) in ``lang``.
+
+    Examples
+    --------
+    >>> type_label("betekenis"), type_label("gemengd", "en")
+    ('Betekenisrelatie', 'Mixed')
+    """
     return label(f"type_{relationship_type}", lang)
 
 
@@ -150,7 +156,7 @@ class RelationshipProfile:
 
     def plot(self, lang: str = "nl"):
         """Stacked bars of the type shares per group, beside a radar of the mean ipsatised profile per group."""
-        return plot_types(self, lang=lang)
+        return _plot_types(self, lang=lang)
 
 
 def type_distribution(
@@ -205,7 +211,7 @@ def type_distribution(
     return RelationshipProfile(profile=profile, distribution=counts, by=by, threshold=thr)
 
 
-def plot_types(result: RelationshipProfile, lang: str = "nl"):
+def _plot_types(result: RelationshipProfile, lang: str = "nl"):
     """Figure: stacked bars of type shares per group (left) and a radar of the mean centred profile (right)."""
     import matplotlib.pyplot as plt
 
