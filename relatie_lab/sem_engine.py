@@ -174,6 +174,7 @@ class Engine:
         self.pt.attrs = {}  # pandas deep-copies attrs on every operation: keep the engine's copy light
         self.n_ov_x = len(pt.attrs.get("ov_x", []))
         self.ov: list[str] = list(pt.attrs["observed"])
+        self.x_idx = np.array([self.ov.index(v) for v in pt.attrs.get("ov_x", [])], dtype=int)
         self.lv: list[str] = list(pt.attrs["latent"])
         self.G = int(pt.attrs.get("ngroups", 1))
         arrays = [np.asarray(d[self.ov] if isinstance(d, pd.DataFrame) else d, dtype=float) for d in data]
@@ -246,9 +247,13 @@ class Engine:
     def _sample_moments(self, gd: GroupData) -> tuple[np.ndarray, np.ndarray]:
         if gd.complete:
             return gd.means[0], gd.covs[0]
+        # pairwise-available ML (divide by n) moments
         X = gd.X
         mean = np.nanmean(X, axis=0)
-        cov = pd.DataFrame(X).cov(ddof=0).to_numpy()
+        ok = ~np.isnan(X)
+        Xc = np.where(ok, X - mean, 0.0)
+        n_pair = ok.T.astype(float) @ ok.astype(float)
+        cov = (Xc.T @ Xc) / np.maximum(n_pair, 1)
         return mean, cov
 
     # ---------------------------------------------------------------------------------------------
@@ -554,10 +559,25 @@ class Engine:
         return -0.5 * (gd.N * f + nobs * LOG2PI)
 
     def loglik(self, theta: np.ndarray) -> float:
+        """Log-likelihood (as lavaan: with fixed.x covariates, minus their own marginal part)."""
         total = 0.0
         for g, gd in enumerate(self.groups):
             Sigma, mu = self.implied(theta, g)
             total += self.loglik_group(Sigma, mu, gd, True)
+        return total - self._loglik_x()
+
+    def _loglik_x(self) -> float:
+        """Marginal log-likelihood of the fixed.x covariates at their (fixed) sample moments."""
+        if not len(self.x_idx):
+            return 0.0
+        xi = self.x_idx
+        total = 0.0
+        for gd in self.groups:
+            mean, cov = self._sample_moments(gd)
+            sub = GroupData.from_array(gd.X[:, xi]) if len(gd.X) else GroupData(
+                gd.X[:, xi], np.ones((1, len(xi)), bool), gd.n, gd.means[:, xi], gd.covs[:, xi][:, :, xi],
+                gd.pattern_of_row, True)  # fmt: skip
+            total += self.loglik_group(cov[np.ix_(xi, xi)], mean[xi], sub, True)
         return total
 
     def observed_info_numeric(self, theta: np.ndarray, h: float = 1e-5) -> np.ndarray:
@@ -612,8 +632,20 @@ class Engine:
             else:
                 cov, mean = _em_saturated(gd)
             out.append((cov, mean, self.loglik_group(cov, mean, gd, True)))
+        if len(self.x_idx):
+            llx = self._loglik_x() / len(out)
+            out = [(c, m, ll - llx) for c, m, ll in out] if len(out) == 1 else self._h1_minus_x(out)
         self.__dict__["_h1"] = out
         return out
+
+    def _h1_minus_x(self, out: list) -> list:
+        xi = self.x_idx
+        res = []
+        for gd, (c, m, ll) in zip(self.groups, out, strict=True):
+            mean, cov = self._sample_moments(gd)
+            sub = GroupData.from_array(gd.X[:, xi])
+            res.append((c, m, ll - self.loglik_group(cov[np.ix_(xi, xi)], mean[xi], sub, True)))
+        return res
 
     def _moment_start(self) -> np.ndarray:
         """Start values for FIML: the complete-data ML fit to the EM means and covariances."""
@@ -636,14 +668,20 @@ class Engine:
         chisq = 0.0
         out = []
         h1 = self.h1()
-        for gd, (_, _, ll1) in zip(self.groups, h1, strict=True):
+        xi = self.x_idx
+        for gd, (c1, m1, ll1) in zip(self.groups, h1, strict=True):
             if gd.complete:
                 var, mean = np.diag(gd.covs[0]).copy(), gd.means[0]
             else:
                 X = gd.X
                 mean = np.nanmean(X, axis=0)
                 var = np.nanvar(X, axis=0)
-            ll0 = self.loglik_group(np.diag(var), mean, gd, True)
+            Sigma0 = np.diag(var)
+            if len(xi):  # fixed.x covariates keep their covariances in the baseline model
+                mean = mean.copy()
+                Sigma0[np.ix_(xi, xi)] = c1[np.ix_(xi, xi)]
+                mean[xi] = m1[xi]
+            ll0 = self.loglik_group(Sigma0, mean, gd, True) - (self._loglik_x() / self.G if len(xi) else 0.0)
             chisq += 2 * (ll1 - ll0)
             out.append((var, mean))
         p = self.p
@@ -792,8 +830,11 @@ class Engine:
             cov1, mean1, _ = h1[g]
             s1 = self.casewise_h1_scores(g, cov1, mean1)
             A1 = self._h1_info_cached(g, cov1, mean1) if not gd.complete else self._h1_info_blocks_complete(cov1)
+            keep = self._h1_keep()
             if not self.meanstructure:
+                keep = keep[p:]
                 s1, A1 = s1[:, p:], A1[p:, p:]
+            s1, A1 = s1[:, keep], A1[np.ix_(keep, keep)]
             B1 = s1.T @ s1 / gd.N
             fg = gd.N / self.N
             Sg = S0[start : start + gd.N]
@@ -801,6 +842,14 @@ class Engine:
             B0 = Sg.T @ Sg / gd.N
             trace += float(np.sum(np.linalg.inv(A1) * B1.T)) - fg * float(np.sum(B0 * E_inv.T))
         return trace
+
+    def _h1_keep(self) -> np.ndarray:
+        """Saturated-model elements (mu, vech Sigma) that are not fixed.x-only (lavaan zeroes those)."""
+        p = self.p
+        isx = np.zeros(p, bool)
+        isx[self.x_idx] = True
+        iu = np.triu_indices(p)
+        return np.concatenate([~isx, ~(isx[iu[0]] & isx[iu[1]])])
 
     def robust_indices(self, res: EngineFit, h1: list) -> dict[str, float]:
         """Yuan-Bentler (Mplus) scaled chi-square and lavaan's robust CFI/TLI/RMSEA."""
@@ -833,10 +882,24 @@ class Engine:
     def _baseline_engine(self) -> tuple[Engine, np.ndarray]:
         from relatie_lab.sem_syntax import parse_model
 
-        lines = [f"{v} ~~ {v}" for v in self.ov]
+        xset = {self.ov[i] for i in self.x_idx}
+        lines = [f"{v} ~~ {v}" for v in self.ov if v not in xset]
+        if xset:  # fixed.x covariates: their (co)variances and means stay fixed at the sample values
+            moments = [self._sample_moments(gd) for gd in self.groups]
+
+            def fixed(vals: list[float]) -> str:
+                return f"c({', '.join(repr(float(v)) for v in vals)})" if self.G > 1 else repr(float(vals[0]))
+
+            xi = list(self.x_idx)
+            for a_, ia in enumerate(xi):
+                for ib in xi[a_:]:
+                    lines.append(f"{self.ov[ia]} ~~ {fixed([c[ia, ib] for _, c in moments])}*{self.ov[ib]}")
+                if self.meanstructure:
+                    lines.append(f"{self.ov[ia]} ~ {fixed([m[ia] for m, _ in moments])}*1")
         ptb = parse_model("\n".join(lines), ngroups=self.G, meanstructure=self.meanstructure)
         ptb.attrs["observed"] = self.ov
         eb = Engine(ptb, [gd.X for gd in self.groups], meanstructure=self.meanstructure)
+        eb.x_idx, eb.n_ov_x = self.x_idx, self.n_ov_x
         theta, _, _ = eb.optimize()
         return eb, theta
 

@@ -185,3 +185,26 @@ def test_summary_and_plot(ct_fit):
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def test_observed_covariates_are_fixed_x_as_in_lavaan():
+    rng = np.random.default_rng(9)
+    n = 300
+    x = rng.normal(size=n)
+    m = 0.5 * x + rng.normal(size=n)
+    y = 0.4 * m + rng.normal(size=n)
+    df = pd.DataFrame({"x": x, "m": m, "y": y})
+    res = fit_sem(df, "m ~ x\ny ~ m")
+    fi = res.fit_indices
+    assert fi["npar"] == 4  # two regressions, two residual variances; var(x) is not a parameter
+    assert fi["df"] == 1
+    vx = res.estimates.query("lhs == 'x' and rhs == 'x'").iloc[0]
+    assert vx.se == 0
+    assert vx.est == pytest.approx(np.var(x))
+    # loglik is conditional on x: joint log-likelihood minus the marginal one of x
+    from scipy import stats
+
+    Sigma, mu = res.engine.implied(res.raw.theta, 0)
+    joint = stats.multivariate_normal(mu, Sigma).logpdf(df[res.engine.ov].to_numpy()).sum()
+    marginal = stats.norm(x.mean(), np.sqrt(np.var(x))).logpdf(x).sum()
+    assert fi["loglik"] == pytest.approx(joint - marginal, abs=1e-6)
