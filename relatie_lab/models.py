@@ -128,7 +128,7 @@ class _Builder:
                 warnings.warn(
                     f"Model: facet(s) {', '.join(empty)} of {construct!r} have no items in the data and are left out.",
                     ModelWarning,
-                    stacklevel=4,
+                    stacklevel=3,
                 )
                 subs = [facet for facet in subs if facet not in empty]
             if len(subs) < 2:
