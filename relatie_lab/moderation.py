@@ -103,10 +103,14 @@ class ModeratedRegression:
         """Simple slopes per moderator level (slope, CI, p), with the interaction test in ``.attrs``."""
         lang = check_lang(lang)
         t = self.simple_slopes.drop(columns=["moderator_value"] if self.categorical else [])
+        if self.moderator == RELATIONSHIP_TYPE:
+            t = t.assign(moderator_level=[display_name(f"type_{v}", lang) for v in t["moderator_level"]])
         t = t.rename(
             columns={
                 "moderator_level": display_name(self.moderator, lang),
+                "moderator_value": label("mod_moderator_value", lang),
                 "slope": label("mod_simple_slope", lang),
+                "se": label("std_error", lang),
                 "ci_lower": label("an_ci_lower", lang),
                 "ci_upper": label("an_ci_upper", lang),
                 "p_value": label("p_value", lang),
