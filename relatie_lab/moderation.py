@@ -498,7 +498,8 @@ def multigroup_comparison(
         )
     data[group] = data[group].astype(str)
     syntax = free_path_labels(syntax)
-    inv = invariance(data, syntax, group, **fit_kwargs)
+    inv_kwargs = {k: v for k, v in fit_kwargs.items() if k in ("missing", "estimator", "lang")}
+    inv = invariance(data, syntax, group, **inv_kwargs)
     metric = inv.fits["metric"]
     equal = fit_sem(data, syntax, group=group, group_equal=("loadings", "regressions"), **fit_kwargs)
     est = metric.estimates
