@@ -122,10 +122,10 @@ class SEMResult:
                 txt = f"{int(v)}" if key in ("df", "npar") else f"{v:.3f}"
                 out.append(f"  {name:<28}{txt:>12}")
         sections = [("=~", "sem_loadings"), ("~", "sem_regressions"), ("~~", "sem_covariances"),
-                    ("~1", "sem_intercepts"), (":=", "sem_defined")]  # fmt: skip
+                    ("var", "sem_variances"), ("~1", "sem_intercepts"), (":=", "sem_defined")]  # fmt: skip
         est = self.estimates
         groups = est["group"].unique() if "group" in est else [None]
-        head = f"  {'':<30}{'est':>9}{'se':>9}{'z':>9}{'p':>8}{'std_all':>9}"
+        head = f"  {'':<36}{'est':>9}{'se':>9}{'z':>9}{'p':>8}{'std_all':>9}"
         for g in groups:
             sub = est if g is None else est[est["group"] == g]
             out.append("")
@@ -133,19 +133,22 @@ class SEMResult:
                 out.append(f"{label('sem_group', lang)}: {g}")
             out.append(label("sem_estimates", lang))
             for op, key in sections:
-                rows_ = sub[sub.op == op]
                 if op == "~~":
-                    rows_ = rows_  # variances and covariances together
+                    rows_ = sub[(sub.op == "~~") & (sub.lhs != sub.rhs)]
+                elif op == "var":
+                    rows_ = sub[(sub.op == "~~") & (sub.lhs == sub.rhs)]
+                else:
+                    rows_ = sub[sub.op == op]
                 if rows_.empty:
                     continue
                 out.append(f" {label(key, lang)}")
                 out.append(head)
                 for r in rows_.itertuples():
-                    name = f"{r.lhs} {op} {r.rhs}".strip() if op != ":=" else f"{r.lhs} := {r.rhs}"
+                    name = {":=": f"{r.lhs} := {r.rhs}", "var": r.lhs}.get(op, f"{r.lhs} {op} {r.rhs}".strip())
                     if r.label and op != ":=":
                         name += f" ({r.label})"
                     out.append(
-                        f"  {name[:30]:<30}{r.est:>9.3f}{_fmt(r.se, 9)}{_fmt(r.z, 9)}{_fmt(r.pvalue, 8)}"
+                        f"  {name[:36]:<36}{r.est:>9.3f}{_fmt(r.se, 9)}{_fmt(r.z, 9)}{_fmt(r.pvalue, 8)}"
                         f"{_fmt(r.std_all, 9)}"
                     )
         out += ["", f"{label('sem_warnings', lang)}: " + ("" if self.warnings else label("sem_none", lang))]
@@ -521,8 +524,8 @@ def plot_path(result: SEMResult, lang: str = "nl", ax: Any = None, group: Any = 
         for i, v in enumerate(vs):
             pos[v] = (k * width * 1.15, -i * 3.2 + (len(vs) - 1) * 1.6)
     if ax is None:
-        height = max(4, 3.2 * max(map(len, by_layer.values())))
-        fig, ax = plt.subplots(figsize=(max(6, 2.6 * nl_ * width / 3), height))
+        fig, ax = plt.subplots(figsize=(min(18, max(6, 1.15 * width * nl_ * 0.75)),
+                                        max(3.5, 2.6 * max(map(len, by_layer.values())) + 1.5)))  # fmt: skip
     else:
         fig = ax.figure
     boxes: dict[tuple[str, str], tuple[float, float]] = {}
@@ -543,20 +546,26 @@ def plot_path(result: SEMResult, lang: str = "nl", ax: Any = None, group: Any = 
                                          color="#555555", lw=0.8, zorder=1))  # fmt: skip
             ax.text((x + bx) / 2, (y - 0.45 + by + 0.25) / 2, f"{r.std_all:.2f}", fontsize=6, ha="center",
                     va="center", color="#1f4e79", zorder=4, bbox={"fc": "white", "ec": "none", "pad": 0.3})  # fmt: skip
+    extra_y: list[float] = []
     for r in est[est.op == "~"].itertuples():
         if r.lhs not in pos or r.rhs not in pos:
             continue
         (x0, y0), (x1, y1) = pos[r.rhs], pos[r.lhs]
-        ax.add_patch(FancyArrowPatch((x0 + 1.2, y0), (x1 - 1.2, y1), arrowstyle="-|>", mutation_scale=12,
-                                     color="#1f4e79", lw=1.6, zorder=1,
-                                     connectionstyle="arc3,rad=0.0" if abs(y0 - y1) > 0 or
-                                     abs(layer[r.lhs] - layer[r.rhs]) <= 1 else "arc3,rad=-0.35"))  # fmt: skip
+        skip = abs(y0 - y1) < 1e-9 and abs(layer[r.lhs] - layer[r.rhs]) > 1
+        rad = -0.25 if skip else 0.0
+        start, end = (x0 + 1.2, y0), (x1 - 1.2, y1)
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12, color="#1f4e79", lw=1.6,
+                                     zorder=1, connectionstyle=f"arc3,rad={rad}"))  # fmt: skip
+        # label at the top of the (quadratic Bezier) arc: midpoint + rad/2 * (dy, -dx)
+        dx, dy = end[0] - start[0], end[1] - start[1]
+        lx, ly = (start[0] + end[0]) / 2 + rad / 2 * dy, (start[1] + end[1]) / 2 - rad / 2 * dx
+        extra_y.append(ly)
         star = "*" if np.isfinite(r.pvalue) and r.pvalue < 0.05 else ""
-        ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.25, f"{r.std_all:.2f}{star}", ha="center", fontsize=9,
-                fontweight="bold", color="#1f4e79", bbox={"fc": "white", "ec": "none", "pad": 0.5},
+        ax.text(lx, ly + (0.25 if not skip else 0.0), f"{r.std_all:.2f}{star}", ha="center", va="center",
+                fontsize=9, fontweight="bold", color="#1f4e79", bbox={"fc": "white", "ec": "none", "pad": 0.5},
                 zorder=4)  # fmt: skip
     xs = [x for x, _ in [*pos.values(), *boxes.values()]] or [0]
-    ys = [y for _, y in [*pos.values(), *boxes.values()]] or [0]
+    ys = [y for _, y in [*pos.values(), *boxes.values()]] + extra_y or [0]
     ax.set_xlim(min(xs) - 1.6, max(xs) + 1.6)
     ax.set_ylim(min(ys) - 0.8, max(ys) + 0.9)
     ax.set_aspect("equal")
