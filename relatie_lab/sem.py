@@ -239,8 +239,17 @@ def prepare(
     cols = names + ([group] if group else [])
     df = data[cols].copy()
     if group:
-        df = df[df[group].notna()]
+        no_group = int(df[group].isna().sum())
+        if no_group:
+            df = df[df[group].notna()]
+            if warn is not None:
+                warn("sem_msg_no_group", n=no_group, group=group)
     df[names] = df[names].astype(float)
+    empty = df[names].isna().all(axis=1)
+    if empty.any():  # no answer on any model item: no information (lavaan also leaves these out)
+        df = df[~empty]
+        if warn is not None:
+            warn("sem_msg_empty_rows", n=int(empty.sum()))
     total = len(df)
     if missing == "listwise":
         df = df.dropna(subset=names)

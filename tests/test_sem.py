@@ -199,3 +199,12 @@ def test_observed_covariates_are_fixed_x_as_in_lavaan():
     joint = stats.multivariate_normal(mu, Sigma).logpdf(df[res.engine.ov].to_numpy()).sum()
     marginal = stats.norm(x.mean(), np.sqrt(np.var(x))).logpdf(x).sum()
     assert fi["loglik"] == pytest.approx(joint - marginal, abs=1e-6)
+
+
+def test_rows_without_any_answer_are_left_out_with_a_warning(ct):
+    data = ct.copy()
+    data.iloc[:3] = np.nan
+    data.iloc[5, 0] = np.nan
+    with pytest.warns(ModelWarning, match="3 respondenten"):
+        res = fit_sem(data, CT_MODEL)
+    assert res.nobs == len(ct) - 3
