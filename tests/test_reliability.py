@@ -20,7 +20,7 @@ from relatie_lab.reliability import cronbach_alpha, htmt, reliability, validity
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lavaan"
 TOL = 1e-3
-DATA = {"complete": "ct_complete.csv", "missing": "ct_missing.csv"}
+DATA = {"complete": "ct_complete.csv", "missing": "ct_missing.csv", "demo": "demo_ct.csv"}
 
 
 @cache
@@ -31,7 +31,8 @@ def reference() -> dict:
 @cache
 def _data(kind: str) -> pd.DataFrame:
     data = pd.read_csv(FIXTURES / DATA[kind])
-    data["vt_4"] = 8 - data["vt_4"]  # stored reverse-keyed, recoded as in make_fixtures.R
+    if kind != "demo":  # the simulated files store vt_4 reverse-keyed (recoded as in make_fixtures.R)
+        data["vt_4"] = 8 - data["vt_4"]
     return data
 
 
@@ -43,6 +44,14 @@ def constructs() -> dict[str, list[str]]:
     return reference()["constructs"]
 
 
+def joint_reference(kind: str) -> dict:
+    """cor_lv, ave, htmt, htmt2 of the joint CFA for the data set ``kind``."""
+    if kind == "demo":
+        return reference()["demo"]
+    joint, prefix = reference()["joint"], "" if kind == "complete" else "fiml_"
+    return {key: joint[prefix + key] for key in ("cor_lv", "ave", "htmt", "htmt2")}
+
+
 def matrix(entry: dict) -> pd.DataFrame:
     return pd.DataFrame(entry["values"], index=entry["names"], columns=entry["names"])
 
@@ -52,7 +61,7 @@ def _table(kind: str) -> pd.DataFrame:
     return reliability(_data(kind), constructs())
 
 
-@pytest.mark.parametrize("kind", ["complete", "missing"])
+@pytest.mark.parametrize("kind", ["complete", "missing", "demo"])
 def test_reliability_matches_semtools_and_psych(kind):
     """alpha (psych::alpha raw_alpha, Feldt CI), omega (compRelSEM), CR (std. loadings) and AVE (semTools::AVE).
 
@@ -87,27 +96,27 @@ def test_alpha_agrees_with_pingouin():
     assert [lower, upper] == pytest.approx(list(p_ci), abs=5.01e-4)
 
 
-@pytest.mark.parametrize(("kind", "prefix"), [("complete", ""), ("missing", "fiml_")])
-def test_htmt_matches_semtools(kind, prefix):
+@pytest.mark.parametrize("kind", ["complete", "missing", "demo"])
+def test_htmt_matches_semtools(kind):
     """# R: semTools::htmt(model, data, htmt2 = FALSE) and htmt2 = TRUE (missing = "ml" for missing answers)."""
-    joint = reference()["joint"]
+    joint = joint_reference(kind)
     for geometric, key in ((False, "htmt"), (True, "htmt2")):
         ours = htmt(data(kind), constructs(), geometric=geometric)
-        theirs = matrix(joint[prefix + key])
+        theirs = matrix(joint[key])
         assert np.abs(ours.loc[theirs.index, theirs.columns].to_numpy() - theirs.to_numpy()).max() < TOL
 
 
-@pytest.mark.parametrize(("kind", "prefix"), [("complete", ""), ("missing", "fiml_")])
-def test_fornell_larcker_matches_lavaan(kind, prefix):
+@pytest.mark.parametrize("kind", ["complete", "missing", "demo"])
+def test_fornell_larcker_matches_lavaan(kind):
     """sqrt(AVE) on the diagonal, latent correlations off it, from one joint CFA.
 
     # R: fit <- cfa(joint_model, data, missing = "ml"); lavInspect(fit, "cor.lv"); semTools::AVE(fit)
     """
-    joint = reference()["joint"]
+    joint = joint_reference(kind)
     result = validity(data(kind), constructs())
     names = list(constructs())
-    cor = matrix(joint[prefix + "cor_lv"]).loc[names, names]
-    ave = pd.Series(joint[prefix + "ave"])[names]
+    cor = matrix(joint["cor_lv"]).loc[names, names]
+    ave = pd.Series(joint["ave"])[names]
     expected = cor.to_numpy().copy()
     np.fill_diagonal(expected, np.sqrt(ave.to_numpy()))
     table = result.fornell_larcker
@@ -115,7 +124,7 @@ def test_fornell_larcker_matches_lavaan(kind, prefix):
     assert np.abs(result.ave[names].to_numpy() - ave.to_numpy()).max() < TOL
     off = np.abs(cor.to_numpy()) - np.eye(len(names))
     assert table["passes"].tolist() == list(np.sqrt(ave.to_numpy()) > off.max(axis=1))
-    assert np.abs(result.htmt.loc[names, names].to_numpy() - matrix(joint[prefix + "htmt"]).to_numpy()).max() < TOL
+    assert np.abs(result.htmt.loc[names, names].to_numpy() - matrix(joint["htmt"]).to_numpy()).max() < TOL
 
 
 def _two_similar_constructs(n: int = 300, r: float = 0.97, seed: int = 11) -> pd.DataFrame:
