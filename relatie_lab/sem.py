@@ -250,6 +250,12 @@ def prepare(
         df = df[~empty]
         if warn is not None:
             warn("sem_msg_empty_rows", n=int(empty.sum()))
+    ov_x = list(probe.attrs.get("ov_x", []))
+    miss_x = df[ov_x].isna().any(axis=1) if ov_x else pd.Series(False, index=df.index)
+    if missing == "fiml" and miss_x.any():  # as lavaan with fixed.x = TRUE: covariates must be observed
+        df = df[~miss_x]
+        if warn is not None:
+            warn("sem_msg_missing_x", n=int(miss_x.sum()), vars=", ".join(ov_x))
     total = len(df)
     if missing == "listwise":
         df = df.dropna(subset=names)

@@ -758,7 +758,7 @@ class Engine:
         out["rmsea_ci_lower"], out["rmsea_ci_upper"] = lo, up
         out["srmr"] = self.srmr(res.theta, h1)
         ll = res.loglik
-        out["loglik"] = ll
+        out["loglik"] = float(ll)
         out["aic"] = -2 * ll + 2 * res.npar
         out["bic"] = -2 * ll + math.log(N) * res.npar
         return out

@@ -208,3 +208,17 @@ def test_rows_without_any_answer_are_left_out_with_a_warning(ct):
     with pytest.warns(ModelWarning, match="3 respondenten"):
         res = fit_sem(data, CT_MODEL)
     assert res.nobs == len(ct) - 3
+
+
+def test_missing_observed_covariate_rows_are_dropped_like_lavaan():
+    rng = np.random.default_rng(12)
+    n = 200
+    x = rng.normal(size=n)
+    m = 0.5 * x + rng.normal(size=n)
+    y = 0.4 * m + rng.normal(size=n)
+    df = pd.DataFrame({"x": x, "m": m, "y": y})
+    df.loc[::10, "x"] = np.nan
+    df.loc[1::7, "m"] = np.nan
+    with pytest.warns(ModelWarning, match="20 respondenten"):
+        res = fit_sem(df, "m ~ x\ny ~ m")
+    assert res.nobs == n - 20
