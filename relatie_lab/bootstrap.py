@@ -13,7 +13,7 @@ Examples
 >>> rng = np.random.default_rng(1)
 >>> x = rng.normal(size=200); m = 0.5 * x + rng.normal(size=200); y = 0.5 * m + rng.normal(size=200)
 >>> res = fit_sem(pd.DataFrame({"x": x, "m": m, "y": y}), "m ~ x\\ny ~ m")
->>> out = indirect_effects(res, n_boot=200, seed=1)
+>>> out = indirect_effects(res, n_boot=100, seed=1)
 >>> out.loc[0, "effect"]
 'x -> m -> y'
 >>> bool(out.loc[0, "ci_lower"] < out.loc[0, "est"] < out.loc[0, "ci_upper"])
@@ -135,7 +135,7 @@ def _draws(eng: Engine, theta: np.ndarray, hess: np.ndarray, values, streams: li
         for i, stream in enumerate(streams):
             proxy = _resampled_engine(eng, np.random.default_rng(stream))
             try:
-                th, ok, _ = proxy.optimize(theta, hess0=hess, maxit=200, fallback=False, tol=1e-6)
+                th, ok, _ = proxy.optimize(theta, hess0=hess, maxit=200, fallback=False, tol=1e-5)
             except (np.linalg.LinAlgError, ValueError):
                 ok = False
             if ok:
@@ -176,7 +176,7 @@ def _jackknife(eng: Engine, theta: np.ndarray, hess: np.ndarray, values, max_blo
             proxy.complete = all(x.complete for x in groups)
             proxy.N = sum(x.N for x in groups)
             proxy.__dict__.pop("_h1", None)
-            th, ok, _ = proxy.optimize(theta, hess0=hess, maxit=100, fallback=False, tol=1e-6)
+            th, ok, _ = proxy.optimize(theta, hess0=hess, maxit=100, fallback=False, tol=1e-5)
             out.append(values(th) if ok else np.full(len(values(theta)), np.nan))
     return np.array(out)
 

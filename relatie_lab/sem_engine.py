@@ -394,13 +394,14 @@ class Engine:
                 gA = gA + np.outer(u, B @ m)
                 gmv = u
             e = self.entries[g]
+            q = self.q
             if len(e["A"]):
-                np.add.at(gr, e["A"][:, 2], wg * gA[e["A"][:, 0], e["A"][:, 1]])
+                gr += wg * np.bincount(e["A"][:, 2], gA[e["A"][:, 0], e["A"][:, 1]], minlength=q)
             if len(e["S"]):
                 i, j, k = e["S"].T
-                np.add.at(gr, k, wg * np.where(i == j, 1.0, 2.0) * gS[i, j])
+                gr += wg * np.bincount(k, np.where(i == j, 1.0, 2.0) * gS[i, j], minlength=q)
             if len(e["m"]) and self.meanstructure:
-                np.add.at(gr, e["m"][:, 2], wg * gmv[e["m"][:, 0]])
+                gr += wg * np.bincount(e["m"][:, 2], gmv[e["m"][:, 0]], minlength=q)
         return (f, gr) if grad else f
 
     def expected_info(self, theta: np.ndarray) -> np.ndarray:
