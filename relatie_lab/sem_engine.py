@@ -525,10 +525,10 @@ class Engine:
                 H = H + np.outer(y_, y_) / sy - np.outer(Hs, Hs) / float(s_ @ Hs)
             theta, fold, f, g = new, f, fn, gn
             if np.max(np.abs(g)) < tol or (abs(fold - f) < 1e-15 and np.max(np.abs(alpha * step)) < 1e-9):
-                converged = bool(np.max(np.abs(g)) < 1e-6)
+                converged = bool(np.max(np.abs(g)) < max(tol, 1e-6))
                 break
         if not converged and np.isfinite(f):
-            converged = bool(np.max(np.abs(g)) < 1e-6)
+            converged = bool(np.max(np.abs(g)) < max(tol, 1e-6))
         if not converged and fallback:
             res = optimize.minimize(lambda t: self.objective(t), theta, jac=True, method="L-BFGS-B",
                                     options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})  # fmt: skip
