@@ -85,11 +85,15 @@ def effect_functions(result: SEMResult):
     eng: Engine = result.engine
     pt = result.partable
     paths = indirect_paths(result.estimates)
-    first = pt["group"] == 1
-    reg_rows = {(lhs, rhs): i for i, (lhs, op, rhs, g) in enumerate(zip(pt.lhs, pt.op, pt.rhs, first, strict=True))
-                if op == "~" and g}  # fmt: skip
-    path_rows = [[reg_rows[(b, a)] for a, b in itertools.pairwise(p)] for p in paths]
-    names = [" -> ".join(p) for p in paths]
+    levels = list(result.group_labels) if result.group else [None]
+    path_rows, names = [], []
+    for g, level in enumerate(levels, start=1):  # multi-group: every path in every group
+        reg_rows = {(lhs, rhs): i for i, (lhs, op, rhs, gg) in enumerate(zip(pt.lhs, pt.op, pt.rhs, pt.group,
+                    strict=True)) if op == "~" and gg == g}  # fmt: skip
+        for p in paths:
+            path_rows.append([reg_rows[(b, a)] for a, b in itertools.pairwise(p)])
+            names.append(" -> ".join(p) + ("" if level is None else f" [{level}]"))
+    paths = path_rows
     kinds = ["indirect"] * len(paths)
     defs = list(pt.attrs.get("defined", []))
     labels = pt["label"].tolist()

@@ -143,7 +143,9 @@ def invariance(
     -------
     InvarianceResult
         ``.table`` columns: ``step, chisq, df, pvalue, cfi, rmsea, srmr, delta_chisq, delta_df, delta_pvalue,
-        delta_cfi, delta_rmsea, decision`` (``decision``: ``baseline``, ``supported``, ``not_supported``).
+        delta_cfi, delta_rmsea, decision`` (``decision``: ``baseline``, ``supported``, ``not_supported``); with
+        ``estimator="MLR"`` also ``chisq_scaled, cfi_robust, rmsea_robust``, and ``delta_chisq`` is the
+        Satorra-Bentler (2001) scaled difference.
     """
     fits = {
         step: fit_sem(data, model, group=group, group_equal=eq, missing=missing, estimator=estimator, lang=lang)
@@ -155,6 +157,8 @@ def invariance(
     for step, res in fits.items():
         fi = res.fit_indices
         row = {k: fi[k] for k in ("chisq", "df", "pvalue", "cfi", "rmsea", "srmr")}
+        if robust:
+            row |= {k: fi[k] for k in ("chisq_scaled", "cfi_robust", "rmsea_robust")}
         row["step"] = step
         if prev is None:
             row |= {"delta_chisq": math.nan, "delta_df": math.nan, "delta_pvalue": math.nan,
@@ -171,6 +175,8 @@ def invariance(
         prev = fi
     cols = ["step", "chisq", "df", "pvalue", "cfi", "rmsea", "srmr", "delta_chisq", "delta_df", "delta_pvalue",
             "delta_cfi", "delta_rmsea", "decision"]  # fmt: skip
+    if robust:
+        cols[4:4] = ["chisq_scaled", "cfi_robust", "rmsea_robust"]
     first = next(iter(fits.values()))
     return InvarianceResult(pd.DataFrame(rows)[cols], fits, group, list(first.group_labels))
 

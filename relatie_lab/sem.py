@@ -158,6 +158,12 @@ class SEMResult:
     def __str__(self) -> str:
         return self.summary(self.lang)
 
+    def __repr__(self) -> str:
+        fi = self.fit_indices
+        return (f"SEMResult({self.estimator}, nobs={self.nobs}, chisq={fi['chisq']:.3f}, df={fi['df']}, "
+                f"cfi={fi['cfi']:.3f}, rmsea={fi['rmsea']:.3f}, srmr={fi['srmr']:.3f}, "
+                f"warnings={len(self.warnings)})")  # fmt: skip
+
     def _warnings_in(self, lang: str) -> list[str]:
         msgs = getattr(self, "_warning_keys", None)
         if not msgs:

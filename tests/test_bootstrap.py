@@ -82,3 +82,12 @@ def test_numbers_do_not_depend_on_the_number_of_workers(mediation):
     one = mediation.indirect_effects(n_boot=60, seed=4, n_jobs=1)
     two = mediation.indirect_effects(n_boot=60, seed=4, n_jobs=2)
     pd.testing.assert_frame_equal(one, two)
+
+
+def test_multigroup_paths_per_group(mediation):
+    data = mediation.data.copy()
+    data["groep"] = np.where(np.arange(len(data)) % 2 == 0, "a", "b")
+    res = fit_sem(data, "m ~ x\ny ~ m", group="groep")
+    out = res.indirect_effects(n_boot=30, seed=1)
+    assert out.effect.tolist() == ["x -> m -> y [a]", "x -> m -> y [b]"]
+    assert out.est.iloc[0] != out.est.iloc[1]

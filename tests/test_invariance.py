@@ -69,3 +69,9 @@ def test_summary_and_plot():
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def test_mlr_adds_robust_columns():
+    t = invariance(two_groups(), MODEL, "sector", estimator="MLR").table
+    assert {"chisq_scaled", "cfi_robust", "rmsea_robust"} <= set(t.columns)
+    assert t.delta_pvalue.iloc[1:].between(0, 1).all()
