@@ -11,7 +11,11 @@ Behaviour chosen to match lavaan 0.6:
   saying how many;
 - ``estimator="MLR"``: ML estimates, Huber-White (sandwich) standard errors with the observed
   information, the Yuan-Bentler scaled test (``yuan.bentler.mplus``) and robust CFI/TLI/RMSEA;
-- ``group=``: multi-group model with a mean structure; ``group_equal=`` as lavaan's ``group.equal``.
+- ``group=``: multi-group model with a mean structure; ``group_equal=`` as lavaan's ``group.equal``;
+- a ``~ 1`` anywhere in the model adds the mean structure (all intercepts), as in lavaan;
+- observed covariates (predictors only) are ``fixed.x`` as in lavaan: their variances, covariances and
+  means are the sample values, not parameters; rows with a missing covariate are left out (warning);
+- rows without any answer on the model's items are left out (warning), as lavaan does.
 
 Examples
 --------
@@ -275,7 +279,7 @@ def prepare(
     else:
         levels = []
         parts = [df[names]]
-    meanstructure = has_nan or bool(group)
+    meanstructure = has_nan or bool(group) or bool((probe.op == "~1").any())  # lavaan: any ~1 adds means
     pt = parse_model(model, ngroups=max(len(parts), 1), meanstructure=meanstructure, group_equal=group_equal)
     return pt, parts, levels, df, meanstructure
 

@@ -222,3 +222,12 @@ def test_missing_observed_covariate_rows_are_dropped_like_lavaan():
     with pytest.warns(ModelWarning, match="20 respondenten"):
         res = fit_sem(df, "m ~ x\ny ~ m")
     assert res.nobs == n - 20
+
+
+def test_user_intercept_turns_on_the_mean_structure(ct):
+    plain = fit_sem(ct, "vertrouwen =~ vt_1 + vt_2 + vt_3 + vt_4")
+    means = fit_sem(ct, "vertrouwen =~ vt_1 + vt_2 + vt_3 + vt_4\nvt_1 ~ 1")
+    assert means.fit_indices["npar"] == plain.fit_indices["npar"] + 4
+    assert means.fit_indices["df"] == plain.fit_indices["df"]
+    ints = means.estimates.query("op == '~1' and lhs.str.startswith('vt')")
+    np.testing.assert_allclose(ints.est, ct[["vt_1", "vt_2", "vt_3", "vt_4"]].mean(), atol=1e-5)
