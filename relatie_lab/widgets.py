@@ -111,11 +111,15 @@ _BLUE = "#4C72B0"
 # shared pieces
 @dataclass
 class WidgetView:
-    """What a widget shows for one setting: ``figure`` (matplotlib), ``table`` (tidy DataFrame), ``text`` (HTML)."""
+    """What a widget shows for one setting: ``figure`` (matplotlib), ``table`` (tidy DataFrame), ``text`` (HTML).
+
+    ``result`` holds the analysis object behind it where there is one (the ``SEMResult`` of the refitted model).
+    """
 
     figure: Figure
     table: pd.DataFrame
     text: str
+    result: Any = None
 
 
 def figure_png(fig: Figure, dpi: int = 80) -> bytes:
@@ -133,13 +137,16 @@ def figure_png(fig: Figure, dpi: int = 80) -> bytes:
 
 
 def _new_figure(width: float, height: float) -> Figure:
-    """A themed figure outside pyplot (no global figure list, nothing shown twice in a notebook)."""
+    """A themed figure outside pyplot (no global figure list, nothing shown twice in a notebook).
+
+    The axes are placed by hand (``fig.add_axes``): a layout engine costs an extra drawing pass per update.
+    """
     from matplotlib.figure import Figure
 
     from relatie_lab.plots import theme
 
     theme()
-    return Figure(figsize=(width, height), layout="constrained")
+    return Figure(figsize=(width, height))
 
 
 @cache
@@ -281,6 +288,69 @@ def estimate_chain(df: pd.DataFrame, lang: str = "nl") -> tuple[Any, pd.DataFram
     return fit, table[["path", "est", "se", "ci_lower", "ci_upper", "std_all"]]
 
 
+def _draw_chain_diagram(ax: Any, table: pd.DataFrame, lang: str) -> None:
+    """The structural part of the model: four latent variables, the paths with ``estimate (true value)``.
+
+    A light drawing (a dozen artists) instead of the full path diagram of ``SEMResult.plot()``: the widget redraws it
+    on every slider move. The items are listed under each construct.
+    """
+    from matplotlib.patches import Ellipse, FancyArrowPatch
+
+    from relatie_lab.plots import display_name
+
+    rows = table.set_index("path")
+    x = {construct: 0.9 + 2.8 * i for i, construct in enumerate(CHAIN)}
+    for construct, xc in x.items():
+        ax.add_patch(Ellipse((xc, 0.0), 1.5, 0.75, fc="#dbe9f6", ec="#1f4e79", lw=1.4))
+        ax.text(xc, 0.0, display_name(construct, lang), ha="center", va="center", fontsize=9)
+        items = _chain_items()[construct]
+        ax.text(xc, -0.62, f"{items[0]} … {items[-1]}", ha="center", va="center", fontsize=8, color="#555555")
+    for path, (lhs, rhs) in _PATHS.items():
+        row = rows.loc[path]
+        star = "*" if row["ci_lower"] > 0 or row["ci_upper"] < 0 else ""
+        text = f"{path}: {row['est']:.2f}{star} ({row['truth']:.2f})"
+        color = _BLUE if row["covered"] else "#D55E00"
+        if path == "direct":
+            arrow = FancyArrowPatch(
+                (x[rhs] + 0.3, 0.38),
+                (x[lhs] - 0.3, 0.38),
+                arrowstyle="-|>",
+                mutation_scale=14,
+                color=color,
+                lw=1.6,
+                connectionstyle="arc3,rad=-0.3",
+            )
+            ax.text((x[rhs] + x[lhs]) / 2, 1.28, text, ha="center", fontsize=9.5, color=color, fontweight="bold")
+        else:
+            arrow = FancyArrowPatch(
+                (x[rhs] + 0.77, 0.0), (x[lhs] - 0.77, 0.0), arrowstyle="-|>", mutation_scale=14, color=color, lw=1.8
+            )
+            ax.text(
+                (x[rhs] + x[lhs]) / 2,
+                0.12,
+                text,
+                ha="center",
+                va="bottom",
+                fontsize=9.5,
+                color=color,
+                fontweight="bold",
+            )
+        ax.add_patch(arrow)
+    ind = rows.loc["indirect"]
+    ax.text(
+        x["commitment"],
+        -1.05,
+        f"{label('wg_path_indirect', lang)}: {ind['est']:.2f} ({ind['truth']:.2f})",
+        ha="center",
+        fontsize=9.5,
+        color=_BLUE if ind["covered"] else "#D55E00",
+    )
+    ax.set_xlim(0, x[CHAIN[-1]] + 0.9)
+    ax.set_ylim(-1.25, 1.6)
+    ax.axis("off")
+    ax.set_title(label("wg_diagram_title", lang), fontsize=10)
+
+
 def chain_view(
     a: float = 0.5,
     b: float = 0.4,
@@ -314,14 +384,9 @@ def chain_view(
     table["covered"] = (table["ci_lower"] <= table["truth"]) & (table["truth"] <= table["ci_upper"])
 
     fig = _new_figure(11.0, 7.0)
-    top, bottom = fig.subfigures(2, 1, height_ratios=[1.0, 1.1])
-    ax_path, ax = top.subplots(), bottom.subplots()
-    fit.plot(lang=lang, ax=ax_path)
-    ax_path.set_aspect("auto")  # fill the panel: the chain is long and flat
-    low, high = ax_path.get_ylim()
-    ax_path.set_ylim(low, high + 0.8)  # room for the curved direct path under the title
-    truth_line = "   ".join(f"{p} = {truth[p]:.2f}" for p in _PATHS)
-    ax_path.set_title(f"{label('wg_diagram_title', lang)}\n{label('wg_truth', lang)}: {truth_line}", fontsize=10)
+    ax_path = fig.add_axes((0.01, 0.53, 0.98, 0.38))
+    ax = fig.add_axes((0.34, 0.08, 0.43, 0.37))
+    _draw_chain_diagram(ax_path, table, lang)
     y = np.arange(len(table))[::-1]
     ax.scatter(
         table["truth"],
@@ -371,7 +436,7 @@ def chain_view(
         covered=int(table["covered"].sum()),
         k=len(table),
     )
-    return WidgetView(figure=fig, table=table, text=text)
+    return WidgetView(figure=fig, table=table, text=text, result=fit)
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -444,8 +509,8 @@ def ladder_view(
     group = organisation or sector
     group_name = str(group) if group is not None else label("wg_everyone", lang)
 
-    fig = _new_figure(9.0, 4.6)
-    ax = fig.add_subplot()
+    fig = _new_figure(10.0, 4.6)
+    ax = fig.add_axes((0.22, 0.11, 0.76, 0.81))
     y = np.arange(len(table))  # bottom rung at the bottom: a ladder
     colors = [SIGNIFICANT_COLOR if br else _BLUE for br in table["is_break"]]
     ax.barh(y, table["share"], left=-table["share"] / 2, color=colors, height=0.7, label=group_name)
@@ -476,7 +541,7 @@ def ladder_view(
             )
     names = [f"{row.level}. {display_name(row.rung, lang)}" for row in table.itertuples()]
     ax.set_yticks(y, names)
-    ax.set_xlim(-0.55, 0.55)
+    ax.set_xlim(-0.55, 0.8)  # room on the right for "the ladder breaks here"
     ax.set_xticks([])
     from matplotlib.patches import Patch
 
@@ -599,7 +664,8 @@ def quiz_view(
     table = pd.DataFrame(rows)
 
     fig = _new_figure(12.0, 4.2)
-    ax, ax_types = fig.subplots(1, 2, width_ratios=[1.5, 1.0])
+    ax = fig.add_axes((0.12, 0.13, 0.48, 0.77))
+    ax_types = fig.add_axes((0.68, 0.2, 0.31, 0.70))
     rng = np.random.default_rng(0)
     for i, t in enumerate(types):
         scores = group[t].dropna().to_numpy(float)
@@ -743,7 +809,8 @@ def ab_view(d: float = 0.3, n: int = 100, seed: int | None = 0, alpha: float = 0
     )
 
     fig = _new_figure(12.0, 4.2)
-    ax, ax_exp = fig.subplots(1, 2, width_ratios=[1.4, 1.0])
+    ax = fig.add_axes((0.07, 0.13, 0.52, 0.78))
+    ax_exp = fig.add_axes((0.63, 0.13, 0.345, 0.78))
     n_max = int(max(50, 2 * n, 1.3 * n80 if np.isfinite(n80) else 0))
     curve = power_curve(d, np.unique(np.linspace(2, n_max, 200).astype(int)), alpha=alpha)
     ax.plot(curve["n"], curve["power"], color=_BLUE, lw=2)

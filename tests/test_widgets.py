@@ -101,6 +101,7 @@ def test_chain_view_changes_with_the_settings_and_intervals_shrink_with_n():
     assert w.figure_png(small.figure) != w.figure_png(other.figure)
     assert small.table["covered"].dtype == bool
     assert "60 respondenten" in small.text
+    assert small.result.nobs == 60  # the SEMResult of the refit is kept for a closer look
 
 
 def test_chain_view_in_english():
