@@ -470,8 +470,9 @@ def estimates_table(eng: Engine, res: EngineFit, pt: ParTable, levels: list | No
     if levels:
         est["group"] = [levels[g - 1] for g in pt.group]
     defined = pt.attrs.get("defined", [])
+    labels_ = pt["label"].tolist()
     if defined:
-        dv = defined_values(pt, values)
+        dv = defined_values(pt, values, labels_, defined)
         # delta method with a numerical Jacobian
         J = np.zeros((len(defined), eng.q))
         for k in range(eng.q):
@@ -479,11 +480,11 @@ def estimates_table(eng: Engine, res: EngineFit, pt: ParTable, levels: list | No
             tp, tm = theta.copy(), theta.copy()
             tp[k] += h
             tm[k] -= h
-            vp = defined_values(pt, parameter_values(eng, tp, pt))
-            vm = defined_values(pt, parameter_values(eng, tm, pt))
+            vp = defined_values(pt, parameter_values(eng, tp, pt), labels_, defined)
+            vm = defined_values(pt, parameter_values(eng, tm, pt), labels_, defined)
             J[:, k] = [(vp[d.name] - vm[d.name]) / (2 * h) for d in defined]
         Vd = J @ V @ J.T
-        dstd = defined_values(pt, std)
+        dstd = defined_values(pt, std, labels_, defined)
         rows = pd.DataFrame({
             "lhs": [d.name for d in defined], "op": ":=", "rhs": [d.expr for d in defined],
             "label": [d.name for d in defined], "est": [dv[d.name] for d in defined],
