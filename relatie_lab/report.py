@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -204,7 +205,7 @@ def build_report(
     if missing:
         raise ReportError(f"Notebook(s) not found: {', '.join(missing)}.")
 
-    survey = _load(data_path, settings.mapping)  # fails early, before anything is written
+    survey = _load(data_path, settings.mapping, settings.lang)  # fails early, before anything is written
     started = dt.datetime.now(dt.UTC)
     with atomic_dir(out_dir) as tmp:
         data_dir = tmp / "data"
@@ -224,7 +225,6 @@ def build_report(
         write_text(tmp / "reproducibility.json", json.dumps(repro, indent=2, ensure_ascii=False) + "\n")
         page = _render_html(executed, settings, repro, data_path.name)
         write_text(tmp / report_filename(settings.lang), page)
-        _readable(tmp)
     return out_dir / report_filename(settings.lang)
 
 
@@ -232,20 +232,12 @@ def build_report(
 # steps
 
 
-def _readable(folder: Path) -> None:
-    """Give the report folder the usual permissions (temporary files are created private)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    for path in [folder, *folder.rglob("*")]:
-        path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
-
-
-def _load(data_path: Path, mapping: Path | None) -> Any:
+def _load(data_path: Path, mapping: Path | None, lang: str) -> Any:
     from relatie_lab.loaders import load_survey
 
     if not data_path.is_file():
         raise SurveyError(f"{data_path}: file not found. Check the path (bestand niet gevonden).")
-    return load_survey(data_path, mapping=mapping)
+    return load_survey(data_path, mapping=mapping, lang=lang)
 
 
 def _write_processed(survey: Any, data_dir: Path) -> None:
@@ -405,7 +397,7 @@ def _render_html(executed: list[Path], settings: _Settings, repro: dict[str, Any
     body = _add_toc(body, lang)
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     body = body.replace("</head>", f"<style>\n{css}</style>\n</head>", 1)
-    return body.replace('<html>', f'<html lang="{lang}">', 1)
+    return re.sub(r"<html[^>]*>", f'<html lang="{lang}">', body, count=1)
 
 
 def _html_cell(markup: str) -> Any:
@@ -445,7 +437,7 @@ def _repro_html(repro: dict[str, Any], lang: str) -> str:
         row("report_repro_n_boot", params["n_boot"]),
         row("report_repro_notebooks", ", ".join(repro["notebooks"])),
         row("report_repro_python", f"{repro['python']} ({repro['platform']})"),
-        row("report_repro_git", repro["git_commit"]),
+        row("report_repro_git", repro["git_commit"], "git-commit"),
         row("report_repro_created", repro["created_utc"], TIMESTAMP_CLASS),
         row("report_repro_command", repro["command_line"], "command-line"),
     ]
@@ -895,10 +887,10 @@ def _construct_name(value: str, lang: str) -> str:
 
         return instrument_label(value, lang)
     except Exception:  # not an id of the instrument; maybe a relationship type
-        try:
-            return label(f"type_{value}", lang)
-        except KeyError:
-            return value
+        for key in (f"type_{value}", f"report_value_{value}"):
+            with contextlib.suppress(KeyError):
+                return label(key, lang)
+        return value
 
 
 def _header(column: str, lang: str) -> str:
@@ -1073,6 +1065,26 @@ def ladder_by_group(result: Any, lang: str = "nl") -> pd.DataFrame:
     n = funnel.groupby(by, observed=True, sort=False)["n_total"].first()
     wide.insert(0, "n", n.reindex(wide.index).astype(int))
     return wide.reset_index()
+
+
+def indirect_table(indirect: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
+    """Indirect effects for a report: the chain in words (``Vertrouwen → Commitment → ...``), estimate, bootstrap
+    SE and confidence interval; the method and number of draws are in ``.attrs["note"]``."""
+    out = pd.DataFrame(
+        {
+            "effect": [" → ".join(_construct_name(part.strip(), lang) for part in str(e).split("->")) for e in
+                       indirect["effect"]],
+            "est": indirect["est"].astype(float),
+            "boot_se": indirect["boot_se"].astype(float),
+            "ci_lower": indirect["ci_lower"].astype(float),
+            "ci_upper": indirect["ci_upper"].astype(float),
+        }
+    )
+    n_boot = int(indirect["n_boot"].max()) if "n_boot" in indirect and len(indirect) else 0
+    n_failed = int(indirect["n_failed"].max()) if "n_failed" in indirect and len(indirect) else 0
+    method = str(indirect["ci"].iloc[0]) if "ci" in indirect and len(indirect) else ""
+    out.attrs["note"] = text("report_indirect_note", lang, n_boot=n_boot, n_failed=n_failed, method=method)
+    return out
 
 
 def sem_headline(fit: Any) -> dict[str, Any]:

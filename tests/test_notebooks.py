@@ -128,14 +128,19 @@ def report_nl_again(survey, tmp_path_factory):
     return _build(survey, tmp_path_factory.mktemp("nl2") / "rapport", show_code=True)
 
 
+# English on three notebooks keeps the test time down; test_notebook_is_thin_and_has_no_widgets checks that every
+# text key the notebooks use has an English version
+EN_NOTEBOOKS = [p for p in NOTEBOOK_PATHS if p.name.startswith(("01_", "03_", "07_"))]
+
+
 @pytest.fixture(scope="module")
 def report_en(survey, tmp_path_factory):
-    return _build(survey, tmp_path_factory.mktemp("en") / "report", lang="en")
+    return _build(survey, tmp_path_factory.mktemp("en") / "report", lang="en", notebooks=EN_NOTEBOOKS)
 
 
 def _tables(page: str) -> list[str]:
-    """The text of every table, with the creation time left out."""
-    page = re.sub(rf'<[^>]*class="{rp.TIMESTAMP_CLASS}"[^>]*>.*?</[^>]+>', "", page, flags=re.S)
+    """The text of every table, without the creation time and the code version (both change between runs)."""
+    page = re.sub(rf'<tr>(?:(?!</tr>).)*class="(?:{rp.TIMESTAMP_CLASS}|git-commit)".*?</tr>', "", page, flags=re.S)
     tables = re.findall(r"<table.*?</table>", page, flags=re.S)
     return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", t)).strip() for t in tables]
 
@@ -157,6 +162,7 @@ def test_every_notebook_runs_without_error(report_nl, name):
 def test_report_has_contents_figures_tables_and_reproducibility(report_nl, survey):
     assert report_nl.name == "rapport.html"
     page = report_nl.read_text(encoding="utf-8")
+    assert '<html lang="nl">' in page
     toc = page[page.index('<nav class="toc"') : page.index("</nav>")]
     assert toc.count("<li>") >= 2 * len(NOTEBOOK_PATHS)  # every notebook and its sections
     for anchor in re.findall(r'href="#(sec-\d+)"', toc):
@@ -171,7 +177,7 @@ def test_report_has_contents_figures_tables_and_reproducibility(report_nl, surve
     for text in ("Seed", "11", "semopy", "pandas", "numpy", "scipy", "lavaan", "enquete.csv", rp.TIMESTAMP_CLASS):
         assert text in section
     assert "def " not in page
-    assert "import relatie_lab" not in page
+    assert "setup_notebook" not in page
     repro = json.loads((report_nl.parent / "reproducibility.json").read_text())
     assert repro["input_sha256"] == sha
     assert repro["parameters"] == {"lang": "nl", "seed": 11, "n_boot": 50}
@@ -192,19 +198,18 @@ def test_same_input_and_seed_give_identical_tables(report_nl, report_nl_again):
     second = _tables(report_nl_again.read_text(encoding="utf-8"))
     assert len(first) >= 10
     assert first == second
-    assert "import relatie_lab" in report_nl_again.read_text(encoding="utf-8")  # --show-code keeps the code
+    assert "setup_notebook" in report_nl_again.read_text(encoding="utf-8")  # --show-code keeps the code
 
 
 @pytest.mark.slow
-def test_english_report_is_in_english(report_en, report_nl):
+def test_english_report_is_in_english(report_en):
     assert report_en.name == "report.html"
     page = report_en.read_text(encoding="utf-8")
     assert '<html lang="en">' in page
     for text in ("Contents", "Data quality", "Reproducibility", "Table 1</span>", rp.text("report_nb03_title", "en")):
         assert text in page
-    for dutch in ("Inhoud", "Reproduceerbaarheid", "Tabel 1</span>", "Steekproef"):
+    for dutch in ("Inhoud", "Reproduceerbaarheid", "Tabel 1</span>", "Steekproef", "Toelichting", "waarschuwing"):
         assert dutch not in page
-    assert len(_tables(page)) == len(_tables(report_nl.read_text(encoding="utf-8")))
 
 
 @pytest.mark.slow
