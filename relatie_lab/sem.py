@@ -133,9 +133,10 @@ class SEMResult:
         for g in groups:
             sub = est if g is None else est[est["group"] == g]
             out.append("")
-            if g is not None:
+            if g is not None and g != "":
                 out.append(f"{label('sem_group', lang)}: {g}")
-            out.append(label("sem_estimates", lang))
+            if g != "":
+                out.append(label("sem_estimates", lang))
             for op, key in sections:
                 if op == "~~":
                     rows_ = sub[(sub.op == "~~") & (sub.lhs != sub.rhs)]
@@ -370,7 +371,7 @@ def _fit_sem(data: pd.DataFrame, model: str, *, estimator: str, missing: str, gr
         warn("sem_msg_not_converged")
     if 5 * eng.q > eng.N:
         warn("sem_msg_few_respondents", n=eng.N, npar=eng.q, need=5 * eng.q)
-    if res.vcov is None or not np.all(np.isfinite(np.diag(res.vcov))) or np.any(np.diag(res.vcov) < 0):
+    if not _vcov_ok(res.vcov):
         warn("sem_msg_se_failed")
     est = estimates_table(eng, res, pt, levels if group else None)
     _post_checks(eng, res, est, warn, levels if group else None)
@@ -382,6 +383,14 @@ def _fit_sem(data: pd.DataFrame, model: str, *, estimator: str, missing: str, gr
     )  # fmt: skip
     result._warning_keys = warn.keys  # type: ignore[attr-defined]
     return result
+
+
+def _vcov_ok(vcov: np.ndarray | None) -> bool:
+    """False when the SEs are missing or the information matrix is (numerically) singular."""
+    if vcov is None or not np.all(np.isfinite(vcov)) or len(vcov) == 0:
+        return vcov is not None and len(vcov) == 0
+    ev = np.linalg.eigvalsh(0.5 * (vcov + vcov.T))
+    return bool(ev.min() > 0 and ev.max() / ev.min() < 1e12)
 
 
 def _post_checks(eng: Engine, res: EngineFit, est: pd.DataFrame, warn: _Warn, levels: list | None) -> None:

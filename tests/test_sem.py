@@ -231,3 +231,12 @@ def test_user_intercept_turns_on_the_mean_structure(ct):
     assert means.fit_indices["df"] == plain.fit_indices["df"]
     ints = means.estimates.query("op == '~1' and lhs.str.startswith('vt')")
     np.testing.assert_allclose(ints.est, ct[["vt_1", "vt_2", "vt_3", "vt_4"]].mean(), atol=1e-5)
+
+
+def test_unidentified_model_is_flagged():
+    rng = np.random.default_rng(0)
+    f = rng.normal(size=(300, 1))
+    df = pd.DataFrame(f @ [[1, 0.8, 0.7, 0.6]] + rng.normal(size=(300, 4)) * 0.6, columns=list("abcd"))
+    with pytest.warns(ModelWarning):
+        res = fit_sem(df, "F =~ NA*a + b + c + d", lang="en")  # scale of F not fixed
+    assert any("identified" in w for w in res.warnings)
