@@ -22,9 +22,12 @@ True
 
 from __future__ import annotations
 
+import concurrent.futures
 import copy
 import itertools
 import math
+import multiprocessing
+import os
 import sys
 import warnings
 from typing import TYPE_CHECKING
@@ -147,6 +150,13 @@ def _draws(eng: Engine, theta: np.ndarray, hess: np.ndarray, values, streams: li
     return out
 
 
+_SHARED: dict[str, tuple] = {}
+
+
+def _draws_shared(streams: list) -> np.ndarray:
+    return _draws(*_SHARED["job"], streams)
+
+
 def _bca(boot: np.ndarray, est: float, jack: np.ndarray, level: float) -> tuple[float, float]:
     ok = boot[np.isfinite(boot)]
     if len(ok) < 10 or not np.isfinite(est):
@@ -211,8 +221,8 @@ def indirect_effects(
     level : float
         Confidence level.
     n_jobs : int, optional
-        Worker processes (default 1: process start-up costs more than it saves for typical models).
-        The numbers do not depend on it.
+        Worker processes (default 1). With more, forked workers are used where ``fork`` exists (Linux),
+        else joblib. The numbers do not depend on it.
 
     Returns
     -------
@@ -233,12 +243,19 @@ def indirect_effects(
     with single_thread_blas():
         # the full-sample Hessian of the objective: a near-exact start for every draw (Newton-like steps)
         hess = eng.observed_info(theta) * 2 / eng.N
-    if n_jobs is None:
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    if n_jobs is None:  # one process: safe in notebooks (forking a threaded kernel can hang)
         n_jobs = 1
+    n_jobs = max(1, min(int(n_jobs), os.cpu_count() or 1))
     if progress is None:
         progress = n_boot * eng.N > 5_000_000 and sys.stderr.isatty()
     chunks = [streams[i : i + 50] for i in range(0, n_boot, 50)]
-    if n_jobs > 1:
+    pool = None
+    if n_jobs > 1 and fork:
+        _SHARED["job"] = (eng, theta, hess, values)  # inherited by the forked workers, not pickled
+        pool = concurrent.futures.ProcessPoolExecutor(n_jobs, mp_context=multiprocessing.get_context("fork"))
+        parts = pool.map(_draws_shared, chunks)
+    elif n_jobs > 1:
         from joblib import Parallel, delayed
 
         parts = Parallel(n_jobs=n_jobs, return_as="generator")(
@@ -250,7 +267,12 @@ def indirect_effects(
         from tqdm.auto import tqdm
 
         parts = tqdm(parts, total=len(chunks), desc="bootstrap", unit="x50", leave=False)
-    boot = np.vstack(list(parts)) if chunks else np.empty((0, len(names)))
+    try:
+        boot = np.vstack(list(parts)) if chunks else np.empty((0, len(names)))
+    finally:
+        if pool is not None:
+            pool.shutdown()
+            _SHARED.clear()
     with single_thread_blas():
         jack = _jackknife(eng, theta, hess, values) if ci == "bca" else None
     failed = int(np.isnan(boot).any(axis=1).sum())
