@@ -149,3 +149,12 @@ def test_mlr_sandwich_equals_ml_se_for_normal_data():
     mlr = eng.fit(se="robust", robust=True)
     np.testing.assert_allclose(np.sqrt(np.diag(mlr.vcov)), np.sqrt(np.diag(ml.vcov)), rtol=0.08)
     assert mlr.fit["scaling_factor"] == pytest.approx(1.0, abs=0.15)
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_analytic_observed_information_matches_numerical(hs, missing):
+    data = with_missing(hs, [f"x{i}" for i in range(1, 10)], 0.1, 5) if missing else hs
+    eng = Engine(parse_model(HS_MODEL, meanstructure=missing), [data], meanstructure=missing)
+    theta, ok, _ = eng.optimize()
+    assert ok
+    np.testing.assert_allclose(eng.observed_info(theta), eng.observed_info_numeric(theta), rtol=1e-5, atol=1e-4)
