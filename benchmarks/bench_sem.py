@@ -21,6 +21,7 @@ import pandas as pd
 
 from relatie_lab.paths import DEMO_CSV
 from relatie_lab.sem import fit_sem
+from relatie_lab.sem_engine import single_thread_blas
 
 MODEL = """
 gedeelde_waarden =~ gw_1 + gw_2 + gw_3
@@ -138,10 +139,13 @@ def main() -> None:
     big = rng.multivariate_normal(sim400.mean().to_numpy(), Sigma, size=1_000_000)
     big_df = pd.DataFrame(big, columns=ITEMS)
     t_cov, _ = timed(lambda: np.cov(big, rowvar=False), repeat=3)
+    with single_thread_blas():
+        t_cov1, _ = timed(lambda: np.cov(big, rowvar=False), repeat=3)
     t_fit, rbig = timed(lambda: fit_sem(big_df, MODEL), repeat=3)
-    print("4. 1,000,000 rows, complete data")
-    print(f"   np.cov of the rows   {t_cov:6.3f} s")
-    print(f"   fit_sem              {t_fit:6.3f} s  = {t_fit / t_cov:.1f}x np.cov (target <= 3x)  "
+    best = min(t_cov, t_cov1)
+    print("4. 1,000,000 rows, complete data (medians of 3)")
+    print(f"   np.cov of the rows   {t_cov:6.3f} s (default BLAS threads), {t_cov1:6.3f} s (one BLAS thread)")
+    print(f"   fit_sem              {t_fit:6.3f} s  = {t_fit / best:.1f}x the faster np.cov (target <= 3x)  "
           f"(nobs {rbig.nobs})")  # fmt: skip
 
 
