@@ -720,8 +720,8 @@ class Engine:
                     info_obs = self.observed_info(theta)
                     inv = np.linalg.inv(info_obs)
                     if se == "robust":
-                        B = self.scores(theta)
-                        vcov = inv @ (B.T @ B) @ inv
+                        B = sum(self.model_score_crossprod(theta))
+                        vcov = inv @ B @ inv
                     else:
                         vcov = inv
             except np.linalg.LinAlgError:
@@ -782,36 +782,52 @@ class Engine:
         return total
 
     # ---------------------------------------------------------------------------------------------
-    def casewise_h1_scores(self, g: int, Sigma: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    def casewise_h1_scores(self, g: int, Sigma: np.ndarray, mu: np.ndarray, rows: slice | None = None) -> np.ndarray:
         """Casewise scores of the log-likelihood wrt (mu, vech Sigma) for group g: (N_g, p + p*)."""
         gd = self.groups[g]
-        X = gd.X
+        rows = slice(None) if rows is None else rows
+        X = gd.X[rows]
+        pat = gd.pattern_of_row[rows]
         p = self.p
-        M = gd.masks[gd.pattern_of_row]  # (N, p)
+        M = gd.masks[pat]  # (n, p)
         mm = gd.masks[:, :, None] & gd.masks[:, None, :]
         Sstar = np.where(mm, Sigma[None], 0.0)
         Sstar[:, np.arange(p), np.arange(p)] += ~gd.masks
-        K = (np.linalg.inv(Sstar) * mm)[gd.pattern_of_row]  # (N, p, p)
+        Kp = np.linalg.inv(Sstar) * mm  # per pattern
         d = np.where(M, X - mu[None], 0.0)
-        z = np.einsum("nab,nb->na", K, d)
-        # dl/dSigma = 0.5 (z z' - K); vech with off-diagonals counted twice
-        Gs = 0.5 * (z[:, :, None] * z[:, None, :] - K)
         iu = np.triu_indices(p)
         mult = np.where(iu[0] == iu[1], 1.0, 2.0)
-        return np.hstack([z, Gs[:, iu[0], iu[1]] * mult])
+        if gd.complete:
+            z = d @ Kp[0]
+            Gs = 0.5 * (z[:, iu[0]] * z[:, iu[1]] - Kp[0][iu][None])
+        else:
+            K = Kp[pat]  # (n, p, p)
+            z = np.einsum("nab,nb->na", K, d)
+            # dl/dSigma = 0.5 (z z' - K); vech with off-diagonals counted twice
+            Gs = 0.5 * (z[:, iu[0]] * z[:, iu[1]] - K[:, iu[0], iu[1]])
+        return np.hstack([z, Gs * mult])
 
-    def scores(self, theta: np.ndarray) -> np.ndarray:
-        """Casewise scores of the log-likelihood wrt theta, all groups stacked (N, q)."""
+    def h1_score_crossprod(self, g: int, Sigma: np.ndarray, mu: np.ndarray, chunk: int = 20_000) -> np.ndarray:
+        """Sum over the cases of s s' for the saturated scores (in chunks: no N x p* array for big data)."""
+        N = self.groups[g].N
+        total = None
+        for start in range(0, N, chunk):
+            s = self.casewise_h1_scores(g, Sigma, mu, slice(start, start + chunk))
+            total = s.T @ s if total is None else total + s.T @ s
+        return total
+
+    def model_score_crossprod(self, theta: np.ndarray) -> list[np.ndarray]:
+        """Per group the sum over cases of s s' for the casewise scores wrt theta (= D' C D)."""
         out = []
         iu = np.triu_indices(self.p)
         for g in range(self.G):
             Sigma, mu, dS, dm = self.delta(theta, g)
             if not self.meanstructure:
                 mu = self._sample_moments(self.groups[g])[0]
-            s1 = self.casewise_h1_scores(g, Sigma, mu)
+            C = self.h1_score_crossprod(g, Sigma, mu)
             Dg = np.hstack([dm, dS[:, iu[0], iu[1]]])  # (q, p + p*)
-            out.append(s1 @ Dg.T)
-        return np.vstack(out)
+            out.append(Dg @ C @ Dg.T)
+        return out
 
     def _h1_info_blocks(self, g: int, Sigma: np.ndarray, mu: np.ndarray) -> np.ndarray:
         """Per-case observed information of the saturated model wrt (mu, vech Sigma) in group g."""
@@ -823,24 +839,21 @@ class Engine:
     def yb_trace(self, theta: np.ndarray, h1: list, info_obs: np.ndarray) -> float:
         """trace(U Gamma) of lavaan's yuan.bentler.mplus test for the model ``theta``."""
         E_inv = np.linalg.inv(info_obs / self.N)  # per-case information
-        S0 = self.scores(theta)
-        start = 0
+        B0s = self.model_score_crossprod(theta)
         trace = 0.0
         p = self.p
         for g, gd in enumerate(self.groups):
             cov1, mean1, _ = h1[g]
-            s1 = self.casewise_h1_scores(g, cov1, mean1)
+            C1 = self.h1_score_crossprod(g, cov1, mean1)
             A1 = self._h1_info_cached(g, cov1, mean1) if not gd.complete else self._h1_info_blocks_complete(cov1)
             keep = self._h1_keep()
             if not self.meanstructure:
                 keep = keep[p:]
-                s1, A1 = s1[:, p:], A1[p:, p:]
-            s1, A1 = s1[:, keep], A1[np.ix_(keep, keep)]
-            B1 = s1.T @ s1 / gd.N
+                C1, A1 = C1[p:, p:], A1[p:, p:]
+            C1, A1 = C1[np.ix_(keep, keep)], A1[np.ix_(keep, keep)]
+            B1 = C1 / gd.N
             fg = gd.N / self.N
-            Sg = S0[start : start + gd.N]
-            start += gd.N
-            B0 = Sg.T @ Sg / gd.N
+            B0 = B0s[g] / gd.N
             trace += float(np.sum(np.linalg.inv(A1) * B1.T)) - fg * float(np.sum(B0 * E_inv.T))
         return trace
 
@@ -930,10 +943,9 @@ class Engine:
             cov1, mean1, _ = h1[g]
             fg = gd.N / N
             A1 = self._h1_info_cached(g, cov1, mean1)
-            s1 = self.casewise_h1_scores(g, cov1, mean1)
             Wm.append(fg * A1)
             Wmi.append(np.linalg.inv(A1) / fg)
-            Jm.append(s1.T @ s1 / gd.N)
+            Jm.append(self.h1_score_crossprod(g, cov1, mean1) / gd.N)
             Wc.append(fg * self._h1_info_blocks_complete(cov1))
             fgs.append(fg)
         from scipy.linalg import block_diag
