@@ -132,6 +132,7 @@ def _resampled_engine(eng: Engine, rng: np.random.Generator) -> Engine:
     proxy.complete = all(g.complete for g in groups)
     proxy.__dict__.pop("_h1", None)
     proxy.__dict__.pop("_h1_info_cache", None)
+    proxy.__dict__.pop("_w_moments", None)
     return proxy
 
 
@@ -189,7 +190,8 @@ def _jackknife(eng: Engine, theta: np.ndarray, hess: np.ndarray, values, max_blo
             proxy.groups = groups
             proxy.complete = all(x.complete for x in groups)
             proxy.N = sum(x.N for x in groups)
-            proxy.__dict__.pop("_h1", None)
+            for key in ("_h1", "_h1_info_cache", "_w_moments"):
+                proxy.__dict__.pop(key, None)
             th, ok, _ = proxy.optimize(theta, hess0=hess, maxit=100, fallback=False, tol=1e-5)
             out.append(values(th) if ok else np.full(len(values(theta)), np.nan))
     return np.array(out)

@@ -807,9 +807,50 @@ class Engine:
             Gs = 0.5 * (z[:, iu[0]] * z[:, iu[1]] - K[:, iu[0], iu[1]])
         return np.hstack([z, Gs * mult])
 
+    def _complete_moments(self, g: int, chunk: int = 20_000) -> tuple[np.ndarray, np.ndarray]:
+        """Sum of w w' and of w over the cases, w = (e, vech(e e')), e = x - mean (complete data, cached)."""
+        cache = self.__dict__.setdefault("_w_moments", {})
+        if g not in cache:
+            gd = self.groups[g]
+            iu = np.triu_indices(self.p)
+            W, wsum = None, 0.0
+            for start in range(0, gd.N, chunk):
+                e = gd.X[start : start + chunk] - gd.means[0]
+                w = np.hstack([e, e[:, iu[0]] * e[:, iu[1]]])
+                W = w.T @ w if W is None else W + w.T @ w
+                wsum = wsum + w.sum(axis=0)
+            cache[g] = (W, wsum)
+        return cache[g]
+
     def h1_score_crossprod(self, g: int, Sigma: np.ndarray, mu: np.ndarray, chunk: int = 20_000) -> np.ndarray:
-        """Sum over the cases of s s' for the saturated scores (in chunks: no N x p* array for big data)."""
-        N = self.groups[g].N
+        """Sum over the cases of s s' for the saturated scores (in chunks: no N x p* array for big data).
+
+        Complete data: the scores are an affine map ``A w + b`` of ``w = (e, vech(e e'))``, so one pass
+        over the data (cached) serves every (Sigma, mu).
+        """
+        gd = self.groups[g]
+        if gd.complete and len(gd.X) == gd.N:
+            p = self.p
+            iu = np.triu_indices(p)
+            a, b = iu
+            mult = np.where(a == b, 1.0, 2.0)
+            P = np.linalg.inv(Sigma)
+            delta = gd.means[0] - mu
+            Pd = P @ delta
+            # vech(P E P) for the unit matrices of vech(e e'): off-diagonal units are U_ab + U_ba
+            Q = P[a][:, a] * P[b][:, b]  # P[c,a'] P[b',d] with rows (c,d), cols (a',b')
+            Q = Q + np.where((a != b)[None, :], P[a][:, b] * P[b][:, a], 0.0)
+            R = P[a] * Pd[b][:, None] + Pd[a][:, None] * P[b]  # (ps, p)
+            const = (np.outer(Pd, Pd) - P)[iu]
+            A = np.zeros((p + len(a), p + len(a)))
+            A[:p, :p] = P
+            A[p:, :p] = 0.5 * mult[:, None] * R
+            A[p:, p:] = 0.5 * mult[:, None] * Q
+            bvec = np.concatenate([Pd, 0.5 * mult * const])
+            W, wsum = self._complete_moments(g)
+            Aw = A @ wsum
+            return A @ W @ A.T + np.outer(Aw, bvec) + np.outer(bvec, Aw) + gd.N * np.outer(bvec, bvec)
+        N = gd.N
         total = None
         for start in range(0, N, chunk):
             s = self.casewise_h1_scores(g, Sigma, mu, slice(start, start + chunk))
@@ -997,6 +1038,7 @@ class Engine:
     def _baseline_scaling(self, h1: list) -> tuple[float, float, int]:
         eb, theta = self._baseline_engine()
         eb.__dict__["_h1_info_cache"] = self.__dict__.setdefault("_h1_info_cache", {})
+        eb.__dict__["_w_moments"] = self.__dict__.setdefault("_w_moments", {})
         llb = eb.loglik(theta)
         ll1 = sum(x[2] for x in h1)
         Tb = 2 * (ll1 - llb)

@@ -158,3 +158,12 @@ def test_analytic_observed_information_matches_numerical(hs, missing):
     theta, ok, _ = eng.optimize()
     assert ok
     np.testing.assert_allclose(eng.observed_info(theta), eng.observed_info_numeric(theta), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("meanstructure", [False, True])
+def test_score_crossproduct_shortcut_equals_casewise_sum(hs, meanstructure):
+    eng = Engine(parse_model(HS_MODEL, meanstructure=meanstructure), [hs], meanstructure=meanstructure)
+    Sigma = np.cov(hs[eng.ov].to_numpy().T) * 1.1 + 0.05
+    mu = hs[eng.ov].mean().to_numpy() + 0.1
+    s = eng.casewise_h1_scores(0, Sigma, mu)
+    np.testing.assert_allclose(eng.h1_score_crossprod(0, Sigma, mu), s.T @ s, rtol=1e-9, atol=1e-9)
