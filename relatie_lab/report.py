@@ -59,7 +59,7 @@ __all__ = [
 ]
 
 DEFAULT_SEED = 2024
-DEFAULT_N_BOOT = 500
+DEFAULT_N_BOOT = 1000
 DEFAULT_CELL_TIMEOUT = 900
 KERNEL = "python3"
 TEMPLATES = PACKAGE_DIR / "templates"
@@ -580,6 +580,7 @@ _SYMBOLS: dict[str, tuple[str, bool]] = {
     "p_holm": ("p<sub>Holm</sub>", True),
     "se": ("SE", True),
     "std_error": ("SE", True),
+    "boot_se": ("SE<sub>boot</sub>", True),
     "z": ("z", True),
     "t": ("t", True),
     "f": ("F", True),
