@@ -283,6 +283,8 @@ def _execute(nb_path: Path, nb_dir: Path, settings: _Settings, out_dir: Path) ->
             log_output=False,
             progress_bar=False,
             execution_timeout=settings.cell_timeout,
+            # the kernel's start-up notice about TCP transport is noise in a report run; errors still show
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except Exception as exc:  # papermill raises PapermillExecutionError, nbclient a timeout error, ...
         kept = None
