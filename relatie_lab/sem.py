@@ -248,21 +248,28 @@ def prepare(
     names = list(probe.attrs["observed"])
     _check_data(data, names, group)
     cols = names + ([group] if group else [])
-    df = data[cols].copy()
+    df = data[cols]
     if group:
         no_group = int(df[group].isna().sum())
         if no_group:
             df = df[df[group].notna()]
             if warn is not None:
                 warn("sem_msg_no_group", n=no_group, group=group)
-    df[names] = df[names].astype(float)
-    empty = df[names].isna().all(axis=1)
-    if empty.any():  # no answer on any model item: no information (lavaan also leaves these out)
-        df = df[~empty]
-        if warn is not None:
-            warn("sem_msg_empty_rows", n=int(empty.sum()))
+    if not all(df[v].dtype == np.float64 for v in names):
+        df = df.astype(dict.fromkeys(names, float))
+    values = df[names].to_numpy()
+    has_nan = not np.isfinite(values.sum())  # one pass, no mask array, for complete data
+    if has_nan and np.isinf(values).any():
+        bad = [v for v in names if np.isinf(df[v].to_numpy()).any()]
+        raise SurveyError(f"Column(s) {bad} contain infinite values; replace them by a number or leave them empty.")
+    if has_nan:
+        empty = df[names].isna().all(axis=1)
+        if empty.any():  # no answer on any model item: no information (lavaan also leaves these out)
+            df = df[~empty]
+            if warn is not None:
+                warn("sem_msg_empty_rows", n=int(empty.sum()))
     ov_x = list(probe.attrs.get("ov_x", []))
-    miss_x = df[ov_x].isna().any(axis=1) if ov_x else pd.Series(False, index=df.index)
+    miss_x = df[ov_x].isna().any(axis=1) if ov_x and has_nan else pd.Series(False, index=df.index)
     if missing == "fiml" and miss_x.any():  # as lavaan with fixed.x = TRUE: covariates must be observed
         df = df[~miss_x]
         if warn is not None:
@@ -272,8 +279,9 @@ def prepare(
         df = df.dropna(subset=names)
         if len(df) < total and warn is not None:
             warn("sem_msg_listwise", dropped=total - len(df), total=total, kept=len(df))
-    df = df.reset_index(drop=True)
-    has_nan = bool(df[names].isna().to_numpy().any())
+    if has_nan or group:
+        df = df.reset_index(drop=True)
+        has_nan = bool(df[names].isna().to_numpy().any())
     if group:
         levels = list(pd.unique(df[group]))
         parts = [df.loc[df[group] == lev, names] for lev in levels]

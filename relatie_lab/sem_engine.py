@@ -84,13 +84,16 @@ class GroupData:
     def from_array(cls, X: np.ndarray) -> GroupData:
         X = np.asarray(X, dtype=float)
         N, p = X.shape
-        miss = np.isnan(X)
-        if not miss.any():
+        if np.isfinite(X.sum()):  # complete data: one pass, centred in cache-sized chunks
             mean = X.mean(axis=0)
-            Xc = X - mean
-            cov = (Xc.T @ Xc) / N
+            cov = np.zeros((p, p))
+            for start in range(0, N, 65_536):
+                Xc = X[start : start + 65_536] - mean
+                cov += Xc.T @ Xc
+            cov /= N
             return cls(X, np.ones((1, p), bool), np.array([N]), mean[None], cov[None],
                        np.zeros(N, int), True)  # fmt: skip
+        miss = np.isnan(X)
         keys, inv = np.unique(~miss, axis=0, return_inverse=True)
         inv = inv.ravel()
         J = len(keys)

@@ -240,3 +240,10 @@ def test_unidentified_model_is_flagged():
     with pytest.warns(ModelWarning):
         res = fit_sem(df, "F =~ NA*a + b + c + d", lang="en")  # scale of F not fixed
     assert any("identified" in w for w in res.warnings)
+
+
+def test_infinite_values_are_refused(ct):
+    data = ct.copy()
+    data.loc[3, "com_2"] = np.inf
+    with pytest.raises(SurveyError, match="com_2"):
+        fit_sem(data, CT_MODEL)
