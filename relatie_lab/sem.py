@@ -287,7 +287,8 @@ def prepare(
         parts = [df.loc[df[group] == lev, names] for lev in levels]
     else:
         levels = []
-        parts = [df[names]]
+        # complete data: reuse the array (no second copy)
+        parts = [values if not has_nan and len(values) == len(df) else df[names]]
     meanstructure = has_nan or bool(group) or bool((probe.op == "~1").any())  # lavaan: any ~1 adds means
     pt = parse_model(model, ngroups=max(len(parts), 1), meanstructure=meanstructure, group_equal=group_equal)
     return pt, parts, levels, df, meanstructure
