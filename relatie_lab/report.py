@@ -397,6 +397,7 @@ def _render_html(executed: list[Path], settings: _Settings, repro: dict[str, Any
     body, _ = exporter.from_notebook_node(combined, resources={"metadata": {"name": f"{title} – {data_name}"}})
     body = _number_tables(body, lang)
     body = _add_toc(body, lang)
+    body = _figure_alt_texts(body, lang)
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     body = body.replace("</head>", f"<style>\n{css}</style>\n</head>", 1)
     return re.sub(r"<html[^>]*>", f'<html lang="{lang}">', body, count=1)
@@ -497,6 +498,22 @@ def _add_toc(body: str, lang: str) -> str:
         f"<h2 class=\"toc-title\">{html.escape(label('report_toc', lang))}</h2><ol>{''.join(items)}</ol></nav>"
     )
     return body.replace(f"<p>{TOC_MARKER}</p>", toc, 1)
+
+
+def _figure_alt_texts(body: str, lang: str) -> str:
+    """Describe every figure by the section it is in (nbconvert leaves a generic placeholder)."""
+    placeholder = 'alt="No description has been provided for this image"'
+    out, section, pos = [], "", 0
+    for match in re.finditer(rf'<h[12] id="sec-\d+">(.*?)<a class="anchor-link"|{placeholder}', body, flags=re.S):
+        if match.group(0) == placeholder:
+            out.append(body[pos : match.start()])
+            alt = f"{label('report_figure', lang)}: {section}" if section else label("report_figure", lang)
+            out.append(f'alt="{html.escape(alt)}"')
+            pos = match.end()
+        else:
+            section = html.unescape(_TAGS.sub("", match.group(1)).strip())
+    out.append(body[pos:])
+    return "".join(out)
 
 
 def _number_tables(body: str, lang: str) -> str:

@@ -169,6 +169,7 @@ def test_report_has_contents_figures_tables_and_reproducibility(report_nl, surve
         assert f'id="{anchor}"' in page
     assert "Reproduceerbaarheid" in toc
     assert page.count("data:image/png;base64,") >= 5  # figures embedded, no separate files
+    assert "No description has been provided" not in page  # every figure has an alt text
     assert page.count('<table class="apa">') >= 10
     assert "Tabel 1</span>" in page
     sha = hashlib.sha256(survey.read_bytes()).hexdigest()

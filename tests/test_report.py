@@ -77,6 +77,17 @@ def test_table_of_contents_and_numbering():
     assert "Table 2</span>" in out
 
 
+def test_figures_get_the_section_as_alt_text():
+    body = (
+        '<img alt="No description has been provided for this image" src="a"/>'
+        '<h2 id="sec-2">Ladder &amp; trechter<a class="anchor-link" href="#sec-2">¶</a></h2>'
+        '<img alt="No description has been provided for this image" src="b"/>'
+    )
+    out = rp._figure_alt_texts(body, "nl")
+    assert '<img alt="Figuur" src="a"/>' in out
+    assert '<img alt="Figuur: Ladder &amp; trechter" src="b"/>' in out
+
+
 def test_record_merges_and_writes_plain_json(tmp_path):
     import numpy as np
 
