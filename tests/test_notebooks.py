@@ -276,3 +276,22 @@ def test_mapping_file_links_own_column_names(survey, tmp_path):
     assert repro["mapping_file"] == "koppeling.yaml"
     assert repro["mapping_sha256"] == hashlib.sha256(mapping.read_bytes()).hexdigest()
     assert repro["mapping_sha256"] in page.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_notebook_runs_by_hand_on_a_raw_file(survey, tmp_path):
+    """Opened in Jupyter a notebook reads the raw file itself (and still drops the personal data)."""
+    import papermill as pm
+
+    out = tmp_path / "01.ipynb"
+    pm.execute_notebook(
+        str(NOTEBOOK_PATHS[0]), str(out), parameters={"data_path": str(survey), "lang": "en"},
+        kernel_name="python3", cwd=str(tmp_path), progress_bar=False,
+    )
+    nb = nbformat.read(out, as_version=4)
+    text = json.dumps([o for c in nb.cells if c.cell_type == "code" for o in c.outputs])
+    assert "Data quality" in text
+    assert "The file holds **200** respondents" in text
+    assert SURNAME not in text
+    assert DOMAIN not in text
+    assert not list(tmp_path.glob("*.json"))  # output_dir None: nothing recorded
