@@ -441,7 +441,7 @@ class ValidityResult:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return self.summary("en")
+        return self.summary()
 
 
 def validity(
