@@ -47,6 +47,7 @@ from scipy import stats
 
 from relatie_lab.errors import DataQualityWarning, SurveyError
 from relatie_lab.labels import check_lang, label
+from relatie_lab.sem_engine import saturated_moments
 
 __all__ = ["HTMT_LENIENT", "HTMT_STRICT", "ValidityResult", "cronbach_alpha", "htmt", "reliability", "validity"]
 
@@ -138,49 +139,13 @@ def _check_direction(construct: str, values: pd.DataFrame) -> None:
 
 # --------------------------------------------------------------------------------------------------
 # moments
-def _em_moments(x: np.ndarray, tol: float = 1e-10, maxit: int = 2000) -> tuple[np.ndarray, np.ndarray]:
-    """ML (EM) estimates of the mean vector and covariance matrix of multivariate-normal data with missing values."""
-    x = x[~np.isnan(x).all(axis=1)]
-    n, p = x.shape
-    observed = ~np.isnan(x)
-    patterns, index = np.unique(observed, axis=0, return_inverse=True)
-    index = np.ravel(index)
-    mu = np.nanmean(x, axis=0)
-    sigma = np.diag(np.nanvar(x, axis=0))
-    for _ in range(maxit):
-        sum_x = np.zeros(p)
-        sum_xx = np.zeros((p, p))
-        for j, mask in enumerate(patterns):
-            rows = x[index == j]
-            o, m = mask, ~mask
-            filled = np.where(np.isnan(rows), 0.0, rows)
-            correction = np.zeros((p, p))
-            if m.any():
-                if o.any():
-                    coef = np.linalg.solve(sigma[np.ix_(o, o)], sigma[np.ix_(o, m)]).T  # (m, o)
-                    filled[:, m] = mu[m] + (rows[:, o] - mu[o]) @ coef.T
-                    correction[np.ix_(m, m)] = sigma[np.ix_(m, m)] - coef @ sigma[np.ix_(o, m)]
-                else:
-                    filled[:, m] = mu[m]
-                    correction[np.ix_(m, m)] = sigma[np.ix_(m, m)]
-            sum_x += filled.sum(axis=0)
-            sum_xx += filled.T @ filled + len(rows) * correction
-        new_mu = sum_x / n
-        new_sigma = sum_xx / n - np.outer(new_mu, new_mu)
-        done = max(np.abs(new_mu - mu).max(), np.abs(new_sigma - sigma).max()) < tol
-        mu, sigma = new_mu, new_sigma
-        if done:
-            break
-    return mu, sigma
-
-
 def _covariance(values: pd.DataFrame, missing: str) -> np.ndarray:
     """The ML (divide-by-N) covariance matrix: plain for complete data, EM with missing answers (FIML)."""
     x = values.to_numpy(dtype=float)
     if missing == "listwise":
         x = x[~np.isnan(x).any(axis=1)]
     if np.isnan(x).any():
-        return _em_moments(x)[1]
+        return saturated_moments(x)[1]
     return np.cov(x, rowvar=False, bias=True)
 
 

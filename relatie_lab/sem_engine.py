@@ -1133,6 +1133,28 @@ def _saturated_hessian(gd: GroupData, Sigma: np.ndarray, mu: np.ndarray, use_mea
     return 0.5 * (H + H.T), gs
 
 
+def saturated_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ML means and (divide-by-N) covariances of the columns of ``x``; EM when values are missing.
+
+    Rows with no value at all carry no information and are left out. These are the saturated-model
+    moments of lavaan's ``missing="ml"`` (``lavInspect(fit, "sampstat.h1")``).
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 2.0], [2.0, np.nan], [3.0, 5.0], [4.0, 4.0]])
+    >>> mean, cov = saturated_moments(x)
+    >>> mean.round(3).tolist()
+    [2.5, 3.536]
+    """
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x).all(axis=1)]
+    gd = GroupData.from_array(x)
+    if gd.complete:
+        return gd.means[0], gd.covs[0]
+    cov, mean = _em_saturated(gd)
+    return mean, cov
+
+
 def _em_saturated(gd: GroupData, tol: float = 1e-10, maxit: int = 5000) -> tuple[np.ndarray, np.ndarray]:
     """ML means and covariances under missing data (EM over the pattern statistics)."""
     p = gd.masks.shape[1]
