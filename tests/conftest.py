@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -96,3 +97,31 @@ def demo_csv(tmp_path: Path) -> Path:
 def demo_sav(tmp_path: Path) -> Path:
     """A tmp copy of data/raw/demo_survey.sav."""
     return _copy(DEMO_SAV, tmp_path)
+
+
+# The analyses' tests (ab_test, building_blocks, choice, ladder, moderation, relationship_types) share these.
+@pytest.fixture(scope="module")
+def demo() -> tuple[pd.DataFrame, dict]:
+    """The shipped demo survey, loaded and cleaned, without the respondents flagged as careless; and its truth."""
+    import json
+
+    from relatie_lab import load_survey
+    from relatie_lab.errors import DataQualityWarning
+    from relatie_lab.paths import DEMO_CSV, DEMO_TRUTH
+
+    with warnings.catch_warnings():  # the demo's careless respondents are flagged (with a warning): left out here
+        warnings.simplefilter("ignore", DataQualityWarning)
+        data = load_survey(DEMO_CSV).data
+    careless = data["flag_straightlining"].astype(bool) | data["flag_speeding"].astype(bool)
+    return data[~careless].reset_index(drop=True), json.loads(DEMO_TRUTH.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def large() -> tuple[pd.DataFrame, dict]:
+    """A larger simulated sample (n = 4000), reverse-keyed items recoded, careless respondents left out."""
+    from relatie_lab.scores import recode_reverse
+    from relatie_lab.simulate import simulate_survey
+
+    df, truth = simulate_survey(n=4000, seed=11, missing_codes=False)
+    careless = set(truth["careless"]["straightliners"]) | set(truth["careless"]["speeders"])
+    return recode_reverse(df[~df["respondent_id"].isin(careless)]).reset_index(drop=True), truth

@@ -1,6 +1,5 @@
 """Tests of relatie_lab.building_blocks: the scorecard's means, low shares and change tests."""
 
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -159,30 +158,3 @@ def test_the_simulated_change_is_detected_and_no_change_is_not(sample, request):
     se = (ch["ci_upper"] - ch["ci_lower"]) / (2 * 1.96)
     true = pd.Series({c: wave["observed"][c]["diff"] for c in ch.index})
     assert ((ch["difference"] - true).abs() < 4 * se).all()
-
-
-@pytest.fixture(scope="module")
-def demo() -> tuple[pd.DataFrame, dict]:
-    """The shipped demo survey, loaded and cleaned, without the respondents flagged as careless; and its truth."""
-    import json
-
-    from relatie_lab import load_survey
-    from relatie_lab.errors import DataQualityWarning
-    from relatie_lab.paths import DEMO_CSV, DEMO_TRUTH
-
-    with warnings.catch_warnings():  # the demo's careless respondents are flagged (with a warning): left out here
-        warnings.simplefilter("ignore", DataQualityWarning)
-        data = load_survey(DEMO_CSV).data
-    careless = data["flag_straightlining"].astype(bool) | data["flag_speeding"].astype(bool)
-    return data[~careless].reset_index(drop=True), json.loads(DEMO_TRUTH.read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def large() -> tuple[pd.DataFrame, dict]:
-    """A larger simulated sample (n = 4000), reverse-keyed items recoded, careless respondents left out."""
-    from relatie_lab.scores import recode_reverse
-    from relatie_lab.simulate import simulate_survey
-
-    df, truth = simulate_survey(n=4000, seed=11, missing_codes=False)
-    careless = set(truth["careless"]["straightliners"]) | set(truth["careless"]["speeders"])
-    return recode_reverse(df[~df["respondent_id"].isin(careless)]).reset_index(drop=True), truth

@@ -1,6 +1,5 @@
 """Tests of relatie_lab.moderation: moderated regression, simple slopes, and the multi-group SEM comparison."""
 
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -183,30 +182,3 @@ def test_multigroup_detects_a_path_that_differs(demo):
     p = res.paths[(res.paths["lhs"] == "commitment") & (res.paths["rhs"] == "vertrouwen")].set_index("group")
     assert abs(p.loc["publiek", "est"]) < 4 * p.loc["publiek", "se"]  # no path left in the shuffled group
     assert p.loc["privaat", "est"] > 0.3
-
-
-@pytest.fixture(scope="module")
-def demo() -> tuple[pd.DataFrame, dict]:
-    """The shipped demo survey, loaded and cleaned, without the respondents flagged as careless; and its truth."""
-    import json
-
-    from relatie_lab import load_survey
-    from relatie_lab.errors import DataQualityWarning
-    from relatie_lab.paths import DEMO_CSV, DEMO_TRUTH
-
-    with warnings.catch_warnings():  # the demo's careless respondents are flagged (with a warning): left out here
-        warnings.simplefilter("ignore", DataQualityWarning)
-        data = load_survey(DEMO_CSV).data
-    careless = data["flag_straightlining"].astype(bool) | data["flag_speeding"].astype(bool)
-    return data[~careless].reset_index(drop=True), json.loads(DEMO_TRUTH.read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def large() -> tuple[pd.DataFrame, dict]:
-    """A larger simulated sample (n = 4000), reverse-keyed items recoded, careless respondents left out."""
-    from relatie_lab.scores import recode_reverse
-    from relatie_lab.simulate import simulate_survey
-
-    df, truth = simulate_survey(n=4000, seed=11, missing_codes=False)
-    careless = set(truth["careless"]["straightliners"]) | set(truth["careless"]["speeders"])
-    return recode_reverse(df[~df["respondent_id"].isin(careless)]).reset_index(drop=True), truth

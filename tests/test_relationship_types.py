@@ -1,6 +1,5 @@
 """Tests of relatie_lab.relationship_types: the dominance rule, recovery of the simulated type, distributions."""
 
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -129,30 +128,3 @@ def test_type_shares_per_sector_match_the_population(large):
     top = typed.loc[typed.groupby("sector")["n"].idxmax()].set_index("sector")["relationship_type"]
     assert top["energie"] == "markt"
     assert top[["gemeente", "waterbedrijf", "pensioenfonds"]].eq("gezag").all()
-
-
-@pytest.fixture(scope="module")
-def demo() -> tuple[pd.DataFrame, dict]:
-    """The shipped demo survey, loaded and cleaned, without the respondents flagged as careless; and its truth."""
-    import json
-
-    from relatie_lab import load_survey
-    from relatie_lab.errors import DataQualityWarning
-    from relatie_lab.paths import DEMO_CSV, DEMO_TRUTH
-
-    with warnings.catch_warnings():  # the demo's careless respondents are flagged (with a warning): left out here
-        warnings.simplefilter("ignore", DataQualityWarning)
-        data = load_survey(DEMO_CSV).data
-    careless = data["flag_straightlining"].astype(bool) | data["flag_speeding"].astype(bool)
-    return data[~careless].reset_index(drop=True), json.loads(DEMO_TRUTH.read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def large() -> tuple[pd.DataFrame, dict]:
-    """A larger simulated sample (n = 4000), reverse-keyed items recoded, careless respondents left out."""
-    from relatie_lab.scores import recode_reverse
-    from relatie_lab.simulate import simulate_survey
-
-    df, truth = simulate_survey(n=4000, seed=11, missing_codes=False)
-    careless = set(truth["careless"]["straightliners"]) | set(truth["careless"]["speeders"])
-    return recode_reverse(df[~df["respondent_id"].isin(careless)]).reset_index(drop=True), truth
