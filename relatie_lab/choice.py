@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from relatie_lab.ab_test import ComparisonResult, compare_groups
+from relatie_lab.ab_testing import ComparisonResult, compare_groups
 
 __all__ = ["CHOICE_OUTCOMES", "freedom_of_choice"]
 
@@ -60,7 +60,8 @@ def freedom_of_choice(
     Returns
     -------
     ComparisonResult
-        ``.table`` as :func:`relatie_lab.ab_test.compare_groups` (``control`` = with choice, ``treatment`` = without),
+        ``.table`` as :func:`relatie_lab.ab_testing.compare_groups`
+        (``control`` = with choice, ``treatment`` = without),
         ``.summary(lang)``, ``.plot(lang)``.
 
     Examples

@@ -730,7 +730,7 @@ def quiz_view(
 def power_curve(d: float, n: np.ndarray | list[int], alpha: float = 0.05) -> pd.DataFrame:
     """Power of a two-sided two-sample t-test for effect size ``d`` at each ``n`` per arm (vectorised).
 
-    The same non-central t computation as :func:`relatie_lab.ab_test.power_analysis` (pingouin), for many n at once.
+    The same non-central t computation as :func:`relatie_lab.ab_testing.power_analysis` (pingouin), for many n at once.
 
     Examples
     --------
@@ -775,14 +775,14 @@ def ab_view(d: float = 0.3, n: int = 100, seed: int | None = 0, alpha: float = 0
     -------
     WidgetView
         ``table``: one row with ``d, n, alpha, power, n_80`` (NaN when ``d == 0``), and the simulated experiment's
-        ``difference, ci_lower, ci_upper, p_value, significant`` (Welch, :func:`relatie_lab.ab_test.compare_groups`).
+        ``difference, ci_lower, ci_upper, p_value, significant`` (Welch, :func:`relatie_lab.ab_testing.compare_groups`).
 
     Examples
     --------
     >>> int(ab_view(d=0.8, n=26, seed=0).table.loc[0, "n_80"])
     26
     """
-    from relatie_lab.ab_test import compare_groups, power_analysis, required_n
+    from relatie_lab.ab_testing import compare_groups, power_analysis, required_n
     from relatie_lab.plots import NOT_SIGNIFICANT_COLOR, SIGNIFICANT_COLOR
 
     lang = check_lang(lang)

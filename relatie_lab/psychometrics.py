@@ -34,8 +34,6 @@ Examples
 
 from __future__ import annotations
 
-import sys
-import types
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -484,13 +482,3 @@ def validity(
         ave=pd.Series(ave, name="ave"),
         warnings=list(getattr(result, "warnings", []) or []),
     )
-
-
-class _CallableModule(types.ModuleType):
-    """``relatie_lab.reliability(...)`` calls :func:`reliability` even where the name resolves to this module."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
-        return reliability(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

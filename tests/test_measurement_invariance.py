@@ -1,4 +1,4 @@
-"""Tests for the measurement-invariance sequence (relatie_lab.invariance)."""
+"""Tests for the measurement-invariance sequence (relatie_lab.measurement_invariance)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relatie_lab.invariance import invariance, lrt
+from relatie_lab.measurement_invariance import invariance, lrt
 
 matplotlib.use("Agg")
 

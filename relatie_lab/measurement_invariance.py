@@ -22,8 +22,6 @@ Examples
 from __future__ import annotations
 
 import math
-import sys
-import types
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -179,13 +177,3 @@ def invariance(
         cols[4:4] = ["chisq_scaled", "cfi_robust", "rmsea_robust"]
     first = next(iter(fits.values()))
     return InvarianceResult(pd.DataFrame(rows)[cols], fits, group, list(first.group_labels))
-
-
-class _CallableModule(types.ModuleType):
-    """``relatie_lab.invariance`` is both this module and the function: calling the module runs it."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> InvarianceResult:
-        return invariance(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -1,4 +1,4 @@
-"""relatie_lab.reliability against semTools 0.5.6 / psych 2.2.9 (tests/fixtures/lavaan/ct_reliability.json).
+"""relatie_lab.psychometrics against semTools 0.5.6 / psych 2.2.9 (tests/fixtures/lavaan/ct_reliability.json).
 
 The reference values were made by tests/fixtures/lavaan/make_fixtures.R on simulated Commitment-Trust data (N=400
 complete; N=350 with 8% missing answers). Tolerance 1e-3 (issue 3).
@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from relatie_lab.errors import DataQualityWarning, SurveyError
-from relatie_lab.reliability import cronbach_alpha, htmt, reliability, validity
+from relatie_lab.psychometrics import cronbach_alpha, htmt, reliability, validity
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lavaan"
 TOL = 1e-3
@@ -218,7 +218,7 @@ def test_single_item_construct_gives_empty_row_and_warning():
 
 
 def test_package_level_call():
-    """``relatie_lab.reliability(...)`` works as documented in issue 3 (the name is also the module's)."""
+    """``relatie_lab.reliability(...)`` is the function of issue 3, not a module."""
     import relatie_lab
 
     df = data("complete")

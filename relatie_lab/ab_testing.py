@@ -18,8 +18,6 @@ Examples
 from __future__ import annotations
 
 import math
-import sys
-import types
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -292,15 +290,3 @@ def required_n(d: float, power: float = 0.8, alpha: float = 0.05) -> int:
         raise SurveyError("An effect size of 0 cannot be detected with any sample size; give d > 0.")
     n = pg.power_ttest(d=abs(d), power=power, alpha=alpha, contrast="two-samples")
     return math.ceil(float(n))
-
-
-class _CallableModule(types.ModuleType):
-    """Lets ``relatie_lab.ab_test(df)`` call :func:`ab_test`: the package exports the name ``ab_test``, which is
-    also this module's name, so the module itself must be callable (``relatie_lab.ab_test.power_analysis`` and
-    the other functions stay reachable as attributes)."""
-
-    def __call__(self, *args, **kwargs) -> ComparisonResult:
-        return ab_test(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
