@@ -66,7 +66,8 @@ def dataset_names(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
 def _run_one(path: str, report_dir: str, report_kwargs: dict[str, Any]) -> dict[str, Any]:
     """Worker: build one report; never raises (the error goes into the returned row)."""
     from relatie_lab.errors import SurveyError
-    from relatie_lab.report import RESULTS_FILE, ReportError, build_report
+    from relatie_lab.notebook import RESULTS_FILE
+    from relatie_lab.report import ReportError, build_report
 
     started = time.perf_counter()
     row: dict[str, Any] = {"path": path, "status": "failed", "error": None, "report": None, "failed_notebook": None}

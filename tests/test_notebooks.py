@@ -22,6 +22,7 @@ import nbformat
 import pandas as pd
 import pytest
 
+from relatie_lab import notebook as helpers
 from relatie_lab import report as rp
 from relatie_lab.paths import NOTEBOOKS
 
@@ -76,10 +77,10 @@ def test_notebook_is_thin_and_has_no_widgets(path):
     # every heading and explanation comes from the labels, in the chosen language
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            assert "report-hide" in cell.metadata.get("tags", []), "markdown in one language: use rp.explain"
-    for key in re.findall(r'rp\.(?:heading|explain|text)\("([^"]+)"', code):
-        assert rp.text(key, "nl")
-        assert rp.text(key, "en")
+            assert "report-hide" in cell.metadata.get("tags", []), "markdown in one language: use nb.explain"
+    for key in re.findall(r'nb\.(?:heading|explain|text)\("([^"]+)"', code):
+        assert helpers.text(key, "nl")
+        assert helpers.text(key, "en")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -186,7 +187,7 @@ def test_report_has_contents_figures_tables_and_reproducibility(report_nl, surve
 
 @pytest.mark.slow
 def test_report_records_headline_results(report_nl):
-    results = json.loads((report_nl.parent / rp.RESULTS_FILE).read_text())
+    results = json.loads((report_nl.parent / helpers.RESULTS_FILE).read_text())
     assert results["n"] == 200
     assert 0 <= results["cfi"] <= 1
     assert results["rmsea"] >= 0
@@ -207,7 +208,8 @@ def test_english_report_is_in_english(report_en):
     assert report_en.name == "report.html"
     page = report_en.read_text(encoding="utf-8")
     assert '<html lang="en">' in page
-    for text in ("Contents", "Data quality", "Reproducibility", "Table 1</span>", rp.text("report_nb03_title", "en")):
+    nb03_title = helpers.text("report_nb03_title", "en")
+    for text in ("Contents", "Data quality", "Reproducibility", "Table 1</span>", nb03_title):
         assert text in page
     for dutch in ("Inhoud", "Reproduceerbaarheid", "Tabel 1</span>", "Steekproef", "Toelichting", "waarschuwing"):
         assert dutch not in page

@@ -1,0 +1,624 @@
+"""What the report notebooks call to load, show and record.
+
+The report notebooks in ``notebooks/`` stay thin: they load the survey (:func:`load_data`,
+:func:`load_quality`), call the package and display the results with the helpers here: language-dependent
+headings and explanations from the labels (:func:`heading`, :func:`explain`, :func:`text`), APA-style tables
+(:func:`apa_table` and the table builders :func:`sample_table`, :func:`missing_table`, :func:`fit_table`,
+:func:`path_table`, :func:`ladder_by_group`, :func:`indirect_table`), figures (:func:`show`) and headline
+figures for batch summaries (:func:`record`, :func:`sem_headline`). :mod:`relatie_lab.report` runs the
+notebooks and assembles the HTML report.
+
+Examples
+--------
+>>> text("report_table", "en")
+'Table'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import html
+import json
+import math
+import os
+import re
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from relatie_lab.atomic import write_text
+from relatie_lab.labels import check_lang, label
+
+__all__ = [
+    "LADDER_CONSTRUCTS",
+    "QUALITY_NAME",
+    "RESULTS_FILE",
+    "ApaTable",
+    "apa_table",
+    "explain",
+    "explain_text",
+    "fit_table",
+    "heading",
+    "indirect_table",
+    "interaction_fields",
+    "ladder_by_group",
+    "load_data",
+    "load_quality",
+    "missing_table",
+    "path_table",
+    "record",
+    "safe_quality",
+    "sample_table",
+    "sem_headline",
+    "setup_notebook",
+    "show",
+    "strip_personal_columns",
+    "text",
+]
+
+#: Headline figures of a report (see :func:`record`); batch runs read them for their summary table.
+RESULTS_FILE = "results.json"
+#: The data-quality table that :func:`relatie_lab.report.build_report` writes beside the processed survey.
+QUALITY_NAME = "quality.parquet"
+#: The rungs of Pol's ladder: the core constructs of the measurement-model checks.
+LADDER_CONSTRUCTS = ("klantbeleving", "gedeelde_waarden", "vertrouwen", "commitment", "betrokkenheid")
+
+# column name -> (symbol, italic) for APA table headers; Greek letters are not italicised (APA 7, 6.45)
+_SYMBOLS: dict[str, tuple[str, bool]] = {
+    "p": ("p", True),
+    "p_value": ("p", True),
+    "pvalue": ("p", True),
+    "p_val": ("p", True),
+    "p_adj": ("p<sub>adj</sub>", True),
+    "p_holm": ("p<sub>Holm</sub>", True),
+    "se": ("SE", True),
+    "std_error": ("SE", True),
+    "boot_se": ("SE<sub>boot</sub>", True),
+    "z": ("z", True),
+    "t": ("t", True),
+    "f": ("F", True),
+    "n": ("N", True),
+    "mean": ("M", True),
+    "sd": ("SD", True),
+    "r": ("r", True),
+    "df": ("df", True),
+    "dof": ("df", True),
+    "d": ("d", True),
+    "cohens_d": ("d", True),
+    "hedges_g": ("g", True),
+    "b": ("b", True),
+    "chi2": ("χ²", False),
+    "chisq": ("χ²", False),
+    "std_all": ("β", False),
+    "beta": ("β", False),
+    "alpha": ("α", False),
+    "cronbach_alpha": ("α", False),
+    "omega": ("ω", False),
+}
+# statistics that cannot exceed 1 in absolute value: no leading zero (APA 7, 6.36)
+_P_COLUMNS = frozenset({"p", "p_value", "pvalue", "p_val", "p_adj", "p_holm"})
+_NO_LEADING_ZERO = _P_COLUMNS | {
+    "r", "alpha", "cronbach_alpha", "alpha_ci_lower", "alpha_ci_upper", "omega", "composite_reliability",
+    "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr", "ave", "sqrt_ave", "cr",
+}  # fmt: skip
+# columns whose values are construct ids: shown with the construct's name
+_CONSTRUCT_COLUMNS = frozenset({"construct", "construct_a", "construct_b", "outcome", "lhs", "rhs"})
+_INT_COLUMNS = frozenset({"n", "count", "df", "n_items", "n_respondents"})
+
+
+def strip_personal_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """The survey without personal columns (see :func:`relatie_lab.privacy.strip_personal_data`).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"respondent_id": ["1", "2"], "email": ["a@b.nl", "c@d.nl"], "vt_1": [5, 6]})
+    >>> list(strip_personal_columns(df).columns)
+    ['respondent_id', 'vt_1']
+    """
+    from relatie_lab.privacy import strip_personal_data
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a random id salt is fine here: ids never reach a table
+        clean, _ = strip_personal_data(df)
+    return clean
+
+
+def safe_quality(quality: pd.DataFrame) -> pd.DataFrame:
+    """The quality table without columns that could repeat a raw (possibly personal) value."""
+    keep = [c for c in quality.columns if c not in {"value", "values", "raw_value", "example", "examples"}]
+    out = quality[keep].copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].astype("string")
+    return out.reset_index(drop=True)
+
+
+def load_data(data_path: str | os.PathLike[str], mapping_path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """The survey for a notebook, without personal data.
+
+    A ``.parquet`` file is the processed copy that :func:`relatie_lab.report.build_report` wrote (mapping
+    already applied); any other file is read with :func:`relatie_lab.load_survey` and stripped of personal
+    columns, so a notebook can also be run by hand on a raw file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "s.parquet"
+    >>> pd.DataFrame({"vt_1": [5, 6]}).to_parquet(p)
+    >>> load_data(p)["vt_1"].tolist()
+    [5, 6]
+    """
+    path = Path(data_path)
+    if path.suffix.lower() == ".parquet":
+        return pd.read_parquet(path)
+    from relatie_lab.loaders import load_survey
+
+    return strip_personal_columns(load_survey(path, mapping=mapping_path).data)
+
+
+def load_quality(
+    data_path: str | os.PathLike[str], mapping_path: str | os.PathLike[str] | None = None
+) -> pd.DataFrame | None:
+    """The data-quality table of the survey (``quality.parquet`` beside a processed copy, else from the loader)."""
+    path = Path(data_path)
+    if path.suffix.lower() == ".parquet":
+        quality = path.with_name(QUALITY_NAME)
+        return pd.read_parquet(quality) if quality.is_file() else None
+    from relatie_lab.loaders import load_survey
+
+    quality = getattr(load_survey(path, mapping=mapping_path), "quality", None)
+    return safe_quality(quality) if isinstance(quality, pd.DataFrame) else None
+
+
+def text(key: str, lang: str = "nl", **fields: Any) -> str:
+    """A report text (Markdown) from the labels, with ``{placeholders}`` filled in.
+
+    Examples
+    --------
+    >>> text("report_table", "en")
+    'Table'
+    """
+    value = label(key, lang)
+    return value.format(**fields) if fields else value
+
+
+def heading(key: str, lang: str = "nl", level: int = 2) -> None:
+    """Display a heading (level 1 = notebook title, 2 = section) in the notebook's language."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(f"{'#' * level} {text(key, lang)}"))
+
+
+def explain(key: str, lang: str = "nl", **fields: Any) -> None:
+    """Display an explanation paragraph (Markdown) in the notebook's language."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(text(key, lang, **fields)))
+
+
+def explain_text(value: str) -> None:
+    """Display a text an analysis wrote (e.g. a ``.summary(lang)`` verdict) as Markdown, one paragraph per line."""
+    from IPython.display import Markdown, display
+
+    lines = [line.strip() for line in str(value).splitlines() if line.strip()]
+    display(Markdown("\n\n".join(lines)))
+
+
+def record(output_dir: str | os.PathLike[str] | None, **values: Any) -> None:
+    """Add headline figures (e.g. ``cfi=0.97``) to ``output_dir/results.json``; nothing when ``output_dir`` is None.
+
+    Batch runs read this file for their summary table.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> record(d, n=200); record(d, cfi=0.971)
+    >>> json.loads((d / "results.json").read_text())
+    {'n': 200, 'cfi': 0.971}
+    """
+    if output_dir is None:
+        return
+    path = Path(output_dir) / RESULTS_FILE
+    current = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    current.update({k: _plain(v) for k, v in values.items()})
+    write_text(path, json.dumps(current, indent=2, ensure_ascii=False) + "\n")
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):  # numpy scalar
+        value = value.item()
+    if isinstance(value, float) and value != value:  # NaN -> null
+        return None
+    return value
+
+
+def setup_notebook(lang: str = "nl") -> None:
+    """Prepare a report notebook: plot theme, crisp inline figures, and warnings shown as short notes."""
+    check_lang(lang)
+    from IPython import get_ipython
+
+    from relatie_lab.errors import DataQualityWarning, ModelWarning
+    from relatie_lab.plots import theme
+
+    theme()
+    shell = get_ipython()
+    if shell is not None:
+        shell.run_line_magic("matplotlib", "inline")
+        shell.run_line_magic("config", "InlineBackend.figure_formats = ['png']")
+        shell.run_line_magic("config", "InlineBackend.rc = {'figure.dpi': 110, 'savefig.dpi': 110}")
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    note = label("report_warning", lang)
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        if issubclass(category, DataQualityWarning | ModelWarning):
+            from IPython.display import Markdown, display
+
+            display(Markdown(f"> **{note}:** {message}"))
+        else:
+            print(f"{category.__name__}: {message}", file=sys.stderr)
+
+    warnings.showwarning = show
+
+
+class ApaTable:
+    """A table formatted in APA style for a report: numbered caption, 2-3 decimals, *p* as "< .001".
+
+    ``frame`` holds the formatted cells (strings); ``data`` the original numbers. Displayed in a notebook it
+    renders as HTML; the report numbers the tables in order.
+    """
+
+    def __init__(self, data: pd.DataFrame, frame: pd.DataFrame, headers: list[str], caption: str, note: str) -> None:
+        self.data = data
+        self.frame = frame
+        self.headers = headers
+        self.caption = caption
+        self.note = note
+
+    def _repr_html_(self) -> str:
+        head = "".join(f'<th scope="col">{h}</th>' for h in self.headers)
+        body = "".join(
+            "<tr>" + "".join(f'<td class="{_align(v)}">{html.escape(str(v))}</td>' for v in row) + "</tr>"
+            for row in self.frame.itertuples(index=False)
+        )
+        caption = (
+            f'<caption><span class="apa-number"></span><br><em>{html.escape(self.caption)}</em></caption>'
+            if self.caption
+            else ""
+        )
+        note = f'<p class="apa-note">{self.note}</p>' if self.note else ""
+        table = f'<table class="apa">{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        return f'<div class="apa-table">{table}{note}</div>'
+
+    def __repr__(self) -> str:
+        title = f"{self.caption}\n" if self.caption else ""
+        plain = [re.sub(r"<[^>]+>", "", h) for h in self.headers]
+        return title + self.frame.set_axis(plain, axis=1).to_string(index=False)
+
+
+_NUMBER_TEXT = re.compile(r"^(< ?)?[-+]?\d*\.?\d+$|^—$")
+
+
+def _align(text: str) -> str:
+    """``num`` (right-aligned, no wrapping) for a formatted number, else ``txt`` (left-aligned)."""
+    return "num" if _NUMBER_TEXT.match(str(text)) else "txt"
+
+
+def apa_table(
+    df: pd.DataFrame,
+    lang: str = "nl",
+    *,
+    caption: str = "",
+    note: str = "",
+    decimals: int = 2,
+    index: bool = False,
+    columns: dict[str, str] | None = None,
+) -> ApaTable:
+    """Format a tidy DataFrame as an APA-style table for a report.
+
+    Parameters
+    ----------
+    df
+        The table (snake_case columns).
+    lang
+        Language of the column headers (``label`` keys, else the column name in words).
+    caption, note
+        Table title (italic, under the number) and a note below the table (Markdown-free text; HTML allowed).
+    decimals
+        Decimals for numbers; *p*-values always get three (``.034``, ``< .001``), and statistics that cannot
+        exceed 1 (*p*, *r*, alpha, omega, CFI, TLI, RMSEA, SRMR) lose the leading zero.
+    index
+        Keep the index as the first column(s).
+    columns
+        Header overrides: ``{column: header}``.
+
+    Examples
+    --------
+    >>> t = apa_table(pd.DataFrame({"estimate": [0.51234], "p_value": [0.00002], "n": [200.0]}), "en")
+    >>> t.frame.iloc[0].tolist()
+    ['0.51', '< .001', '200']
+    >>> t.headers
+    ['Estimate', '<em>p</em>', '<em>N</em>']
+    """
+    check_lang(lang)
+    data = df.reset_index() if index else df.reset_index(drop=True)
+    overrides = columns or {}
+    headers = [overrides.get(str(c)) or _header(str(c), lang) for c in data.columns]
+    frame = pd.DataFrame(
+        {i: [_cell(v, str(c), decimals, lang) for v in data[c].tolist()] for i, c in enumerate(data.columns)},
+        dtype=object,
+    )
+    for i, col in enumerate(data.columns):
+        if i == 0 or str(col).lower() in _CONSTRUCT_COLUMNS:  # ids in the row labels: show their names
+            frame[i] = [_construct_name(v, lang) for v in frame[i]]
+    return ApaTable(data, frame, headers, caption, note)
+
+
+@functools.cache
+def _stat_by_label() -> dict[str, str]:
+    """Header text (any language, lower case) -> statistic, for every label whose key names a known statistic.
+
+    Analysis summaries label their columns (``label("p_value")`` = "p-waarde"); a key may carry an area
+    prefix (``an_p_holm``).
+    """
+    from relatie_lab.labels import labels
+
+    known = set(_SYMBOLS) | {"n_respondents"}
+    out: dict[str, str] = {}
+    for key, texts in labels().items():
+        parts = key.split("_")
+        base = next(("_".join(parts[i:]) for i in range(len(parts)) if "_".join(parts[i:]) in known), None)
+        if base is None or (base != key and len(base) < 3):  # "an_t" yes, but not every key ending in "_t"
+            continue
+        for text in texts.values():
+            out.setdefault(text.lower(), "n" if base == "n_respondents" else base)
+    return out
+
+
+def _canonical(column: str) -> str:
+    """The statistic a column holds: its snake_case name, or the label key whose text it is."""
+    key = column.lower()
+    return _stat_by_label().get(key, key)
+
+
+def _construct_name(value: str, lang: str) -> str:
+    """The instrument's name for a construct (or item) id; other text unchanged."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+        return value
+    try:
+        from relatie_lab.instrument import label as instrument_label
+
+        return instrument_label(value, lang)
+    except Exception:  # not an id of the instrument; maybe a relationship type
+        for key in (f"type_{value}", f"report_value_{value}"):
+            with contextlib.suppress(KeyError):
+                return label(key, lang)
+        return value
+
+
+def _header(column: str, lang: str) -> str:
+    key = _canonical(column)
+    if key in _SYMBOLS:
+        symbol, italic = _SYMBOLS[key]
+        return f"<em>{symbol}</em>" if italic else symbol
+    if key != column.lower():  # a labelled statistic without a symbol: keep the analysis' own header
+        return html.escape(column)
+    for name in (column, f"report_col_{column}"):
+        try:
+            return html.escape(label(name, lang))
+        except KeyError:
+            pass
+    if key in {"cfi", "tli", "rmsea", "srmr", "aic", "bic", "ave", "htmt"}:
+        return key.upper()
+    if re.fullmatch(r"[a-z][a-z0-9_]*", column):
+        name = _construct_name(column, lang)
+        return html.escape(name if name != column else column.replace("_", " ").capitalize())
+    return html.escape(column)
+
+
+def _cell(value: Any, column: str, decimals: int, lang: str) -> str:
+    key = _canonical(column)
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA or value is pd.NaT:
+        return "—"
+    if isinstance(value, bool):
+        return label("report_yes" if value else "report_no", lang)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        if key in _P_COLUMNS:
+            return "< .001" if value < 0.001 else f"{value:.3f}".replace("0.", ".", 1)
+        if key in _INT_COLUMNS and float(value).is_integer():
+            return str(int(value))
+        out = f"{value:.{decimals}f}"
+        if key in _NO_LEADING_ZERO:
+            out = out.replace("0.", ".", 1)
+        return out[1:] if out.startswith("-") and float(out) == 0 else out  # no "-0.00"
+    if hasattr(value, "item"):
+        return _cell(value.item(), column, decimals, lang)
+    return str(value)
+
+
+def show(fig: Any) -> None:
+    """Display a matplotlib figure once (and close it, so the inline backend does not show it twice)."""
+    from IPython.display import display
+
+    if fig is None:
+        return
+    display(fig)
+    try:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    except (ImportError, TypeError):  # not a matplotlib figure (e.g. a graphviz diagram)
+        pass
+
+
+def sample_table(df: pd.DataFrame, group: str | None, lang: str = "nl") -> pd.DataFrame:
+    """Respondents per value of ``group`` (and in total), with the share in %.
+
+    Examples
+    --------
+    >>> sample_table(pd.DataFrame({"sector": ["bank", "bank", "energie"]}), "sector", "en")
+          group  n  share_pct
+    0      bank  2  66.666667
+    1   energie  1  33.333333
+    2     Total  3 100.000000
+    """
+    total = label("report_total", lang)
+    if not group or group not in df.columns:
+        return pd.DataFrame({"group": [total], "n": [len(df)], "share_pct": [100.0]})
+    counts = df[group].value_counts(dropna=False, sort=False).sort_index(na_position="last")
+    names = [label("missing", lang) if pd.isna(v) else str(v) for v in counts.index]
+    out = pd.DataFrame({"group": names, "n": counts.to_numpy(dtype=int)})
+    out["share_pct"] = 100 * out["n"] / max(len(df), 1)
+    out.loc[len(out)] = [total, len(df), 100.0]
+    return out
+
+
+def missing_table(df: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
+    """Per construct of the instrument present in ``df``: its items and the % of missing answers."""
+    from relatie_lab import instrument
+
+    rows = []
+    for construct in instrument.constructs().index:
+        items = [i for i in instrument.item_ids(construct) if i in df.columns]
+        if not items or _is_facet(construct):
+            continue
+        block = df[items].apply(pd.to_numeric, errors="coerce")
+        rows.append(
+            {
+                "construct": instrument.label(construct, lang),
+                "n_items": len(items),
+                "missing_pct": 100 * float(block.isna().to_numpy().mean()),
+                "complete_pct": 100 * float(block.notna().all(axis=1).mean()),
+            }
+        )
+    return pd.DataFrame(rows, columns=["construct", "n_items", "missing_pct", "complete_pct"])
+
+
+def _is_facet(construct: str) -> bool:
+    from relatie_lab import instrument
+
+    parent = instrument.constructs().loc[construct, "parent"]
+    return isinstance(parent, str) and bool(parent)
+
+
+_FIT_ORDER = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr")
+
+
+def _fit_values(fit: Any) -> dict[str, float]:
+    values = fit.fit_indices
+    if isinstance(values, pd.DataFrame):
+        if {"index", "value"} <= set(values.columns):
+            values = dict(zip(values["index"], values["value"], strict=True))
+        elif {"measure", "value"} <= set(values.columns):
+            values = dict(zip(values["measure"], values["value"], strict=True))
+        else:
+            values = values.iloc[0].to_dict()
+    elif isinstance(values, pd.Series):
+        values = values.to_dict()
+    return {str(k): v for k, v in dict(values).items()}
+
+
+def fit_table(fit: Any) -> pd.DataFrame:
+    """One row with the model's fit: chi-square, df, p, CFI, TLI, RMSEA (90% CI) and SRMR."""
+    values = _fit_values(fit)
+    cols = [c for c in _FIT_ORDER if c in values]
+    row = {c: values[c] for c in cols}
+    if "df" in row:
+        row["df"] = int(row["df"])
+    return pd.DataFrame([row], columns=cols)
+
+
+def _path_rows(fit: Any) -> pd.DataFrame:
+    est = fit.estimates
+    return est[est["op"] == "~"].reset_index(drop=True)
+
+
+def path_table(fit: Any, lang: str = "nl") -> pd.DataFrame:
+    """The structural paths of a SEM fit: predictor -> outcome, estimate, SE, p, standardised estimate."""
+    from relatie_lab import instrument
+
+    def name(v: str) -> str:
+        try:
+            return instrument.label(v, lang)
+        except Exception:  # a variable outside the instrument
+            return v
+
+    reg = _path_rows(fit)
+    out = pd.DataFrame({"path": [f"{name(r)} → {name(lhs)}" for lhs, r in zip(reg["lhs"], reg["rhs"], strict=True)]})
+    for col in ("est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"):
+        if col in reg.columns:
+            out[col] = reg[col].astype(float).to_numpy()
+    return out
+
+
+def ladder_by_group(result: Any, lang: str = "nl") -> pd.DataFrame:
+    """Share (%) of respondents reaching each rung, one row per group, and the rung where the ladder breaks.
+
+    ``result`` is a grouped :func:`relatie_lab.ladder.ladder_funnel` result.
+    """
+    funnel = result.funnel
+    by = result.by
+    rungs = list(dict.fromkeys(funnel["rung"]))
+    wide = funnel.pivot_table(index=by, columns="rung", values="share", observed=True, sort=False)[rungs] * 100
+    wide.columns = [_construct_name(r, lang) for r in rungs]
+    breaks = funnel[funnel["is_break"]].set_index(by)["rung"]
+    wide[label("report_ladder_break", lang)] = [_construct_name(str(breaks.get(g, "")), lang) for g in wide.index]
+    n = funnel.groupby(by, observed=True, sort=False)["n_total"].first()
+    wide.insert(0, "n", n.reindex(wide.index).astype(int))
+    return wide.reset_index()
+
+
+def indirect_table(indirect: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
+    """Indirect effects for a report: the chain in words (``Vertrouwen → Commitment → ...``), estimate, bootstrap
+    SE and confidence interval; the method and number of draws are in ``.attrs["note"]``."""
+    out = pd.DataFrame(
+        {
+            "effect": [" → ".join(_construct_name(part.strip(), lang) for part in str(e).split("->")) for e in
+                       indirect["effect"]],
+            "est": indirect["est"].astype(float),
+            "boot_se": indirect["boot_se"].astype(float),
+            "ci_lower": indirect["ci_lower"].astype(float),
+            "ci_upper": indirect["ci_upper"].astype(float),
+        }
+    )
+    n_boot = int(indirect["n_boot"].max()) if "n_boot" in indirect and len(indirect) else 0
+    n_failed = int(indirect["n_failed"].max()) if "n_failed" in indirect and len(indirect) else 0
+    method = str(indirect["ci"].iloc[0]) if "ci" in indirect and len(indirect) else ""
+    out.attrs["note"] = text("report_indirect_note", lang, n_boot=n_boot, n_failed=n_failed, method=method)
+    return out
+
+
+def sem_headline(fit: Any) -> dict[str, Any]:
+    """Headline figures of the Commitment-Trust model for batch summaries: CFI, RMSEA, SRMR, trust -> commitment."""
+    values = _fit_values(fit)
+    out: dict[str, Any] = {k: values.get(k) for k in ("cfi", "tli", "rmsea", "srmr")}
+    reg = _path_rows(fit)
+    row = reg[(reg["lhs"] == "commitment") & (reg["rhs"] == "vertrouwen")]
+    if len(row):
+        out["trust_commitment"] = float(row["est"].iloc[0])
+        if "std_all" in row.columns:
+            out["trust_commitment_std"] = float(row["std_all"].iloc[0])
+        p_col = "pvalue" if "pvalue" in row.columns else "p_value" if "p_value" in row.columns else None
+        if p_col:
+            out["trust_commitment_p"] = float(row[p_col].iloc[0])
+    return {k: _plain(v) for k, v in out.items()}
+
+
+def interaction_fields(result: Any) -> dict[str, str]:
+    """The interaction F-test of a moderated regression, formatted APA-style for :func:`explain` placeholders."""
+    test = dict(getattr(result, "interaction_test", {}) or {})
+    p = test.get("p_value", math.nan)
+    p_text = "< .001" if p < 0.001 else f"= {p:.3f}".replace("0.", ".", 1)
+    return {
+        "f": f"{test.get('statistic', math.nan):.2f}",
+        "df1": f"{test.get('df_num', math.nan):.0f}",
+        "df2": f"{test.get('df_denom', math.nan):.0f}",
+        "p": p_text,
+    }

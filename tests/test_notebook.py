@@ -1,0 +1,80 @@
+"""Unit tests of relatie_lab.notebook: the helpers the report notebooks call (APA tables, records, sample table)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from relatie_lab import notebook as nb
+
+
+def test_apa_table_formats_numbers_and_p_values_in_apa_style():
+    df = pd.DataFrame(
+        {
+            "outcome": ["vertrouwen", "commitment", "betrokkenheid"],
+            "estimate": [0.51234, -0.0004, 1.5],
+            "p_value": [0.00002, 0.0345, 0.5],
+            "cfi": [0.9712, 0.9, 1.0],
+            "n": [200.0, 150.0, 99.0],
+        }
+    )
+    t = nb.apa_table(df, "en")
+    assert t.frame[1].tolist() == ["0.51", "0.00", "1.50"]  # 2 decimals, no "-0.00"
+    assert t.frame[2].tolist() == ["< .001", ".035", ".500"]  # p: 3 decimals, no leading zero
+    assert t.frame[3].tolist() == [".97", ".90", "1.00"]  # bounded statistic: no leading zero
+    assert t.frame[4].tolist() == ["200", "150", "99"]  # counts without decimals
+    assert t.headers[2] == "<em>p</em>"
+    assert t.headers[4] == "<em>N</em>"
+
+
+def test_apa_table_missing_values_bools_and_localised_headers():
+    # an analysis summary with its own (Dutch) column labels: the p column is still recognised
+    df = pd.DataFrame({"Uitkomst": ["a", "b"], "p-waarde": [0.2, float("nan")], "Significant": [True, False]})
+    t = nb.apa_table(df, "nl")
+    assert t.frame[1].tolist() == [".200", "—"]
+    assert t.frame[2].tolist() == ["ja", "nee"]
+    assert t.headers[:2] == ["Uitkomst", "<em>p</em>"]
+
+
+def test_apa_table_html_has_caption_note_and_number_placeholder():
+    t = nb.apa_table(pd.DataFrame({"mean": [4.25]}), "nl", caption="Scores <b>", note="<em>Noot.</em> x")
+    markup = t._repr_html_()
+    assert '<table class="apa">' in markup
+    assert '<span class="apa-number"></span>' in markup
+    assert "<em>Scores &lt;b&gt;</em>" in markup  # caption text is escaped
+    assert '<p class="apa-note"><em>Noot.</em> x</p>' in markup
+    assert '<td class="num">4.25</td>' in markup
+    assert "Scores <b>" in repr(t)
+
+
+def test_apa_table_index_columns():
+    df = pd.DataFrame({"share": [0.5]}, index=pd.Index(["bank"], name="sector"))
+    t = nb.apa_table(df, "en", index=True, decimals=1)
+    assert t.frame.iloc[0].tolist() == ["bank", "0.5"]
+    assert t.headers[0] == "Sector"
+
+
+def test_record_merges_and_writes_plain_json(tmp_path):
+    import numpy as np
+
+    nb.record(tmp_path, n=np.int64(3), cfi=np.float64(0.5))
+    nb.record(tmp_path, rmsea=float("nan"))
+    nb.record(None, ignored=1)  # no output dir: nothing happens
+    assert json.loads((tmp_path / nb.RESULTS_FILE).read_text()) == {"n": 3, "cfi": 0.5, "rmsea": None}
+
+
+def test_sample_table_counts_groups_and_total():
+    t = nb.sample_table(pd.DataFrame({"sector": ["bank", None, "bank"]}), "sector", "nl")
+    assert t["group"].tolist() == ["bank", "Ontbrekend", "Totaal"]
+    assert t["n"].tolist() == [2, 1, 3]
+    assert nb.sample_table(pd.DataFrame({"x": [1]}), "sector", "en")["group"].tolist() == ["Total"]
+
+
+def test_strip_personal_columns_removes_names_and_emails():
+    df = pd.DataFrame(
+        {"respondent_id": ["1", "2"], "naam": ["Anna de Vries", "Piet Bakker"], "email": ["a@x.nl", "p@y.nl"],
+         "vt_1": [5.0, 6.0]}
+    )
+    clean = nb.strip_personal_columns(df)
+    assert list(clean.columns) == ["respondent_id", "vt_1"]
