@@ -67,7 +67,7 @@ def _as_frame(data: Any) -> pd.DataFrame:
     raise SurveyError(f"Expected a table of answers (a pandas DataFrame or a loaded survey), got {kind}.")
 
 
-def _resolve(frame: pd.DataFrame, constructs: Constructs, instrument: Any) -> dict[str, list[str]]:
+def _resolve(frame: pd.DataFrame, constructs: Constructs, instrument: Any, lang: str = "nl") -> dict[str, list[str]]:
     """{construct: [items present in the data]}; items that are missing from the data are reported with a warning."""
     if instrument is None:
         from relatie_lab import instrument as default_instrument
@@ -100,7 +100,7 @@ def _resolve(frame: pd.DataFrame, constructs: Constructs, instrument: Any) -> di
             raise SurveyError(f"Construct {construct!r}: none of its items ({', '.join(items)}) is in the data.")
         if absent:
             warnings.warn(
-                f"Construct {construct!r}: item(s) {', '.join(absent)} are not in the data and are left out.",
+                label("rel_warn_items_absent", lang).format(construct=repr(construct), items=", ".join(absent)),
                 DataQualityWarning,
                 stacklevel=3,
             )
@@ -119,7 +119,7 @@ def _numeric(frame: pd.DataFrame, items: list[str]) -> pd.DataFrame:
     return out.astype(float)
 
 
-def _check_direction(construct: str, values: pd.DataFrame) -> None:
+def _check_direction(construct: str, values: pd.DataFrame, lang: str = "nl") -> None:
     """Warn when an item correlates negatively with the rest of its construct (a reverse-keyed item not recoded?)."""
     if values.shape[1] < 3:
         return
@@ -127,9 +127,9 @@ def _check_direction(construct: str, values: pd.DataFrame) -> None:
         rest = values.drop(columns=item).mean(axis=1)
         r = values[item].corr(rest)
         if pd.notna(r) and r < 0:
+            message = label("rel_warn_negative_item", lang)
             warnings.warn(
-                f"Construct {construct!r}: item {item} correlates negatively with the other items (r = {r:.2f}). "
-                "Is it a reverse-keyed item that was not recoded?",
+                message.format(construct=repr(construct), item=item, r=_number(r, 2, lang)),
                 DataQualityWarning,
                 stacklevel=4,
             )
@@ -217,12 +217,12 @@ def _coefficients(lam: np.ndarray, lam_std: np.ndarray, psi: float, cov: np.ndar
     }
 
 
-def _fit(data: pd.DataFrame, syntax: str, missing: str, what: str):
+def _fit(data: pd.DataFrame, syntax: str, missing: str, what: str, lang: str):
     from relatie_lab.sem import fit_sem
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = fit_sem(data, syntax, missing=missing)
+        result = fit_sem(data, syntax, missing=missing, lang=lang)
     for w in caught:
         warnings.warn(f"{what}: {w.message}", w.category, stacklevel=3)
     return result
@@ -234,6 +234,7 @@ def reliability(
     *,
     instrument: Any = None,
     missing: str = "fiml",
+    lang: str = "nl",
 ) -> pd.DataFrame:
     """Cronbach's alpha (95% CI), McDonald's omega, composite reliability and AVE per construct.
 
@@ -249,6 +250,8 @@ def reliability(
     missing : {"fiml", "listwise"}
         ``"fiml"`` uses every answer (the CFA by full-information ML, the observed covariances by EM);
         ``"listwise"`` drops respondents with a missing answer on the construct.
+    lang : {"nl", "en"}
+        Language of the warnings (``DataQualityWarning``, and the ``ModelWarning`` of the CFA).
 
     Returns
     -------
@@ -269,22 +272,23 @@ def reliability(
     >>> bool(table.loc[0, "omega"] > 0.8)
     True
     """
+    lang = check_lang(lang)
     frame = _as_frame(data)
     missing = _check_missing(missing)
     rows = []
-    for construct, items in _resolve(frame, constructs, instrument).items():
+    for construct, items in _resolve(frame, constructs, instrument, lang).items():
         values = _numeric(frame, items)
         if missing == "listwise":
             values = values.dropna()
         values = values[values.notna().any(axis=1)]
-        _check_direction(construct, values)
+        _check_direction(construct, values, lang)
         row: dict[str, Any] = {"construct": construct, "n_items": len(items), "n": len(values)}
         alpha, lower, upper = cronbach_alpha(values) if len(items) >= 2 else (np.nan, np.nan, np.nan)
         row |= {"cronbach_alpha": alpha, "alpha_ci_lower": lower, "alpha_ci_upper": upper}
         row |= {"omega": np.nan, "composite_reliability": np.nan, "ave": np.nan, "model": None}
         if len(items) < 2:
             warnings.warn(
-                f"Construct {construct!r} has only one item in the data; its reliability cannot be estimated.",
+                label("rel_warn_single_item", lang).format(construct=repr(construct)),
                 DataQualityWarning,
                 stacklevel=2,
             )
@@ -292,7 +296,8 @@ def reliability(
             factor = _factor_name(construct, items)
             model = "congeneric" if len(items) >= 3 else "tau_equivalent"
             terms = " + ".join(items if model == "congeneric" else [f"1*{item}" for item in items])
-            result = _fit(values, f"{factor} =~ {terms}", missing, f"Construct {construct!r}")
+            what = label("rel_warn_construct_cfa", lang).format(construct=repr(construct))
+            result = _fit(values, f"{factor} =~ {terms}", missing, what, lang)
             lam, lam_std, psi = _loadings(result.estimates, factor, items)
             row |= _coefficients(lam, lam_std, psi, _covariance(values, missing)) | {"model": model}
         rows.append(row)
@@ -314,12 +319,14 @@ def htmt(
     instrument: Any = None,
     missing: str = "fiml",
     geometric: bool = False,
+    lang: str = "nl",
 ) -> pd.DataFrame:
     """Heterotrait-monotrait ratio of correlations between constructs (a square DataFrame, 1 on the diagonal).
 
     ``geometric=False`` is Henseler et al.'s HTMT (arithmetic means, ``semTools::htmt(htmt2 = FALSE)``),
     ``geometric=True`` the HTMT2 of Roemer et al. (geometric means, semTools' default). Correlations are taken in
-    absolute value; with missing answers they are the EM (FIML) estimates.
+    absolute value; with missing answers they are the EM (FIML) estimates. ``lang`` is the language of the
+    warning about items that are not in the data.
 
     Examples
     --------
@@ -330,8 +337,9 @@ def htmt(
     >>> round(float(htmt(df, {"a": ["a1", "a2", "a3"], "b": ["b1", "b2", "b3"]}).loc["a", "b"]), 2)
     0.48
     """
+    lang = check_lang(lang)
     frame = _as_frame(data)
-    resolved = _resolve(frame, constructs, instrument)
+    resolved = _resolve(frame, constructs, instrument, lang)
     return _htmt(frame, resolved, _check_missing(missing), geometric)
 
 
@@ -413,10 +421,12 @@ def validity(
     *,
     instrument: Any = None,
     missing: str = "fiml",
+    lang: str = "nl",
 ) -> ValidityResult:
     """Discriminant validity of the constructs: Fornell-Larcker criterion (joint CFA) and HTMT.
 
-    Parameters are as for :func:`reliability`. One CFA with all constructs as correlated factors is fitted with
+    Parameters are as for :func:`reliability`; ``lang`` (``"nl"`` or ``"en"``) is the language of the warnings,
+    also of those kept in ``.warnings``. One CFA with all constructs as correlated factors is fitted with
     ``relatie_lab.fit_sem``; the AVE of each construct and the latent correlations come from that model.
 
     Examples
@@ -429,9 +439,10 @@ def validity(
     >>> result.fornell_larcker["passes"].tolist()
     [True, True]
     """
+    lang = check_lang(lang)
     frame = _as_frame(data)
     missing = _check_missing(missing)
-    resolved = _resolve(frame, constructs, instrument)
+    resolved = _resolve(frame, constructs, instrument, lang)
     if len(resolved) < 2:
         raise SurveyError("Discriminant validity needs at least two constructs.")
     items = list(dict.fromkeys(item for its in resolved.values() for item in its))
@@ -441,7 +452,7 @@ def validity(
     values = values[values.notna().any(axis=1)]
     factors = {construct: _factor_name(construct, items) for construct in resolved}
     syntax = "\n".join(f"{factors[c]} =~ {' + '.join(its)}" for c, its in resolved.items())
-    result = _fit(values, syntax, missing, "Validity CFA")
+    result = _fit(values, syntax, missing, label("rel_warn_validity_cfa", lang), lang)
     cov = pd.DataFrame(_covariance(values, missing), index=items, columns=items)
     est = result.estimates
     names = list(resolved)

@@ -7,6 +7,7 @@ complete; N=350 with 8% missing answers). Tolerance 1e-3 (issue 3).
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from functools import cache
 from pathlib import Path
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relatie_lab.errors import DataQualityWarning, SurveyError
+from relatie_lab.errors import DataQualityWarning, ModelWarning, SurveyError
 from relatie_lab.psychometrics import cronbach_alpha, htmt, reliability, validity
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lavaan"
@@ -211,7 +212,7 @@ def test_bad_input_gives_plain_errors():
 def test_single_item_construct_gives_empty_row_and_warning():
     df = data("complete")
     with pytest.warns(DataQualityWarning, match="only one item"):
-        table = reliability(df, {"x": ["gw_1"], "gedeelde_waarden": ["gw_1", "gw_2", "gw_3"]})
+        table = reliability(df, {"x": ["gw_1"], "gedeelde_waarden": ["gw_1", "gw_2", "gw_3"]}, lang="en")
     assert table["n_items"].tolist() == [1, 3]
     assert table.loc[0, ["cronbach_alpha", "omega", "composite_reliability", "ave"]].isna().all()
     assert table.loc[1, ["cronbach_alpha", "omega"]].notna().all()
@@ -249,3 +250,44 @@ def test_demo_survey_all_constructs():
     two = table[table["n_items"] == 2]
     assert (two["model"] == "tau_equivalent").all()
     assert np.abs(two["omega"] - two["cronbach_alpha"]).max() < 0.02
+
+
+@pytest.mark.parametrize(
+    ("lang", "absent", "single", "negative"),
+    [
+        ("nl", "staan niet in de data", "maar een item", r"correleert negatief .*\(r = -0,\d\d\)"),
+        ("en", "are not in the data", "only one item", r"correlates negatively .*\(r = -0\.\d\d\)"),
+    ],
+)
+def test_reliability_warnings_in_both_languages(lang, absent, single, negative):
+    df = data("complete").drop(columns=["com_5"])
+    df["vt_4"] = 8 - df["vt_4"]  # back to the questionnaire's reverse keying
+    spec = {"commitment": constructs()["commitment"], "x": ["gw_1"], "vertrouwen": constructs()["vertrouwen"]}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reliability(df, spec, lang=lang)
+    messages = [str(w.message) for w in caught if issubclass(w.category, DataQualityWarning)]
+    for pattern in (f"'commitment'.*com_5.*{absent}", f"'x'.*{single}", f"'vertrouwen'.*vt_4.*{negative}"):
+        assert any(re.search(pattern, m) for m in messages), (pattern, messages)
+
+
+@pytest.mark.parametrize(
+    ("lang", "prefix", "few", "absent"),
+    [
+        ("nl", "CFA voor de validiteit", "Weinig respondenten", "staan niet in de data"),
+        ("en", "Validity CFA", "Few respondents", "are not in the data"),
+    ],
+)
+def test_validity_warnings_in_both_languages(lang, prefix, few, absent):
+    spec = {"gedeelde_waarden": ["gw_1", "gw_2", "gw_3", "gw_9"], "vertrouwen": ["vt_1", "vt_2", "vt_3"]}
+    df = data("complete").head(40)  # too few respondents for the joint CFA: the engine warns
+    with pytest.warns(DataQualityWarning, match=f"gw_9 {absent}"), pytest.warns(ModelWarning) as caught:
+        result = validity(df, spec, lang=lang)
+    model_messages = [str(w.message) for w in caught if issubclass(w.category, ModelWarning)]
+    assert any(m.startswith(f"{prefix}: {few}") for m in model_messages), model_messages
+    assert any(m.startswith(few) for m in result.warnings), result.warnings
+
+
+def test_language_is_checked():
+    with pytest.raises(ValueError, match="Unknown language"):
+        validity(data("complete"), constructs(), lang="de")
