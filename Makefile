@@ -50,9 +50,11 @@ lock: ## Re-resolve requirements.lock from pyproject.toml (then update environme
 
 browser-deps: ## Headless Chromium for the lecture-notebook browser tests (apt-get, when missing)
 	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	    || echo "WARNING: could not install chromium; the browser tests will be skipped."; \
-	  else echo "WARNING: chromium missing and not root; run: sudo apt-get install chromium"; fi; }
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null) \
+	      || { echo "WARNING: could not install chromium; the browser tests will fail in CI, be skipped elsewhere."; \
+	           [ -z "$$CI" ] || exit 1; }; \
+	  else echo "WARNING: chromium missing and not root; run: sudo apt-get install chromium (browser tests skipped)"; fi; }
 
 clean: ## Remove .venv, caches and reports (never data/raw)
 	rm -rf $(VENV) .pytest_cache .ruff_cache reports test-output
