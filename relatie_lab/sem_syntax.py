@@ -29,6 +29,8 @@ Examples
 from __future__ import annotations
 
 import ast
+import copy
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -325,7 +327,21 @@ def parse_model(
     >>> pt.attrs["defined"][0].names
     ['a']
     """
-    if not isinstance(syntax, str) or not syntax.strip():
+    if not isinstance(syntax, str):
+        raise ModelSyntaxError("The model text is empty: give lavaan syntax such as 'f =~ x1 + x2 + x3'.")
+    # Parsing is pure: the same text and options give the same table. Bootstraps, invariance sequences and
+    # widgets parse one model many times, so parsed tables are cached and each caller gets its own deep copy.
+    table = _parse_cached(syntax, ngroups, meanstructure, tuple(group_equal), fixed_x)
+    out = table.copy(deep=True)
+    out.attrs = copy.deepcopy(table.attrs)
+    return out
+
+
+@functools.lru_cache(maxsize=128)
+def _parse_cached(
+    syntax: str, ngroups: int, meanstructure: bool, group_equal: tuple[str, ...], fixed_x: bool
+) -> ParTable:
+    if not syntax.strip():
         raise ModelSyntaxError("The model text is empty: give lavaan syntax such as 'f =~ x1 + x2 + x3'.")
     bad = [g for g in group_equal if g not in GROUP_EQUAL_OPTIONS]
     if bad:

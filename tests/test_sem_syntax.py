@@ -106,3 +106,13 @@ def test_evaluate_defined_is_safe_arithmetic():
     assert evaluate_defined("a*b + c^2 - sqrt(d)/2", {"a": 2, "b": 3, "c": 2, "d": 16}) == 8.0
     assert math.isnan(evaluate_defined("a/b", {"a": 1, "b": 0}))
     assert evaluate_defined("exp(log(a))", {"a": 3.0}) == pytest.approx(3.0)
+
+
+def test_each_call_gets_its_own_table():
+    """Parsed tables are cached; changing one returned table must not change the next call's table."""
+    first = parse_model("f =~ y1 + y2 + y3\nab := 2*f")
+    first.loc[:, "lhs"] = "changed"
+    first.attrs["defined"].clear()
+    second = parse_model("f =~ y1 + y2 + y3\nab := 2*f")
+    assert (second["lhs"] != "changed").all()
+    assert len(second.attrs["defined"]) == 1
