@@ -110,9 +110,9 @@ def test_evaluate_defined_is_safe_arithmetic():
 
 def test_each_call_gets_its_own_table():
     """Parsed tables are cached; changing one returned table must not change the next call's table."""
-    first = parse_model("f =~ y1 + y2 + y3\nab := 2*f")
+    first = parse_model("f =~ y1 + a*y2 + y3\nab := 2*a")
     first.loc[:, "lhs"] = "changed"
     first.attrs["defined"].clear()
-    second = parse_model("f =~ y1 + y2 + y3\nab := 2*f")
+    second = parse_model("f =~ y1 + a*y2 + y3\nab := 2*a")
     assert (second["lhs"] != "changed").all()
     assert len(second.attrs["defined"]) == 1
