@@ -178,6 +178,61 @@ def test_summary_and_plot(ct_fit):
     plt.close(fig)
 
 
+def _arc_and_label(fig, path_label: str):
+    """The curved structural arrow (the skip path) and its coefficient label, after drawing the figure."""
+    from matplotlib.patches import FancyArrowPatch
+
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    structural = [p for p in ax.patches if isinstance(p, FancyArrowPatch) and p.get_linewidth() > 1.2]
+    points = []
+    for patch in structural:
+        path = patch.get_path()  # in data coordinates
+        curve = np.vstack([segment(np.linspace(0, 1, 21)) for segment, _ in path.iter_bezier()])
+        points.append(curve)
+    arc = max(points, key=lambda c: np.ptp(c[:, 1]))
+    texts = [t for t in ax.texts if t.get_text() == path_label]
+    assert len(texts) == 1
+    return ax, arc, texts[0]
+
+
+@pytest.mark.parametrize("figsize", [None, (7, 3.5)], ids=["own_figure", "small_axes"])
+@pytest.mark.parametrize("n_items", [3, 2], ids=["ct_items", "two_items"])
+def test_plot_skip_path_arc_inside_axes_and_label_clear_of_nodes(ct, figsize, n_items):
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Ellipse
+
+    model = "\n".join(
+        [f"{f} =~ {' + '.join(f'{p}_{i}' for i in range(1, n_items + 1))}"
+         for f, p in (("gedeelde_waarden", "gw"), ("vertrouwen", "vt"), ("commitment", "com"))]
+        + ["vertrouwen ~ gedeelde_waarden", "commitment ~ vertrouwen + gedeelde_waarden"]
+    )
+    res = fit_sem(ct, model)
+    row = res.estimates.query("op == '~' and lhs == 'commitment' and rhs == 'gedeelde_waarden'").iloc[0]
+    text = f"{row.std_all:.2f}" + ("*" if row.pvalue < 0.05 else "")
+    ax = None if figsize is None else plt.subplots(figsize=figsize)[1]
+    fig = res.plot(ax=ax)
+    ax, arc, label = _arc_and_label(fig, text)
+    assert np.ptp(arc[:, 1]) > 0.3  # a curved arrow over vertrouwen
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert x0 <= arc[:, 0].min()
+    assert arc[:, 0].max() <= x1
+    assert y0 <= arc[:, 1].min()
+    assert arc[:, 1].max() <= y1
+    renderer = fig.canvas.get_renderer()
+    box = label.get_window_extent(renderer)
+    assert ax.get_window_extent(renderer).contains(box.x0, box.y1), "label outside the axes"
+    assert ax.get_window_extent(renderer).contains(box.x1, box.y0), "label outside the axes"
+    for node in (p for p in ax.patches if isinstance(p, Ellipse)):
+        assert not box.overlaps(node.get_window_extent(renderer)), "the label of the skip path covers a construct"
+    # the arc does not run through the labels of the straight paths
+    on_screen = ax.transData.transform(arc)
+    for other in (t for t in ax.texts if t is not label and t.get_fontweight() == "bold"):
+        other_box = other.get_window_extent(renderer)
+        assert not any(other_box.contains(x, y) for x, y in on_screen), f"the arc crosses label {other.get_text()}"
+    plt.close(fig)
+
+
 def test_observed_covariates_are_fixed_x_as_in_lavaan():
     rng = np.random.default_rng(9)
     n = 300
