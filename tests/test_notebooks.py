@@ -187,10 +187,21 @@ def test_report_has_contents_figures_tables_and_reproducibility(report_nl, surve
 
 @pytest.mark.slow
 def test_report_records_headline_results(report_nl):
+    """The headline numbers in results.json are those of the Commitment-Trust model fitted on the processed data."""
+    from relatie_lab.models import commitment_trust
+    from relatie_lab.sem import fit_sem
+
     results = json.loads((report_nl.parent / helpers.RESULTS_FILE).read_text())
     assert results["n"] == 200
-    assert 0 <= results["cfi"] <= 1
-    assert results["rmsea"] >= 0
+    data = pd.read_parquet(report_nl.parent / "data" / rp.PROCESSED_NAME)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = fit_sem(data, commitment_trust(available=data), seed=11)
+    assert results["cfi"] == pytest.approx(fit.fit_indices["cfi"], abs=1e-9)
+    assert results["rmsea"] == pytest.approx(fit.fit_indices["rmsea"], abs=1e-9)
+    est = fit.estimates
+    path = est[(est["op"] == "~") & (est["lhs"] == "commitment") & (est["rhs"] == "vertrouwen")]
+    assert results["trust_commitment"] == pytest.approx(float(path["est"].iloc[0]), abs=1e-9)
     assert results["trust_commitment"] > 0  # the simulated population has a positive trust -> commitment path
 
 
@@ -219,6 +230,8 @@ def test_english_report_is_in_english(report_en):
 def test_no_personal_data_reaches_the_report_notebooks_or_processed_data(report_nl, report_en, survey):
     raw = pd.read_csv(survey)
     secrets = {*raw["naam"], *raw["email"], SURNAME, SURNAME.lower(), DOMAIN, *raw["telefoon"].astype(str)}
+    secrets |= {*raw["ip_adres"].astype(str), *raw["postcode"].astype(str), *raw["opmerking"].dropna().astype(str)}
+    assert len(secrets) > 3 * len(raw)  # the simulated file does carry every kind of personal data
     for report in (report_nl, report_en):
         folder = report.parent
         files = [p for p in folder.rglob("*") if p.is_file()]
