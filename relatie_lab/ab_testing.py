@@ -116,6 +116,7 @@ def compare_groups(
     treatment: str,
     alpha: float = 0.05,
     title_key: str = "ab_title",
+    lang: str = "nl",
 ) -> ComparisonResult:
     """Compare two groups on several outcomes: Welch t with 95% CI, Hedges' g with 95% CI, Holm-corrected p.
 
@@ -131,6 +132,8 @@ def compare_groups(
         The two values of ``group_col``; differences are ``treatment - control``.
     alpha
         Level for ``significant`` (applied to the Holm-corrected p).
+    lang
+        Language of errors and warnings: ``"nl"`` (default) or ``"en"``.
 
     Returns
     -------
@@ -148,16 +151,17 @@ def compare_groups(
     import pingouin as pg
     from statsmodels.stats.multitest import multipletests
 
+    lang = check_lang(lang)
     if group_col not in df.columns:
-        raise SurveyError(f"Column {group_col!r} is not in the survey; columns are: {', '.join(df.columns)}.")
+        columns = ", ".join(map(str, df.columns))
+        raise SurveyError(label("an_err_group_column", lang).format(column=group_col, columns=columns))
     present = set(df[group_col].dropna().astype(str))
     for value in (control, treatment):
         if str(value) not in present:
             raise SurveyError(
-                f"Column {group_col!r} has no respondents with value {value!r}; its values are: "
-                f"{', '.join(sorted(present))}."
+                label("an_err_no_values", lang).format(column=group_col, value=value, values=", ".join(sorted(present)))
             )
-    scored = ensure_scores(df, list(outcomes))
+    scored = ensure_scores(df, list(outcomes), lang=lang)
     groups = scored[group_col].astype(str)
     rows = []
     for outcome in outcomes:
@@ -226,6 +230,7 @@ def ab_test(
     control: str = "prijs",
     treatment: str = "zorg",
     alpha: float = 0.05,
+    lang: str = "nl",
 ) -> ComparisonResult:
     """Effect of an intervention (two arms) on the five building blocks, satisfaction, trust and recommendation.
 
@@ -241,6 +246,8 @@ def ab_test(
         Values of ``arm``; differences and effect sizes are ``treatment - control``.
     alpha
         Level for ``significant`` on the Holm-corrected p-values.
+    lang
+        Language of errors and warnings: ``"nl"`` (default) or ``"en"``.
 
     Returns
     -------
@@ -257,11 +264,18 @@ def ab_test(
     (8, True)
     """
     return compare_groups(
-        df, arm, list(outcomes or AB_OUTCOMES), control=control, treatment=treatment, alpha=alpha, title_key="ab_title"
+        df,
+        arm,
+        list(outcomes or AB_OUTCOMES),
+        control=control,
+        treatment=treatment,
+        alpha=alpha,
+        title_key="ab_title",
+        lang=lang,
     )
 
 
-def power_analysis(d: float, n: int, alpha: float = 0.05) -> float:
+def power_analysis(d: float, n: int, alpha: float = 0.05, *, lang: str = "nl") -> float:
     """Power of a two-sided two-sample t-test for effect size ``d`` with ``n`` respondents per arm.
 
     Examples
@@ -272,11 +286,11 @@ def power_analysis(d: float, n: int, alpha: float = 0.05) -> float:
     import pingouin as pg
 
     if n < 2:
-        raise SurveyError(f"n must be at least 2 respondents per arm (got {n}).")
+        raise SurveyError(label("ab_err_power_n", lang).format(n=n))
     return float(pg.power_ttest(d=d, n=n, alpha=alpha, contrast="two-samples"))
 
 
-def required_n(d: float, power: float = 0.8, alpha: float = 0.05) -> int:
+def required_n(d: float, power: float = 0.8, alpha: float = 0.05, *, lang: str = "nl") -> int:
     """Respondents needed *per arm* to detect effect size ``d`` with the given power (two-sided t-test), rounded up.
 
     Examples
@@ -287,6 +301,6 @@ def required_n(d: float, power: float = 0.8, alpha: float = 0.05) -> int:
     import pingouin as pg
 
     if d == 0:
-        raise SurveyError("An effect size of 0 cannot be detected with any sample size; give d > 0.")
+        raise SurveyError(label("ab_err_zero_effect", lang))
     n = pg.power_ttest(d=abs(d), power=power, alpha=alpha, contrast="two-samples")
     return math.ceil(float(n))

@@ -147,6 +147,7 @@ def scorecard(
     low: float = DEFAULT_LOW,
     constructs: list[str] | None = None,
     alpha: float = 0.05,
+    lang: str = "nl",
 ) -> Scorecard:
     """Mean with 95% CI, share scoring low, and the change between waves per building block and facet.
 
@@ -163,6 +164,8 @@ def scorecard(
         Blocks/facets to include (default: the five blocks and their facets).
     alpha
         Significance level for the ``significant`` column (on Holm-corrected p-values).
+    lang
+        Language of errors and warnings: ``"nl"`` (default) or ``"en"``.
 
     Returns
     -------
@@ -182,23 +185,23 @@ def scorecard(
     """
     from statsmodels.stats.proportion import proportion_confint
 
+    lang = check_lang(lang)
     constructs = constructs or block_constructs()
     all_blocks = set(block_constructs(facets=False))
-    scored = ensure_scores(df, constructs)
+    scored = ensure_scores(df, constructs, lang=lang)
     if wave_col is None or wave_col not in scored.columns:
         waves_series = pd.Series(1, index=scored.index)
     else:
         waves_series = scored[wave_col]
         if waves_series.isna().any():
             warnings.warn(
-                f"{int(waves_series.isna().sum())} respondents have no value in {wave_col!r}; they are left out of "
-                "the scorecard.",
+                label("blocks_warn_no_wave", lang).format(n=int(waves_series.isna().sum()), column=wave_col),
                 DataQualityWarning,
                 stacklevel=2,
             )
     waves = sorted(waves_series.dropna().unique())
     if not waves:
-        raise SurveyError(f"No respondent has a wave in column {wave_col!r}.")
+        raise SurveyError(label("blocks_err_no_wave", lang).format(column=wave_col))
     rows = []
     for c in constructs:
         for w in waves:
@@ -233,15 +236,15 @@ def scorecard(
             paired = len(both) >= 0.5 * min(len(ids0), len(ids1)) and len(both) >= 3
             if both and not paired:
                 warnings.warn(
-                    f"{len(both)} respondents appear in both waves, but most do not: the waves are compared as "
-                    "separate samples (Welch), which treats those respondents as independent.",
+                    label("blocks_warn_unpaired", lang).format(n=len(both)),
                     DataQualityWarning,
                     stacklevel=2,
                 )
             elif paired and (len(both) < len(ids0) or len(both) < len(ids1)):
                 warnings.warn(
-                    f"Paired comparison of waves {w0} and {w1}: {len(ids0 - both) + len(ids1 - both)} respondents "
-                    "measured in only one wave are left out of the change test (not out of the means).",
+                    label("blocks_warn_paired_partial", lang).format(
+                        w0=w0, w1=w1, n=len(ids0 - both) + len(ids1 - both)
+                    ),
                     DataQualityWarning,
                     stacklevel=2,
                 )

@@ -41,6 +41,7 @@ def freedom_of_choice(
     with_choice: str = "ja",
     without_choice: str = "nee",
     alpha: float = 0.05,
+    lang: str = "nl",
 ) -> ComparisonResult:
     """Trust, commitment and engagement of respondents without vs with a real choice of provider.
 
@@ -56,6 +57,8 @@ def freedom_of_choice(
         The values of ``choice_col``; differences are ``without_choice - with_choice``.
     alpha
         Level for ``significant`` on the Holm-corrected p-values.
+    lang
+        Language of errors and warnings: ``"nl"`` (default) or ``"en"``.
 
     Returns
     -------
@@ -81,4 +84,5 @@ def freedom_of_choice(
         treatment=without_choice,
         alpha=alpha,
         title_key="choice_title",
+        lang=lang,
     )

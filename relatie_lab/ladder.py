@@ -55,18 +55,24 @@ def _rungs() -> list[str]:
         return list(LADDER)
 
 
-def _thresholds(rungs: Sequence[str], thresholds: float | Mapping[str, float] | None) -> dict[str, float]:
+def _thresholds(
+    rungs: Sequence[str], thresholds: float | Mapping[str, float] | None, lang: str = "nl"
+) -> dict[str, float]:
     if thresholds is None:
         return dict.fromkeys(rungs, DEFAULT_THRESHOLD)
     if isinstance(thresholds, int | float):
         return dict.fromkeys(rungs, float(thresholds))
     unknown = set(thresholds) - set(rungs)
     if unknown:
-        raise SurveyError(f"Thresholds given for unknown rungs {sorted(unknown)}; the rungs are {', '.join(rungs)}.")
+        raise SurveyError(
+            label("ladder_err_unknown_rungs", lang).format(unknown=", ".join(sorted(unknown)), rungs=", ".join(rungs))
+        )
     return {r: float(thresholds.get(r, DEFAULT_THRESHOLD)) for r in rungs}
 
 
-def ladder_levels(df: pd.DataFrame, *, thresholds: float | Mapping[str, float] | None = None) -> pd.DataFrame:
+def ladder_levels(
+    df: pd.DataFrame, *, thresholds: float | Mapping[str, float] | None = None, lang: str = "nl"
+) -> pd.DataFrame:
     """Each respondent's rung scores, which rungs he reaches, and his level on the ladder (0-5).
 
     Parameters
@@ -75,6 +81,8 @@ def ladder_levels(df: pd.DataFrame, *, thresholds: float | Mapping[str, float] |
         Cleaned survey (items) or a frame with the score columns of the five rungs.
     thresholds
         One number for all rungs, or ``{rung: threshold}`` (missing rungs keep the default 5.0 on the 1-7 scale).
+    lang
+        Language of errors and warnings: ``"nl"`` (default) or ``"en"``.
 
     Returns
     -------
@@ -91,9 +99,10 @@ def ladder_levels(df: pd.DataFrame, *, thresholds: float | Mapping[str, float] |
     >>> bool(lv["level"].between(0, 5).all())
     True
     """
+    lang = check_lang(lang)
     rungs = _rungs()
-    thr = _thresholds(rungs, thresholds)
-    scored = ensure_scores(df, rungs)
+    thr = _thresholds(rungs, thresholds, lang)
+    scored = ensure_scores(df, rungs, lang=lang)
     carry = [c for c in CARRY_COLUMNS if c in scored]
     out = scored[carry].copy()
     level = np.zeros(len(scored))
@@ -188,7 +197,11 @@ class LadderResult:
 
 
 def ladder_funnel(
-    df: pd.DataFrame, *, thresholds: float | Mapping[str, float] | None = None, by: str | None = None
+    df: pd.DataFrame,
+    *,
+    thresholds: float | Mapping[str, float] | None = None,
+    by: str | None = None,
+    lang: str = "nl",
 ) -> LadderResult:
     """The funnel of the ladder: n and share reaching each rung, the drop per rung and where the ladder breaks.
 
@@ -200,6 +213,8 @@ def ladder_funnel(
         See :func:`ladder_levels`.
     by
         Optional group column (``"sector"``, ``"organisatie"``, ``"meting"``...): one funnel per group.
+    lang
+        Language of errors and warnings: ``"nl"`` (default) or ``"en"``.
 
     Returns
     -------
@@ -216,10 +231,12 @@ def ladder_funnel(
     >>> bool(res.funnel["share"].is_monotonic_decreasing), int(res.funnel["is_break"].sum())
     (True, 1)
     """
+    lang = check_lang(lang)
     rungs = _rungs()
-    levels = df if "level" in df.columns else ladder_levels(df, thresholds=thresholds)
+    levels = df if "level" in df.columns else ladder_levels(df, thresholds=thresholds, lang=lang)
     if by is not None and by not in levels.columns:
-        raise SurveyError(f"Group column {by!r} is not in the survey; columns are: {', '.join(levels.columns)}.")
+        columns = ", ".join(map(str, levels.columns))
+        raise SurveyError(label("an_err_group_column", lang).format(column=by, columns=columns))
     if by is None:
         funnel = _funnel_table(levels, rungs)
     else:
@@ -229,7 +246,7 @@ def ladder_funnel(
             t.insert(0, by, name)
             parts.append(t)
         funnel = pd.concat(parts, ignore_index=True)
-    thr = dict(levels.attrs.get("thresholds", _thresholds(rungs, thresholds)))
+    thr = dict(levels.attrs.get("thresholds", _thresholds(rungs, thresholds, lang)))
     return LadderResult(levels=levels, funnel=funnel, by=by, thresholds=thr)
 
 

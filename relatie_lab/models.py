@@ -77,7 +77,8 @@ class _Builder:
         self.known = set(instrument.constructs().index)
         for construct in self.items:
             if construct not in self.known:
-                raise SurveyError(f"items= names {construct!r}, which is not a construct of the instrument.")
+                known = ", ".join(instrument.constructs().index)
+                raise SurveyError(self.text("mdl_err_unknown_construct", construct=construct, known=known))
 
     def text(self, key: str, **kw: Any) -> str:
         return label(key, self.lang).format(**kw)
@@ -93,17 +94,14 @@ class _Builder:
             dropped = [item for item in ids if item not in self.available]
             if dropped:
                 warnings.warn(
-                    f"Model: item(s) {', '.join(dropped)} of {construct!r} are not in the data and are left out "
-                    "of the model.",
+                    self.text("mdl_warn_items_dropped", items=", ".join(dropped), construct=construct),
                     ModelWarning,
                     stacklevel=4,
                 )
             ids = [item for item in ids if item in self.available]
         if not ids:
-            raise SurveyError(
-                f"Construct {construct!r} has no items in the data; give them with items={{{construct!r}: [...]}} "
-                "or remove the construct from the model."
-            )
+            expected = ", ".join(self.items.get(construct) or self.instrument.item_ids(construct))
+            raise SurveyError(self.text("mdl_err_no_items", construct=construct, expected=expected))
         return ids
 
     def _present(self, construct: str) -> bool:
@@ -126,7 +124,7 @@ class _Builder:
             empty = [facet for facet in subs if facet not in self.items and not self._present(facet)]
             if empty:
                 warnings.warn(
-                    f"Model: facet(s) {', '.join(empty)} of {construct!r} have no items in the data and are left out.",
+                    self.text("mdl_warn_facets_dropped", facets=", ".join(empty), construct=construct),
                     ModelWarning,
                     stacklevel=3,
                 )

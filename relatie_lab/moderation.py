@@ -63,22 +63,22 @@ def _is_construct(name: str) -> bool:
     return name in instrument.constructs().index
 
 
-def _with_columns(df: pd.DataFrame, columns: list[str], threshold: float | None) -> pd.DataFrame:
+def _with_columns(df: pd.DataFrame, columns: list[str], threshold: float | None, lang: str = "nl") -> pd.DataFrame:
     """``df`` with construct scores for the constructs among ``columns``, and the derived columns if asked."""
     need = [c for c in columns if c not in df.columns and c not in DERIVED]
     constructs = [c for c in need if _is_construct(c)]
     unknown = [c for c in need if c not in constructs]
     if unknown:
-        raise SurveyError(f"{', '.join(unknown)} is neither a column of the survey nor a construct of the instrument.")
-    out = ensure_scores(df, constructs) if constructs else df.reset_index(drop=True)
+        raise SurveyError(label("mod_err_unknown_columns", lang).format(names=", ".join(unknown)))
+    out = ensure_scores(df, constructs, lang=lang) if constructs else df.reset_index(drop=True)
     if RELATIONSHIP_TYPE in columns and RELATIONSHIP_TYPE not in out.columns:
         from relatie_lab.relationship_types import DEFAULT_THRESHOLD, relationship_profile
 
-        prof = relationship_profile(out, threshold=DEFAULT_THRESHOLD if threshold is None else threshold)
+        prof = relationship_profile(out, threshold=DEFAULT_THRESHOLD if threshold is None else threshold, lang=lang)
         out = out.assign(**{RELATIONSHIP_TYPE: prof[RELATIONSHIP_TYPE].to_numpy()})
     if PUBLIC_PRIVATE in columns and PUBLIC_PRIVATE not in out.columns:
         if "sector" not in out.columns:
-            raise SurveyError(f"{PUBLIC_PRIVATE!r} is derived from the column 'sector', which the survey lacks.")
+            raise SurveyError(label("mod_err_no_sector", lang).format(name=PUBLIC_PRIVATE))
         kind = np.where(out["sector"].isin(PUBLIC_SECTORS), "publiek", "privaat")
         out = out.assign(**{PUBLIC_PRIVATE: pd.Series(kind, index=out.index).where(out["sector"].notna())})
     return out
@@ -179,6 +179,7 @@ def moderated_regression(
     x_reference: Any = None,
     threshold: float | None = None,
     min_group: int = 10,
+    lang: str = "nl",
 ) -> ModeratedRegression:
     """OLS ``y ~ x * moderator`` with centred ``x``, the interaction test and simple slopes with 95% CIs.
 
@@ -200,6 +201,8 @@ def moderated_regression(
         ``"relationship_type"``.
     min_group
         Levels of a categorical moderator with fewer respondents are left out (with their count in ``.attrs``).
+    lang
+        Language of errors and warnings: ``"nl"`` (default) or ``"en"``.
 
     Returns
     -------
@@ -220,7 +223,8 @@ def moderated_regression(
     """
     import statsmodels.formula.api as smf
 
-    data = _with_columns(df, [x, y, moderator], threshold)
+    lang = check_lang(lang)
+    data = _with_columns(df, [x, y, moderator], threshold, lang)
     d = pd.DataFrame({"_x_in": data[x], "_y": pd.to_numeric(data[y], errors="coerce"), "_m": data[moderator]})
     n_in = len(d)
     d = d.dropna().reset_index(drop=True)
@@ -228,10 +232,10 @@ def moderated_regression(
     if not pd.api.types.is_numeric_dtype(d["_x_in"]) or d["_x_in"].nunique() == 2:
         values = sorted(d["_x_in"].unique(), key=str)
         if len(values) != 2:
-            raise SurveyError(f"{x!r} is not numeric and has {len(values)} values; a categorical x needs exactly two.")
+            raise SurveyError(label("mod_err_x_values", lang).format(x=x, n=len(values)))
         ref = values[0] if x_reference is None else x_reference
         if ref not in values:
-            raise SurveyError(f"x_reference {ref!r} is not a value of {x!r} ({values}).")
+            raise SurveyError(label("mod_err_x_reference", lang).format(ref=ref, x=x, values=values))
         other = values[1] if ref == values[0] else values[0]
         x_coding = {str(ref): 0, str(other): 1}
         d["_x_raw"] = (d["_x_in"] == other).astype(float)
@@ -249,12 +253,14 @@ def moderated_regression(
         levels = sorted(d["_m"].unique())
         if len(levels) < 2:
             raise SurveyError(
-                f"The moderator {moderator!r} needs at least two groups with {min_group} or more respondents "
-                f"with answers for {x!r} and {y!r}; found {dict(counts)}."
+                label("mod_err_two_groups", lang).format(
+                    moderator=moderator, k=min_group, x=x, y=y, counts=dict(counts)
+                )
             )
         ref = levels[0] if reference is None else str(reference)
         if ref not in levels:
-            raise SurveyError(f"Reference level {reference!r} is not a level of {moderator!r} ({levels}).")
+            text = label("mod_err_reference", lang).format(reference=reference, moderator=moderator, levels=levels)
+            raise SurveyError(text)
         formula = f"_y ~ _x * C(_m, Treatment(reference={ref!r}))"
     else:
         d["_m_raw"] = d["_m"].astype(float)
@@ -458,7 +464,8 @@ def multigroup_comparison(
     min_group
         Groups with fewer respondents are left out (a multi-group SEM needs enough respondents per group).
     **fit_kwargs
-        Passed to :func:`relatie_lab.fit_sem` (e.g. ``estimator="MLR"``).
+        Passed to :func:`relatie_lab.fit_sem` (e.g. ``estimator="MLR"``); ``lang="en"`` also sets the language
+        of this function's own errors (default ``"nl"``).
 
     Returns
     -------
@@ -482,7 +489,8 @@ def multigroup_comparison(
     from relatie_lab.sem import fit_sem
 
     syntax = model if model is not None else model_library.commitment_trust()
-    data = _with_columns(df, [group], threshold)
+    lang = check_lang(fit_kwargs.get("lang", "nl"))
+    data = _with_columns(df, [group], threshold, lang)
     data = data[data[group].notna()]
     if group == RELATIONSHIP_TYPE:
         from relatie_lab.relationship_types import MIXED
@@ -492,10 +500,7 @@ def multigroup_comparison(
     keep = counts[counts >= min_group].index
     data = data[data[group].isin(keep)].reset_index(drop=True)
     if len(keep) < 2:
-        raise SurveyError(
-            f"A multi-group comparison by {group!r} needs at least two groups of {min_group} or more respondents; "
-            f"found {dict(counts)}."
-        )
+        raise SurveyError(label("mod_err_multigroup", lang).format(group=group, k=min_group, counts=dict(counts)))
     data[group] = data[group].astype(str)
     syntax = free_path_labels(syntax)
     inv_kwargs = {k: v for k, v in fit_kwargs.items() if k in ("missing", "estimator", "lang")}

@@ -56,7 +56,11 @@ def type_label(relationship_type: str, lang: str = "nl") -> str:
 
 
 def relationship_profile(
-    df: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD, by: str | Sequence[str] | None = None
+    df: pd.DataFrame,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    by: str | Sequence[str] | None = None,
+    lang: str = "nl",
 ) -> pd.DataFrame:
     """Each respondent's profile over markt, gezag and betekenis, and his dominant relationship type.
 
@@ -71,6 +75,8 @@ def relationship_profile(
     by
         Group column(s) to carry over (e.g. ``"sector"``); ``respondent_id`` and the group fields present are
         always carried over.
+    lang
+        Language of errors and warnings: ``"nl"`` (default) or ``"en"``.
 
     Returns
     -------
@@ -89,17 +95,17 @@ def relationship_profile(
     >>> set(prof["relationship_type"].dropna()) <= {"markt", "gezag", "betekenis", "gemengd"}
     True
     """
+    lang = check_lang(lang)
     if threshold < 0:
-        raise SurveyError(f"threshold must be 0 or more scale points (got {threshold!r}).")
+        raise SurveyError(label("types_err_threshold", lang).format(value=threshold))
     types = list(RELATIONSHIP_TYPES)
-    scored = ensure_scores(df, types)
+    scored = ensure_scores(df, types, lang=lang)
     carry = [c for c in CARRY_COLUMNS if c in scored]
     if by is not None:
         for col in [by] if isinstance(by, str) else by:
             if col not in scored:
-                raise SurveyError(
-                    f"Group column {col!r} is not in the survey; columns are: {', '.join(scored.columns)}."
-                )
+                columns = ", ".join(map(str, scored.columns))
+                raise SurveyError(label("an_err_group_column", lang).format(column=col, columns=columns))
             if col not in carry:
                 carry.append(col)
     out = scored[carry].copy()
@@ -160,7 +166,7 @@ class RelationshipProfile:
 
 
 def type_distribution(
-    df: pd.DataFrame, *, by: str | None = "sector", threshold: float = DEFAULT_THRESHOLD
+    df: pd.DataFrame, *, by: str | None = "sector", threshold: float = DEFAULT_THRESHOLD, lang: str = "nl"
 ) -> RelationshipProfile:
     """Share of each relationship type (markt, gezag, betekenis, gemengd) per group, with Wilson 95% CIs.
 
@@ -172,6 +178,8 @@ def type_distribution(
         ``"sector"``, ``"organisatie"`` (or any group column); ``None`` for the whole sample.
     threshold
         Passed to :func:`relationship_profile` (ignored when ``df`` is already a profile).
+    lang
+        Language of errors and warnings: ``"nl"`` (default) or ``"en"``.
 
     Returns
     -------
@@ -188,14 +196,19 @@ def type_distribution(
     >>> bool(res.distribution.groupby("sector")["share"].sum().round(6).eq(1).all())
     True
     """
-    profile = df if "relationship_type" in df.columns else relationship_profile(df, threshold=threshold, by=by)
+    lang = check_lang(lang)
+    if "relationship_type" in df.columns:
+        profile = df
+    else:
+        profile = relationship_profile(df, threshold=threshold, by=by, lang=lang)
     thr = float(profile.attrs.get("threshold", threshold))
     data = profile.dropna(subset=["relationship_type"]).copy()
     group = by or "_all"
     if by is None:
         data[group] = "totaal"
     elif by not in data.columns:
-        raise SurveyError(f"Group column {by!r} is not in the survey; columns are: {', '.join(data.columns)}.")
+        columns = ", ".join(map(str, data.columns))
+        raise SurveyError(label("an_err_group_column", lang).format(column=by, columns=columns))
     data["relationship_type"] = pd.Categorical(data["relationship_type"], categories=list(TYPE_ORDER))
     counts = data.groupby([group, "relationship_type"], observed=False).size().rename("n").reset_index()
     counts["n_group"] = counts.groupby(group, observed=True)["n"].transform("sum")

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from relatie_lab.errors import DataQualityWarning, ModelWarning, SurveyError
+from relatie_lab.labels import check_lang, label
 
 __all__ = ["CARRY_COLUMNS", "construct_items", "construct_scores", "ensure_scores", "recode_reverse"]
 
@@ -49,8 +50,12 @@ def _instrument(instrument: Any = None) -> Any:
     return default
 
 
-def construct_items(construct: str, df: pd.DataFrame | None = None, *, instrument: Any = None) -> list[str]:
+def construct_items(
+    construct: str, df: pd.DataFrame | None = None, *, instrument: Any = None, lang: str = "nl"
+) -> list[str]:
     """The item ids of ``construct`` (facets included); with ``df``, only those present as columns.
+
+    An unknown construct raises a ``SurveyError`` in ``lang`` (``"nl"``, default, or ``"en"``).
 
     Examples
     --------
@@ -62,7 +67,7 @@ def construct_items(construct: str, df: pd.DataFrame | None = None, *, instrumen
         items = list(inst.item_ids(construct))
     except KeyError:
         known = ", ".join(inst.constructs().index)
-        raise SurveyError(f"Unknown construct {construct!r}. Known constructs: {known}.") from None
+        raise SurveyError(label("sc_err_unknown_construct", lang).format(construct=construct, known=known)) from None
     if df is not None:
         items = [item for item in items if item in df.columns]
     return items
@@ -90,7 +95,7 @@ def recode_reverse(df: pd.DataFrame, *, instrument: Any = None) -> pd.DataFrame:
     return out
 
 
-def _check_range(values: pd.DataFrame, inst: Any) -> None:
+def _check_range(values: pd.DataFrame, inst: Any, lang: str = "nl") -> None:
     """Raise when an item holds values outside its scale (e.g. an unconverted missing code such as -99)."""
     table = inst.items()
     for item in values.columns:
@@ -99,10 +104,11 @@ def _check_range(values: pd.DataFrame, inst: Any) -> None:
         if bad.any():
             rows = ", ".join(str(r) for r in values.index[bad][:5]) + (" ..." if bad.sum() > 5 else "")
             raise SurveyError(
-                f"Item {item!r} has {int(bad.sum())} values outside its scale {lo:g}-{hi:g} (rows {rows}; e.g. "
-                f"{values.loc[bad, item].iloc[0]:g}). Missing codes such as -99 must be missing: load the file with "
-                "relatie_lab.load_survey, which converts them and recodes reverse-keyed items."
-            )
+                label("sc_err_out_of_range", lang).format(
+                    item=item, n=int(bad.sum()), min=f"{lo:g}", max=f"{hi:g}", rows=rows,
+                    example=f"{values.loc[bad, item].iloc[0]:g}",
+                )
+            )  # fmt: skip
 
 
 def construct_scores(
@@ -113,6 +119,7 @@ def construct_scores(
     min_answered: float = 0.5,
     instrument: Any = None,
     keep: Iterable[str] | None = None,
+    lang: str = "nl",
 ) -> pd.DataFrame:
     """Mean score per respondent per construct, with the number of items answered.
 
@@ -136,6 +143,8 @@ def construct_scores(
     keep
         Non-item columns to carry over (default: ``respondent_id`` and the group fields that are present:
         ``organisatie, sector, meting, conditie, keuze_aanbieder``).
+    lang
+        Language of errors and warnings: ``"nl"`` (default) or ``"en"``.
 
     Returns
     -------
@@ -150,19 +159,19 @@ def construct_scores(
     >>> s[["vertrouwen", "commitment"]].notna().mean().round(1).tolist()
     [1.0, 1.0]
     """
+    lang = check_lang(lang)
     if method not in ("mean", "factor"):
-        raise SurveyError(f"Unknown scoring method {method!r}: use method='mean' or method='factor'.")
+        raise SurveyError(label("sc_err_method", lang).format(method=method))
     if not 0 < min_answered <= 1:
-        raise SurveyError(f"min_answered must be a share between 0 and 1 (got {min_answered!r}).")
+        raise SurveyError(label("sc_err_min_answered", lang).format(value=min_answered))
     inst = _instrument(instrument)
     if constructs is None:
-        constructs = [c for c in inst.constructs().index if construct_items(c, df, instrument=inst)]
+        constructs = [c for c in inst.constructs().index if construct_items(c, df, instrument=inst, lang=lang)]
         if method == "factor":
             few = [c for c in constructs if len(construct_items(c, df, instrument=inst)) < MIN_FACTOR_ITEMS]
             if few:
                 warnings.warn(
-                    f"No factor scores for constructs with fewer than {MIN_FACTOR_ITEMS} items (a one-factor model "
-                    f"is not identified): {', '.join(few)}. Use method='mean' for those.",
+                    label("sc_warn_few_factor_items", lang).format(k=MIN_FACTOR_ITEMS, constructs=", ".join(few)),
                     ModelWarning,
                     stacklevel=2,
                 )
@@ -174,19 +183,16 @@ def construct_scores(
     out = df[list(keep)].copy()
     columns: dict[str, pd.Series] = {}
     for construct in constructs:
-        items = construct_items(construct, df, instrument=inst)
+        items = construct_items(construct, df, instrument=inst, lang=lang)
         if not items:
             expected = ", ".join(construct_items(construct, instrument=inst))
-            raise SurveyError(
-                f"None of the items of construct {construct!r} ({expected}) is a column of the survey; "
-                "check the column names or the mapping file."
-            )
+            raise SurveyError(label("sc_err_no_items", lang).format(construct=construct, expected=expected))
         values = df[items].apply(pd.to_numeric, errors="coerce").astype(float)
-        _check_range(values, inst)
+        _check_range(values, inst, lang)
         answered = values.notna().sum(axis=1)
         needed = int(np.ceil(min_answered * len(items) - 1e-9))
         enough = answered >= max(needed, 1)
-        score = values.mean(axis=1) if method == "mean" else _factor_scores(values, construct)
+        score = values.mean(axis=1) if method == "mean" else _factor_scores(values, construct, lang)
         score = score.where(enough)
         columns[construct] = score.astype(float)
         columns[f"n_answered_{construct}"] = answered.astype(int)
@@ -194,7 +200,7 @@ def construct_scores(
     return out.reset_index(drop=True)
 
 
-def _factor_scores(values: pd.DataFrame, construct: str) -> pd.Series:
+def _factor_scores(values: pd.DataFrame, construct: str, lang: str = "nl") -> pd.Series:
     """Regression (Thurstone) factor scores from a one-factor model of ``values`` fitted with ``fit_sem``.
 
     For each respondent only his answered items are used: ``f = psi * l_o' S_o^-1 (x_o - nu_o)`` with the loadings
@@ -206,14 +212,12 @@ def _factor_scores(values: pd.DataFrame, construct: str) -> pd.Series:
     items = list(values.columns)
     if len(items) < MIN_FACTOR_ITEMS:
         raise SurveyError(
-            f"Construct {construct!r} has {len(items)} item(s) in the survey; a factor score needs at least "
-            f"{MIN_FACTOR_ITEMS} (a one-factor model with fewer is not identified). Use method='mean'."
+            label("sc_err_factor_items", lang).format(construct=construct, n=len(items), k=MIN_FACTOR_ITEMS)
         )
     name = f"_f_{construct}"
-    fit = fit_sem(values, f"{name} =~ " + " + ".join(items))
+    fit = fit_sem(values, f"{name} =~ " + " + ".join(items), lang=lang)
     if not fit.converged:
-        warnings.warn(f"The factor model of {construct!r} did not converge: its factor scores are unreliable.",
-                      ModelWarning, stacklevel=3)  # fmt: skip
+        warnings.warn(label("sc_warn_not_converged", lang).format(construct=construct), ModelWarning, stacklevel=3)
     est = fit.estimates
     lam = est[est["op"] == "=~"].set_index("rhs")["est"].reindex(items).to_numpy(float)
     var = est[(est["op"] == "~~") & (est["lhs"] == est["rhs"])].set_index("lhs")["est"]
@@ -235,10 +239,12 @@ def _factor_scores(values: pd.DataFrame, construct: str) -> pd.Series:
     return pd.Series(out, index=values.index)
 
 
-def ensure_scores(df: pd.DataFrame, constructs: Sequence[str], **kwargs: Any) -> pd.DataFrame:
+def ensure_scores(df: pd.DataFrame, constructs: Sequence[str], *, lang: str = "nl", **kwargs: Any) -> pd.DataFrame:
     """``df`` with a score column for each of ``constructs``: kept when already there, else computed from items.
 
-    Lets every analysis accept either the cleaned item-level survey or a frame of construct scores.
+    Lets every analysis accept either the cleaned item-level survey or a frame of construct scores. ``lang``
+    (``"nl"``, default, or ``"en"``) is the language of errors and warnings; ``kwargs`` go to
+    :func:`construct_scores`.
 
     Examples
     --------
@@ -249,10 +255,11 @@ def ensure_scores(df: pd.DataFrame, constructs: Sequence[str], **kwargs: Any) ->
     missing = [c for c in constructs if c not in df.columns]
     if not missing:
         return df.reset_index(drop=True)
-    scores = construct_scores(df, missing, keep=[], **kwargs)
+    scores = construct_scores(df, missing, keep=[], lang=lang, **kwargs)
     score_cols = [c for c in scores.columns if not c.startswith("n_answered_")]
     base = df.reset_index(drop=True)
     n_missing = scores[score_cols].isna().all(axis=1).sum()
     if n_missing == len(scores) and len(scores):
-        warnings.warn(f"No respondent has enough answers for {', '.join(missing)}.", DataQualityWarning, stacklevel=2)
+        text = label("sc_warn_no_scores", lang).format(constructs=", ".join(missing))
+        warnings.warn(text, DataQualityWarning, stacklevel=2)
     return pd.concat([base, scores], axis=1)

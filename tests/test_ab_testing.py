@@ -63,10 +63,18 @@ def test_effect_found_and_null_not_and_permuted_arm_finds_nothing():
 
 
 def test_unknown_arm_value_is_a_plain_error():
-    with pytest.raises(SurveyError, match="no respondents with value 'folder'"):
+    with pytest.raises(SurveyError, match=r"geen respondenten met de waarde 'folder'.*prijs, zorg; geef een daarvan"):
         ab_test(_scores(), outcomes=["vertrouwen"], treatment="folder")
-    with pytest.raises(SurveyError, match="Column 'arm'"):
+    with pytest.raises(SurveyError, match="Groepskolom 'arm' staat niet in de enquête"):
         ab_test(_scores(), arm="arm", outcomes=["vertrouwen"])
+    with pytest.raises(SurveyError, match=r"no respondents with value 'folder'.*give one of those"):
+        ab_test(_scores(), outcomes=["vertrouwen"], treatment="folder", lang="en")
+    with pytest.raises(SurveyError, match="Group column 'arm' is not in the survey"):
+        ab_test(_scores(), arm="arm", outcomes=["vertrouwen"], lang="en")
+    with pytest.raises(SurveyError, match="geef d > 0"):
+        required_n(0)
+    with pytest.raises(SurveyError, match="give d > 0"):
+        required_n(0, lang="en")
 
 
 def test_default_outcomes_are_the_five_blocks_and_three_outcomes():

@@ -80,14 +80,18 @@ def test_partly_repeated_ids_are_said_not_silently_dropped():
     ids = df["respondent_id"].to_numpy(dtype=object)
     wave2 = np.flatnonzero(df["meting"] == 2)[:20]
     ids[wave2] = [f"nieuw{i}" for i in range(20)]
-    with pytest.warns(DataQualityWarning, match="40 respondents measured in only one wave"):
+    with pytest.warns(DataQualityWarning, match="40 respondenten die maar in één meting voorkomen"):
         ch = scorecard(df.assign(respondent_id=ids), constructs=["invloed"]).changes
+    with pytest.warns(DataQualityWarning, match="40 respondents measured in only one wave"):
+        scorecard(df.assign(respondent_id=ids), constructs=["invloed"], lang="en")
     assert ch.loc[0, "test"] == "paired_t"
     assert ch.loc[0, "n_from"] == 80
     # a few repeated ids among separate samples: Welch, with a warning about the dependence
     ids = [f"a{i}" for i in range(100)] + [f"a{i}" if i < 5 else f"b{i}" for i in range(100)]
-    with pytest.warns(DataQualityWarning, match="5 respondents appear in both waves"):
+    with pytest.warns(DataQualityWarning, match="5 respondenten staan in beide metingen.*Controleer respondent_id"):
         ch = scorecard(df.assign(respondent_id=ids), constructs=["invloed"]).changes
+    with pytest.warns(DataQualityWarning, match="5 respondents appear in both waves.*Check respondent_id"):
+        scorecard(df.assign(respondent_id=ids), constructs=["invloed"], lang="en")
     assert ch.loc[0, "test"] == "welch_t"
 
 

@@ -43,8 +43,16 @@ def test_missing_above_a_failed_rung_does_not_matter():
 def test_thresholds_are_parameters():
     assert ladder_levels(_scores(), thresholds=6.0)["level"].tolist()[:3] == [1.0, 1.0, 0.0]
     assert ladder_levels(_scores(), thresholds={"commitment": 4.0}).loc[0, "level"] == 5.0
-    with pytest.raises(SurveyError, match="unknown rungs"):
+    with pytest.raises(SurveyError, match=r"onbekende treden loyaliteit. De treden .*: klantbeleving"):
         ladder_levels(_scores(), thresholds={"loyaliteit": 4.0})
+    with pytest.raises(SurveyError, match=r"unknown rungs loyaliteit. The rungs .*: klantbeleving"):
+        ladder_levels(_scores(), thresholds={"loyaliteit": 4.0}, lang="en")
+
+
+@pytest.mark.parametrize(("lang", "text"), [("nl", "Groepskolom 'regio' staat niet"), ("en", "Group column 'regio'")])
+def test_unknown_group_column_is_a_plain_error_in_both_languages(lang, text):
+    with pytest.raises(SurveyError, match=f"{text}.*: .*level"):
+        ladder_funnel(_scores(), by="regio", lang=lang)
 
 
 def test_funnel_counts_shares_and_break():

@@ -116,8 +116,27 @@ def test_items_override_and_available():
     parse_model(syntax)
     with pytest.raises(SurveyError, match="betrokkenheid"), pytest.warns(ModelWarning):
         commitment_trust(available=[c for c in columns if not c.startswith("eng_")])
-    with pytest.raises(SurveyError, match="not a construct"):
+    with pytest.raises(SurveyError, match="geen construct van het instrument"):
         commitment_trust(items={"trust": ["vt_1"]})
+
+
+@pytest.mark.parametrize(
+    ("lang", "dropped", "no_items", "unknown"),
+    [
+        ("nl", r"com_5 van 'commitment' staan niet in de data .* controleer dan de kolomnamen",
+         r"'betrokkenheid' heeft geen items in de data \(verwacht: eng_1.*haal het construct uit het model",
+         r"'trust', maar dat is geen construct .*construct-ids van het instrument: .*vertrouwen"),
+        ("en", r"com_5 of 'commitment' are not in the data .* check the column names",
+         r"'betrokkenheid' has no items in the data \(expected: eng_1.*remove the construct from the model",
+         r"'trust', which is not a construct .*construct ids: .*vertrouwen"),
+    ],
+)  # fmt: skip
+def test_model_messages_are_dutch_by_default_and_english_on_request(lang, dropped, no_items, unknown):
+    columns = [item for item in instrument.items().index if item != "com_5" and not item.startswith("eng_")]
+    with pytest.raises(SurveyError, match=no_items), pytest.warns(ModelWarning, match=dropped):
+        commitment_trust(available=columns, lang=lang)
+    with pytest.raises(SurveyError, match=unknown):
+        commitment_trust(items={"trust": ["vt_1"]}, lang=lang)
 
 
 def test_missing_facet_is_left_out_of_a_second_order_block():

@@ -80,10 +80,14 @@ def test_two_valued_x_is_coded_as_arm_difference():
 
 def test_bad_input_is_a_plain_error():
     df = _data({"bank": 0.2, "energie": 0.7})
-    with pytest.raises(SurveyError, match="neither a column"):
+    with pytest.raises(SurveyError, match=r"regio is geen kolom van de enquête.*Controleer de spelling"):
         moderated_regression(df, "vertrouwen", "commitment", "regio")
-    with pytest.raises(SurveyError, match="at least two groups"):
+    with pytest.raises(SurveyError, match=r"minstens twee groepen.*verlaag min_group"):
         moderated_regression(df[df.sector == "bank"], "vertrouwen", "commitment", "sector")
+    with pytest.raises(SurveyError, match=r"neither a column.*Check the spelling"):
+        moderated_regression(df, "vertrouwen", "commitment", "regio", lang="en")
+    with pytest.raises(SurveyError, match=r"at least two groups.*lower min_group"):
+        moderated_regression(df[df.sector == "bank"], "vertrouwen", "commitment", "sector", lang="en")
 
 
 def test_summary_and_plot_in_both_languages():

@@ -40,10 +40,18 @@ def test_threshold_is_a_parameter():
 
 
 def test_unknown_group_column_is_a_plain_error():
-    with pytest.raises(SurveyError, match="Group column 'regio'"):
+    with pytest.raises(SurveyError, match=r"Groepskolom 'regio' staat niet in de enquête. Kies een van"):
         relationship_profile(_scores(), by="regio")
-    with pytest.raises(SurveyError, match="Group column 'regio'"):
+    with pytest.raises(SurveyError, match="Groepskolom 'regio'"):
         type_distribution(_scores(), by="regio")
+    with pytest.raises(SurveyError, match=r"Group column 'regio' is not in the survey. Choose one of"):
+        relationship_profile(_scores(), by="regio", lang="en")
+    with pytest.raises(SurveyError, match="Group column 'regio'"):
+        type_distribution(_scores(), by="regio", lang="en")
+    with pytest.raises(SurveyError, match="threshold moet 0 of meer"):
+        relationship_profile(_scores(), threshold=-1)
+    with pytest.raises(SurveyError, match="threshold must be 0 or more"):
+        relationship_profile(_scores(), threshold=-1, lang="en")
 
 
 def test_distribution_shares_and_wilson_ci():

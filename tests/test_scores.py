@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from relatie_lab import instrument
-from relatie_lab.errors import SurveyError
+from relatie_lab.errors import DataQualityWarning, SurveyError
 from relatie_lab.scores import construct_items, construct_scores, ensure_scores, recode_reverse
 
 
@@ -57,14 +57,33 @@ def test_default_scores_every_construct_with_items_in_the_frame():
 
 
 def test_errors_are_plain_language():
-    with pytest.raises(SurveyError, match="Unknown construct"):
+    with pytest.raises(SurveyError, match=r"Onbekend construct 'loyaliteit'. Kies een van .*commitment"):
         construct_scores(_frame(), ["loyaliteit"])
-    with pytest.raises(SurveyError, match="None of the items"):
+    with pytest.raises(SurveyError, match=r"Geen enkel item van construct 'vertrouwen'.*Controleer de kolomnamen"):
         construct_scores(_frame(), ["vertrouwen"])
-    with pytest.raises(SurveyError, match="method"):
+    with pytest.raises(SurveyError, match="method='mean'"):
         construct_scores(_frame(), ["commitment"], method="sum")
-    with pytest.raises(SurveyError, match="min_answered"):
+    with pytest.raises(SurveyError, match="min_answered moet een aandeel"):
         construct_scores(_frame(), ["commitment"], min_answered=0)
+
+
+@pytest.mark.parametrize(
+    ("lang", "unknown", "no_items", "no_scores"),
+    [
+        ("nl", "Onbekend construct 'loyaliteit'", "Geen enkel item van construct 'vertrouwen'",
+         "Geen enkele respondent heeft genoeg antwoorden voor commitment.*verlaag min_answered"),
+        ("en", "Unknown construct 'loyaliteit'", "None of the items of construct 'vertrouwen'",
+         "No respondent has enough answers for commitment.*lower min_answered"),
+    ],
+)  # fmt: skip
+def test_score_messages_are_dutch_by_default_and_english_on_request(lang, unknown, no_items, no_scores):
+    with pytest.raises(SurveyError, match=unknown):
+        construct_scores(_frame(), ["loyaliteit"], lang=lang)
+    with pytest.raises(SurveyError, match=no_items):
+        construct_scores(_frame(), ["vertrouwen"], lang=lang)
+    empty = _frame().assign(**{item: np.nan for item in construct_items("commitment")})
+    with pytest.warns(DataQualityWarning, match=no_scores):
+        ensure_scores(empty, ["commitment"], lang=lang)
 
 
 def test_recode_reverse_uses_the_instrument():
@@ -88,8 +107,10 @@ def test_ensure_scores_keeps_existing_and_adds_missing():
 def test_values_outside_the_scale_are_refused():
     df = _frame()
     df.loc[1, "com_2"] = -99.0
-    with pytest.raises(SurveyError, match=r"'com_2' has 1 values outside its scale 1-7 \(rows 1"):
+    with pytest.raises(SurveyError, match=r"'com_2' heeft 1 waarde\(n\) buiten de schaal 1-7 \(rijen 1; .*waarde -99"):
         construct_scores(df, ["commitment"])
+    with pytest.raises(SurveyError, match=r"'com_2' has 1 value\(s\) outside its scale 1-7 \(rows 1; .*load_survey"):
+        construct_scores(df, ["commitment"], lang="en")
 
 
 # --- factor scores -----------------------------------------------------------------------------------------------
@@ -133,8 +154,10 @@ def test_factor_scores_use_the_answered_items(complete):
 
 
 def test_factor_scores_need_three_items(complete):
-    with pytest.raises(SurveyError, match="at least 3"):
+    with pytest.raises(SurveyError, match=r"minstens 3.*Gebruik method='mean'"):
         construct_scores(complete, ["keuzevrijheid_kanaal"], method="factor")
+    with pytest.raises(SurveyError, match=r"at least 3.*Use method='mean'"):
+        construct_scores(complete, ["keuzevrijheid_kanaal"], method="factor", lang="en")
     from relatie_lab.errors import ModelWarning
 
     few = complete[["respondent_id", *construct_items("commitment"), *construct_items("keuzevrijheid_kanaal")]]
