@@ -711,6 +711,7 @@ def load_survey(
             item_ranges[item] = spec if isinstance(spec, tuple) else (min(spec), max(spec))
     result = check_survey(
         frame, instr, source=name, row_numbers=np.arange(len(frame)) + raw.header_lines + 1, lang=lang,
+        row_kind="case" if raw.format == "sav" else "sheet_row" if raw.format.endswith("xlsx") else "line",
         missing_codes=user_mapping.missing_codes, decimal_comma=raw.delimiter in (";", "\t"),
         item_ranges=item_ranges, **thresholds,
     )  # fmt: skip

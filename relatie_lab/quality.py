@@ -8,6 +8,8 @@ The issue table is tidy: ``severity`` (``error``/``warning``/``info``), ``check`
 text such as ``"12, 57, 300"`` or ``"23 rijen: 2, 5, ..."``), ``n_rows`` and ``message`` (Dutch or English,
 naming the file, column, rows and what to do). Row numbers are what the caller passes as ``row_numbers``
 (:func:`relatie_lab.load_survey` passes line numbers in the file, header = 1); by default the 1-based position.
+The messages say which: ``row_kind`` is ``"line"`` (text file), ``"sheet_row"`` (Excel), ``"case"`` (SPSS) or
+``"position"`` (default).
 
 Checks and their defaults: numeric missing codes count as missing only outside the item's scale; values
 outside the scale and text in numeric items are set to missing with a warning; duplicate respondent ids (per
@@ -52,6 +54,8 @@ __all__ = [
 ]
 
 ISSUE_COLUMNS = ["severity", "check", "column", "rows", "n_rows", "message"]
+#: What row numbers in messages can be (see ``check_survey(row_kind=...)``).
+ROW_KINDS: tuple[str, ...] = ("position", "line", "sheet_row", "case")
 FLAG_COLUMNS = ["flag_straightlining", "flag_speeding"]
 SEVERITIES = ("error", "warning", "info")
 MAX_ROWS_SHOWN = 10
@@ -74,6 +78,7 @@ class _Context:
     source: str
     rows: np.ndarray
     lang: str
+    row_kind: str = "position"
 
     def msg(self, key: str, **kwargs: Any) -> str:
         return label(f"load.{key}", self.lang).format(file=self.source, **kwargs)
@@ -82,7 +87,9 @@ class _Context:
         return format_rows(self.rows[np.asarray(mask, dtype=bool)], self.lang), int(np.sum(mask))
 
     def rows_msg(self, mask: np.ndarray | pd.Series) -> str:
-        return format_rows(self.rows[np.asarray(mask, dtype=bool)], self.lang, for_message=True)
+        """The rows for a message, saying what the numbers are (``"regel(s) 6, 11 van het bestand ..."``)."""
+        rows = format_rows(self.rows[np.asarray(mask, dtype=bool)], self.lang, for_message=True)
+        return label(f"load.rows_where.{self.row_kind}", self.lang).format(rows=rows)
 
 
 def _instr(instrument: Any) -> Any:
@@ -385,6 +392,7 @@ def check_survey(
     *,
     source: str = "data",
     row_numbers: Sequence[int] | None = None,
+    row_kind: str = "position",
     lang: str = "nl",
     straightline_min_run: int = 15,
     speeding_fraction: float = 0.3,
@@ -405,6 +413,10 @@ def check_survey(
         Name of the file, used in the messages.
     row_numbers : sequence of int, optional
         Row number of each row as the user sees it (default: 1-based position).
+    row_kind : {"position", "line", "sheet_row", "case"}
+        What the row numbers are, said in the messages: the position in the data (default), the line number in a
+        text file (header = line 1), the row number in an Excel sheet (header = row 1), or the case number in an
+        SPSS file.
     lang : {"nl", "en"}
         Language of the messages.
     straightline_min_run : int
@@ -434,9 +446,11 @@ def check_survey(
     ([1.0, nan, nan], ['items_absent', 'missing_codes', 'speeding', 'text_in_item'])
     """
     lang = check_lang(lang)
+    if row_kind not in ROW_KINDS:
+        raise ValueError(f"row_kind must be one of {', '.join(ROW_KINDS)}, not {row_kind!r}.")
     instr = _instr(instrument)
     rows = np.arange(1, len(df) + 1) if row_numbers is None else np.asarray(row_numbers)
-    ctx = _Context(instr, source, rows, lang)
+    ctx = _Context(instr, source, rows, lang, row_kind)
     items = instr.items()
     roles = instr.fields()["role"]
     codes = _text_codes(instr, missing_codes)

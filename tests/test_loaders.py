@@ -106,12 +106,16 @@ def test_cp1252_read_with_warning_naming_encoding(make_csv, salt):
     row = rows_of(survey, "encoding")
     assert row["severity"].tolist() == ["warning"]
     assert path.name in row["message"].iloc[0]
+    assert "sla het bestand bij voorkeur op als 'CSV UTF-8'" in row["message"].iloc[0]  # what to do
+    assert "Controleer letters met accenten" in row["message"].iloc[0]
 
 
 def test_undecodable_file_is_an_error_with_advice(make_csv):
     path = make_csv(b"respondent_id,vt_1\n1,\x00\x01\x02\x81\n", name="kapot.csv")
-    with pytest.raises(SurveyError, match=r"kapot\.csv.*UTF-8"):
+    with pytest.raises(SurveyError, match=r"kapot\.csv.*UTF-8.*Open it in Excel and save it as 'CSV UTF-8"):
         load_survey(path, lang="en")
+    with pytest.raises(SurveyError, match=r"kapot\.csv.*Open het in Excel en sla het op als 'CSV UTF-8"):
+        load_survey(path)
 
 
 def test_excel_loads_like_csv(tmp_path, make_csv, salt):
@@ -243,12 +247,14 @@ def test_missing_file(tmp_path):
 
 
 def test_empty_file(make_csv):
-    with pytest.raises(SurveyError, match=r"leeg\.csv.*leeg"):
+    with pytest.raises(SurveyError, match=r"leeg\.csv.*leeg\. Exporteer de enquête opnieuw"):
         load_survey(make_csv("", name="leeg.csv"))
+    with pytest.raises(SurveyError, match=r"leeg\.csv.*empty\. Export the survey again"):
+        load_survey(make_csv("", name="leeg.csv"), lang="en")
 
 
 def test_header_only(make_csv):
-    with pytest.raises(SurveyError, match=r"kop\.csv.*only a header"):
+    with pytest.raises(SurveyError, match=r"kop\.csv.*only a header.*Export the survey again with responses"):
         load_survey(make_csv("respondent_id,vt_1,vt_2\n", name="kop.csv"), lang="en")
 
 
@@ -260,6 +266,10 @@ def test_no_item_recognised_lists_columns_and_mapping(make_csv):
     assert "vreemd.csv" in message
     assert "id, Q1, Q2" in message
     assert "mapping" in message
+    # what to do: link the columns with a mapping file, in code or on the command line, and where to read how
+    assert "load_survey(pad, mapping='mapping.yaml')" in message
+    assert "relatie-lab validate BESTAND --mapping mapping.yaml" in message
+    assert "docs/mapping.md" in message
 
 
 def test_two_columns_for_one_item(make_csv):
@@ -332,7 +342,27 @@ def test_out_of_range_set_missing_with_rows(make_csv, salt):
     assert (row["column"], row["rows"], row["n_rows"], row["severity"]) == ("vt_1", "6, 11", 2, "warning")
     assert "bereik.csv" in row["message"]
     assert "1-7" in row["message"]
-    assert "6, 11" in row["message"]
+    # the value is named as a value; row numbers are said to be line numbers in the file
+    assert "(gevonden waarde(n): 8) in regel 6, 11 van het bestand (kopregel = regel 1)" in row["message"]
+    # what to do
+    assert "Controleer de codering in het bestand" in row["message"]
+    assert "geef in het mappingbestand een recode op" in row["message"]
+    assert "op ontbrekend gezet" in row["message"]
+
+
+def test_out_of_range_rows_are_sheet_rows_in_excel_and_cases_in_spss(tmp_path, salt):
+    raw = survey_frame(n=12)
+    raw.loc[4, "vt_1"] = 9
+    xlsx = tmp_path / "bereik.xlsx"
+    raw.to_excel(xlsx, index=False)
+    message = rows_of(load(xlsx, lang="en"), "out_of_range")["message"].iloc[0]
+    assert "(value(s) found: 9) in row 6 of the sheet (header = row 1)" in message
+    assert "Check the coding in the file" in message
+    sav = tmp_path / "bereik.sav"
+    _write_sav(raw, sav)
+    row = rows_of(load(sav), "out_of_range").iloc[0]
+    assert row["rows"] == "5"
+    assert "in case 5 van het SPSS-bestand" in row["message"]
 
 
 def test_text_in_item_named_and_personal_values_masked(make_csv, salt):
@@ -345,6 +375,10 @@ def test_text_in_item_named_and_personal_values_masked(make_csv, salt):
     assert row["rows"] == "4, 9"
     assert "'zes'" in row["message"]
     assert "tekst.csv" in row["message"]
+    assert "in regel 4, 9 van het bestand (kopregel = regel 1)" in row["message"]
+    # what to do: numbers in the file, or a "don't know" text as a missing code in the mapping file
+    assert "Zet in het bestand de antwoordcodes (cijfers)" in row["message"]
+    assert "voeg de tekst toe aan missing_codes in het mappingbestand" in row["message"]
     assert "iemand@example.org" not in survey.summary()
 
 
@@ -374,6 +408,14 @@ def test_duplicate_ids_same_and_different(make_csv, salt):
     assert (same["rows"], differ["rows"]) == ("4, 12", "7, 8")
     assert "respondent_id" in differ["message"]
     assert "dubbel.csv" in differ["message"]
+    assert "(regel 7, 8 van het bestand (kopregel = regel 1))" in differ["message"]
+    # what to do
+    assert "verwijder de kopieën in het bestand" in same["message"]
+    assert "Zoek uit of twee mensen hetzelfde nummer kregen of iemand twee keer antwoordde" in differ["message"]
+    assert "pas het bestand aan" in differ["message"]
+    english = rows_of(load(make_csv(raw, name="dubbel.csv"), lang="en"), "duplicate_differ")["message"].iloc[0]
+    assert "(line 7, 8 of the file (header = line 1))" in english
+    assert "Find out whether two people got the same id or someone answered twice, and fix the file" in english
 
 
 def test_same_id_in_two_waves_is_not_a_duplicate(make_csv, salt):
@@ -391,6 +433,8 @@ def test_no_variance_warning(make_csv, salt):
     row = rows_of(survey, "no_variance")
     assert row["column"].tolist() == ["gw_2"]
     assert "vlak.csv" in row["message"].iloc[0]
+    assert "(waarde 5)" in row["message"].iloc[0]
+    assert "Controleer of de kolom goed is ingelezen of gecodeerd" in row["message"].iloc[0]  # what to do
 
 
 def test_straightlining_and_speeding_flagged_not_dropped(make_csv, salt):
@@ -405,6 +449,15 @@ def test_straightlining_and_speeding_flagged_not_dropped(make_csv, salt):
     assert data.index[data["flag_speeding"]].tolist() == [11]
     assert rows_of(survey, "straightlining")["rows"].tolist() == ["8"]
     assert rows_of(survey, "speeding")["rows"].tolist() == ["13"]
+    straight = rows_of(survey, "straightlining")["message"].iloc[0]
+    speed = rows_of(survey, "speeding")["message"].iloc[0]
+    assert "snel.csv" in straight
+    assert "snel.csv" in speed
+    assert "(regel 8 van het bestand (kopregel = regel 1))" in straight
+    assert "(regel 13 van het bestand (kopregel = regel 1))" in speed
+    # what to do: the rows are marked, not removed; the researcher decides and reports it
+    assert "flag_straightlining en niet verwijderd; bekijk hun antwoorden en beslis zelf" in straight
+    assert "flag_speeding en niet verwijderd; beslis zelf of u ze weglaat (en vermeld dat)" in speed
     # the threshold is a parameter: a longer run than the number of items flags nobody
     assert not load(make_csv(raw), straightline_min_run=len(agree) + 1).data["flag_straightlining"].any()
 

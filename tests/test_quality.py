@@ -98,7 +98,12 @@ def test_no_answers_and_no_variance():
     report = quality_report(df, lang="en").set_index("column")
     assert report.loc["gw_1", "check"] == "no_answers"
     assert report.loc["gw_2", "check"] == "no_variance"
-    assert "(3)" in report.loc["gw_2", "message"]
+    assert "(value 3)" in report.loc["gw_2", "message"]
+    assert "Check that the column was read and coded correctly" in report.loc["gw_2", "message"]
+    assert "Check the column in the file" in report.loc["gw_1", "message"]
+    dutch = quality_report(df).set_index("column")
+    assert "(waarde 3)" in dutch.loc["gw_2", "message"]
+    assert "Controleer of de kolom goed is ingelezen of gecodeerd" in dutch.loc["gw_2", "message"]
 
 
 @pytest.mark.parametrize(("run", "flagged"), [(10, [2]), (len(AGREE) + 1, [])])
@@ -139,6 +144,14 @@ def test_messages_in_both_languages():
     en = quality_report(df, source="x.csv", lang="en").set_index("check").loc["out_of_range", "message"]
     assert "kolom vt_1" in nl
     assert "column vt_1" in en
+    # the offending value is named as a value, not as a bare number that reads like a count
+    assert "(gevonden waarde(n): 9) in rij 2;" in nl
+    assert "(value(s) found: 9) in row 2;" in en
+    # what to do
+    assert "Controleer de codering in het bestand" in nl
+    assert "geef in het mappingbestand een recode op" in nl
+    assert "Check the coding in the file" in en
+    assert "give a recode in the mapping file" in en
     with pytest.raises(ValueError, match="Unknown language"):
         quality_report(df, lang="de")
 
@@ -158,3 +171,38 @@ def test_anchor_labels_read_as_codes():
     text = res.issues[res.issues["check"] == "text_in_item"]
     assert text["column"].tolist() == ["vt_1"]
     assert "'Soms'" in text["message"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("row_kind", "nl", "en"),
+    [
+        ("position", "in rij 12;", "in row 12;"),
+        ("line", "in regel 12 van het bestand (kopregel = regel 1);", "in line 12 of the file (header = line 1);"),
+        ("sheet_row", "in rij 12 van het werkblad (kopregel = rij 1);", "in row 12 of the sheet (header = row 1);"),
+        ("case", "in case 12 van het SPSS-bestand;", "in case 12 of the SPSS file;"),
+    ],
+)
+def test_messages_say_what_the_row_numbers_are(row_kind, nl, en):
+    df = pd.DataFrame({"vt_1": [1, 9]})
+    for lang, expected in (("nl", nl), ("en", en)):
+        res = check_survey(df, row_numbers=[11, 12], row_kind=row_kind, lang=lang)
+        message = res.issues.set_index("check").loc["out_of_range", "message"]
+        assert expected in message, message
+        assert res.issues.set_index("check").loc["out_of_range", "rows"] == "12"  # the table keeps bare numbers
+    with pytest.raises(ValueError, match="row_kind"):
+        check_survey(df, row_kind="regel")
+
+
+def test_straightlining_and_speeding_messages_say_what_to_do():
+    df = survey_frame(n=9, personal=False)
+    df.loc[2, AGREE] = 6
+    df["duur_seconden"] = [60, 500, 600, 610, 620, 630, 640, 650, 700]
+    for lang, straight, speed in (
+        ("nl", "gemarkeerd in de kolom flag_straightlining en niet verwijderd; bekijk hun antwoorden",
+         "gemarkeerd in de kolom flag_speeding en niet verwijderd; beslis zelf of u ze weglaat"),
+        ("en", "marked in the column flag_straightlining and not removed; look at their answers",
+         "marked in the column flag_speeding and not removed; decide yourself whether to leave them out"),
+    ):  # fmt: skip
+        issues = check_survey(df, straightline_min_run=10, lang=lang).issues.set_index("check")
+        assert straight in issues.loc["straightlining", "message"]
+        assert speed in issues.loc["speeding", "message"]
