@@ -60,6 +60,7 @@ SEM_CASES = [
     "ct_mlr",
     "ct_fiml",
     "ct_fiml_mlr",
+    "demo_ct_ml",
     "demo_ct_fiml",
     "demo_ct_fiml_mlr",
 ]
@@ -194,7 +195,9 @@ def _fit_case(rl, case: str):
     """Fit a case once per test session (estimates and fit-index tests share the fit)."""
     ref = reference(case)
     if case not in _FITS:
-        _FITS[case] = rl.fit_sem(case_data(ref), ref["model"], estimator=ref["options"]["estimator"], missing="fiml")
+        options = ref["options"]
+        _FITS[case] = rl.fit_sem(case_data(ref), ref["model"], estimator=options["estimator"],
+                                 missing=options.get("missing") or "fiml")  # fmt: skip
     return ref, _FITS[case]
 
 
@@ -221,6 +224,18 @@ def test_fit_indices_match_lavaan(rl, case):
         keys |= ROBUST_KEYS
     problems = compare_fit(result.fit_indices, ref["fit"], keys)
     assert not problems, report(case, problems, ref["r_call"])
+
+
+def test_demo_complete_rows_case_uses_listwise_deletion(rl):
+    """The demo survey's CT model without missing answers: lavaan's listwise N, and fewer rows than the FIML case.
+
+    # R: sem(model, data = demo_ct)  (lavaan's default missing = "listwise")
+    """
+    ref, result = _fit_case(rl, "demo_ct_ml")
+    complete = case_data(ref).drop(columns="keuze_aanbieder").dropna()
+    assert result.nobs == len(complete) == ref["nobs"][0]
+    assert result.nobs < reference("demo_ct_fiml")["nobs"][0]
+    assert any("Lijstgewijze verwijdering" in w for w in result.warnings)
 
 
 def test_defined_parameters_are_reported(rl):
