@@ -140,9 +140,10 @@ class _Builder:
         return lines
 
 
-def _check_choice(value: str, name: str, allowed: tuple[str, ...]) -> str:
+def _check_choice(value: str, name: str, allowed: tuple[str, ...], lang: str = "nl") -> str:
     if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, not {value!r}.")
+        text = label("mdl_err_choice", check_lang(lang))
+        raise ValueError(text.format(name=name, allowed=", ".join(map(repr, allowed)), value=value))
     return value
 
 
@@ -267,8 +268,8 @@ def building_blocks(
     >>> [line for line in syntax.splitlines() if line.startswith("vertrouwen ~")]
     ['vertrouwen ~ betrokkenheid_organisatie + keuzevrijheid + rechtvaardigheid + invloed']
     """
-    _check_choice(facets, "facets", ("second_order", "first_order"))
-    _check_choice(trust, "trust", ("global", "block"))
+    _check_choice(facets, "facets", ("second_order", "first_order"), lang)
+    _check_choice(trust, "trust", ("global", "block"), lang)
     b = _Builder(lang, items, available, instrument)
     trust_name = "vertrouwen" if trust == "global" else "vertrouwen_blok"
     lines = [f"# {b.text('mdl_bb_title')}", f"# {b.text('mdl_bb_facets_' + facets)}", f"# {b.text('mdl_measurement')}"]
@@ -306,5 +307,6 @@ def model_syntax(name: str, **kw: Any) -> str:
     try:
         build = MODELS[name]
     except KeyError:
-        raise ValueError(f"Unknown model {name!r}; choose from {', '.join(sorted(MODELS))}.") from None
+        text = label("mdl_err_unknown_model", check_lang(kw.get("lang", "nl")))
+        raise ValueError(text.format(name=name, models=", ".join(sorted(MODELS)))) from None
     return build(**kw)

@@ -156,10 +156,14 @@ def test_missing_facet_is_left_out_of_a_second_order_block():
 def test_model_syntax_and_registry():
     assert set(MODELS) == {"commitment_trust", "ladder", "building_blocks"}
     assert model_syntax("ladder", direct=False) == ladder(direct=False)
-    with pytest.raises(ValueError, match="commitment_trust"):
+    with pytest.raises(ValueError, match="Onbekend model 'nope'; kies een van: building_blocks, commitment_trust"):
         model_syntax("nope")
-    with pytest.raises(ValueError, match="facets"):
+    with pytest.raises(ValueError, match="Unknown model 'nope'; choose from: building_blocks, commitment_trust"):
+        model_syntax("nope", lang="en")
+    with pytest.raises(ValueError, match="facets moet een van 'second_order', 'first_order' zijn"):
         building_blocks(facets="third_order")
+    with pytest.raises(ValueError, match="facets must be one of 'second_order', 'first_order'"):
+        building_blocks(facets="third_order", lang="en")
     assert relatie_lab.models.commitment_trust() == commitment_trust()
 
 
