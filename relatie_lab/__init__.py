@@ -40,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "SEMResult": "relatie_lab.sem",
     "parse_model": "relatie_lab.sem_syntax",
     "invariance": "relatie_lab.measurement_invariance",
+    "bca_interval": "relatie_lab.bootstrap",
     "widgets": "relatie_lab.widgets",
     "build_report": "relatie_lab.report",
     "run_batch": "relatie_lab.batch",
