@@ -503,8 +503,8 @@ def ladder_view(
     selected = _select(df, sector, organisation)
     if selected.empty:
         raise SurveyError(label("wg_no_respondents", lang))
-    funnel = ladder_funnel(selected, thresholds=threshold).funnel
-    everyone = ladder_funnel(df, thresholds=threshold).funnel
+    funnel = ladder_funnel(selected, thresholds=threshold, lang=lang).funnel
+    everyone = ladder_funnel(df, thresholds=threshold, lang=lang).funnel
     table = funnel.assign(share_all=everyone["share"].to_numpy())
     group = organisation or sector
     group_name = str(group) if group is not None else label("wg_everyone", lang)
@@ -590,10 +590,10 @@ def quiz_item_text(item: str, sector: str | None = "bank", lang: str = "nl") -> 
     return text.replace("[ORG]", phrase)
 
 
-def _quiz_comparison(df: pd.DataFrame) -> pd.DataFrame:
+def _quiz_comparison(df: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
     from relatie_lab.relationship_types import relationship_profile
 
-    return relationship_profile(df)
+    return relationship_profile(df, lang=lang)
 
 
 def quiz_view(
@@ -641,8 +641,8 @@ def quiz_view(
     unknown = set(answers) - set(QUIZ_ITEMS)
     if unknown:
         raise SurveyError(f"Unknown quiz items {sorted(unknown)}; the items are {', '.join(QUIZ_ITEMS)}.")
-    student = relationship_profile(pd.DataFrame([dict(answers)], dtype=float), threshold=threshold).iloc[0]
-    profile = comparison if "relationship_type" in comparison.columns else _quiz_comparison(comparison)
+    student = relationship_profile(pd.DataFrame([dict(answers)], dtype=float), threshold=threshold, lang=lang).iloc[0]
+    profile = comparison if "relationship_type" in comparison.columns else _quiz_comparison(comparison, lang)
     group = profile
     group_name = label("wg_everyone", lang)
     if sector is not None and "sector" in profile.columns and (profile["sector"].astype(str) == sector).any():
@@ -786,10 +786,12 @@ def ab_view(d: float = 0.3, n: int = 100, seed: int | None = 0, alpha: float = 0
     from relatie_lab.plots import NOT_SIGNIFICANT_COLOR, SIGNIFICANT_COLOR
 
     lang = check_lang(lang)
-    power = power_analysis(d=d, n=n, alpha=alpha)
-    n80 = float(required_n(d, power=0.8, alpha=alpha)) if d != 0 else np.nan
+    power = power_analysis(d=d, n=n, alpha=alpha, lang=lang)
+    n80 = float(required_n(d, power=0.8, alpha=alpha, lang=lang)) if d != 0 else np.nan
     experiment = simulate_experiment(d, n, seed=seed)
-    res = compare_groups(experiment, "conditie", ["score"], control="prijs", treatment="zorg", alpha=alpha).table
+    res = compare_groups(
+        experiment, "conditie", ["score"], control="prijs", treatment="zorg", alpha=alpha, lang=lang
+    ).table
     r = res.iloc[0]
     table = pd.DataFrame(
         [
@@ -1043,7 +1045,7 @@ def relatie_quiz(df: pd.DataFrame | None = None, lang: str = "nl", sector: str =
     norm items; default: the demo data), see :func:`quiz_view`.
     """
     lang = check_lang(lang)
-    comparison = _quiz_comparison(demo_data() if df is None else df)
+    comparison = _quiz_comparison(demo_data() if df is None else df, lang)
     org = widgets.Dropdown(
         options=[(_org_phrase(s, lang), s) for s in SECTORS], value=sector, description=label("wg_quiz_org", lang)
     )
