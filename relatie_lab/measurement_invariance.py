@@ -144,6 +144,21 @@ def invariance(
         delta_cfi, delta_rmsea, decision`` (``decision``: ``baseline``, ``supported``, ``not_supported``); with
         ``estimator="MLR"`` also ``chisq_scaled, cfi_robust, rmsea_robust``, and ``delta_chisq`` is the
         Satorra-Bentler (2001) scaled difference.
+
+    Examples
+    --------
+    Two groups that answer the same way: the loadings and intercepts hold across them.
+
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=(300, 1))
+    >>> df = pd.DataFrame(f @ [[0.9, 0.8, 0.7]] + rng.normal(size=(300, 3)) * 0.5, columns=["v1", "v2", "v3"])
+    >>> df["sector"] = np.repeat(["bank", "energie"], 150)
+    >>> inv = invariance(df, "vertrouwen =~ v1 + v2 + v3", "sector")
+    >>> inv.table[["step", "df", "delta_df", "decision"]]
+             step  df  delta_df       decision
+    0  configural   0       NaN       baseline
+    1      metric   2       2.0      supported
+    2      scalar   4       2.0      supported
     """
     fits = {
         step: fit_sem(data, model, group=group, group_equal=eq, missing=missing, estimator=estimator, lang=lang)

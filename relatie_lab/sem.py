@@ -45,7 +45,7 @@ from scipy import stats
 
 from relatie_lab.errors import ModelWarning, SurveyError
 from relatie_lab.labels import check_lang, label
-from relatie_lab.sem_engine import Engine, EngineFit, single_thread_blas
+from relatie_lab.sem_engine import Engine, EngineFit, linear_dependencies, single_thread_blas
 from relatie_lab.sem_syntax import ParTable, evaluate_defined, parse_model
 
 __all__ = ["SEMResult", "fit_sem"]
@@ -173,7 +173,7 @@ class SEMResult:
         msgs = getattr(self, "_warning_keys", None)
         if not msgs:
             return list(self.warnings)
-        return [label(key, lang).format(**kw) for key, kw in msgs]
+        return [_render(key, kw, lang) for key, kw in msgs]
 
     # ---------------------------------------------------------------------------------------------
     def plot(self, lang: str = "nl", ax: Any = None, group: Any = None):
@@ -222,19 +222,35 @@ def _check_data(data: pd.DataFrame, names: list[str], group: str | None) -> None
         )
 
 
+#: Warnings that usually follow from a covariance matrix of the data that is not positive definite.
+_KNOCK_ON = {"sem_msg_not_converged", "sem_msg_se_failed", "sem_msg_heywood", "sem_msg_implied_not_pd"}
+
+
+def _render(key: str, kw: dict, lang: str) -> str:
+    """A warning in ``lang``: ``in_group`` adds "Groep 'x': " (multi-group only), ``cause`` points to the root cause."""
+    msg = label(key, lang).format(**kw)
+    if kw.get("in_group") is not None:
+        msg = label("sem_lbl_in_group", lang).format(group=kw["in_group"]) + msg
+    if kw.get("cause"):
+        msg += " " + label("sem_msg_caused_by", lang).format(cause=kw["cause"])
+    return msg
+
+
 class _Warn:
     def __init__(self, lang: str) -> None:
         self.lang = lang
         self.keys: list[tuple[str, dict]] = []
+        self.cause = ""  # items behind a non-positive-definite data covariance matrix, once warned
 
     def __call__(self, key: str, **kw: Any) -> None:
+        if key in _KNOCK_ON and self.cause:
+            kw = {**kw, "cause": self.cause}
         self.keys.append((key, kw))
-        msg = label(key, self.lang).format(**kw)
-        warnings.warn(msg, ModelWarning, stacklevel=4)
+        warnings.warn(_render(key, kw, self.lang), ModelWarning, stacklevel=4)
 
     @property
     def messages(self) -> list[str]:
-        return [label(k, self.lang).format(**kw) for k, kw in self.keys]
+        return [_render(k, kw, self.lang) for k, kw in self.keys]
 
 
 def prepare(
@@ -372,10 +388,11 @@ def _fit_sem(data: pd.DataFrame, model: str, *, estimator: str, missing: str, gr
             "identified. Fix parameters or simplify the model."
         )
     se = "robust" if estimator == "MLR" else ("expected" if eng.complete else "observed")
-    for g, gd in enumerate(eng.groups):
-        if gd.complete and np.linalg.eigvalsh(gd.covs[0]).min() <= 1e-10:
-            warn("sem_msg_sample_not_pd", group=levels[g] if group else 1)
-    res = eng.fit(se=se, robust=estimator == "MLR")
+    _check_sample_cov(eng, warn, levels if group else None)
+    try:
+        res = eng.fit(se=se, robust=estimator == "MLR")
+    except np.linalg.LinAlgError as exc:  # e.g. FIML's saturated model with exactly dependent items
+        raise SurveyError(label("sem_err_singular", lang).format(items=warn.cause or "?")) from exc
     if not res.converged:
         warn("sem_msg_not_converged")
     if 5 * eng.q > eng.N:
@@ -402,6 +419,25 @@ def _vcov_ok(vcov: np.ndarray | None) -> bool:
     return bool(ev.min() > 0 and ev.max() / ev.min() < 1e12)
 
 
+def _check_sample_cov(eng: Engine, warn: _Warn, levels: list | None) -> None:
+    """Warn, naming the items, when the data's covariance matrix is not positive definite (complete rows)."""
+    names = list(eng.ov[: eng.p])
+    causes = []
+    for g, gd in enumerate(eng.groups):
+        X = gd.X if gd.complete else gd.X[~np.isnan(gd.X).any(axis=1)]
+        if len(X) <= eng.p:  # too few complete rows to tell
+            continue
+        cov = gd.covs[0] if gd.complete else np.cov(X.T, bias=True)
+        in_group = levels[g] if levels else None
+        for items, relation in linear_dependencies(cov, names):
+            if relation.endswith("≈ constant"):
+                warn("sem_msg_sample_constant", items=items[0], in_group=in_group)
+            else:
+                warn("sem_msg_sample_not_pd", items=", ".join(items), relation=relation, in_group=in_group)
+            causes += [v for v in items if v not in causes]
+    warn.cause = ", ".join(causes)
+
+
 def _post_checks(eng: Engine, res: EngineFit, est: pd.DataFrame, warn: _Warn, levels: list | None) -> None:
     var_rows = est[(est.op == "~~") & (est.lhs == est.rhs)]
     for r in var_rows.itertuples():
@@ -409,11 +445,11 @@ def _post_checks(eng: Engine, res: EngineFit, est: pd.DataFrame, warn: _Warn, le
             warn("sem_msg_heywood", var=r.lhs, value=r.est)
     for g in range(eng.G):
         Sfull, _ = eng.implied_full(res.theta, g)
-        gname = levels[g] if levels else 1
+        gname = levels[g] if levels else None
         if np.linalg.eigvalsh(Sfull[: eng.p, : eng.p]).min() <= 0:
-            warn("sem_msg_implied_not_pd", what=label("sem_lbl_observed", warn.lang), group=gname)
+            warn("sem_msg_implied_not_pd", what=label("sem_lbl_observed", warn.lang), in_group=gname)
         if eng.lv and np.linalg.eigvalsh(Sfull[eng.p :, eng.p :]).min() <= 0:
-            warn("sem_msg_implied_not_pd", what=label("sem_lbl_latent", warn.lang), group=gname)
+            warn("sem_msg_implied_not_pd", what=label("sem_lbl_latent", warn.lang), in_group=gname)
 
 
 # --------------------------------------------------------------------------------------------------

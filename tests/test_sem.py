@@ -302,3 +302,103 @@ def test_infinite_values_are_refused(ct):
     data.loc[3, "com_2"] = np.inf
     with pytest.raises(SurveyError, match="com_2"):
         fit_sem(data, CT_MODEL)
+
+
+# --- the warnings issue 3 requires: each one fires, says what to do, in Dutch and in English ----------------------
+def _factor_data(n: int = 300, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    f = rng.normal(size=n)
+    return pd.DataFrame({f"x{i}": np.round(4 + 0.9 * f + rng.normal(scale=0.8, size=n)) for i in range(1, 5)})
+
+
+def test_non_convergence_is_warned(monkeypatch):
+    """With the optimiser cut off after one step the fit cannot converge: the user must be told."""
+    from relatie_lab.sem_engine import Engine
+
+    data = _factor_data()
+    model = "F =~ x1 + x2 + x3 + x4"
+    assert not any("geconvergeerd" in w for w in fit_sem(data, model).warnings)  # control: converges normally
+    optimize = Engine.optimize
+    monkeypatch.setattr(Engine, "optimize", lambda self, theta0=None, **kw: optimize(
+        self, theta0, **{**kw, "maxit": 1, "fallback": False}))  # fmt: skip
+    with pytest.warns(ModelWarning, match="niet geconvergeerd"):
+        res = fit_sem(data, model)
+    assert not res.converged
+    msg = next(w for w in res.warnings if "geconvergeerd" in w)
+    assert "Vereenvoudig het model" in msg
+    assert "gevolg" not in msg
+    with pytest.warns(ModelWarning, match="did not converge"):
+        res_en = fit_sem(data, model, lang="en")
+    assert any("Simplify the model" in w for w in res_en.warnings)
+    assert "did not converge" in res.summary(lang="en")
+
+
+@pytest.mark.filterwarnings("ignore::relatie_lab.errors.ModelWarning")  # the knock-on ones
+def test_dependent_items_are_named_and_flagged_as_the_root_cause():
+    """x5 = x1 + x2 (a sum score in the model): the covariance matrix of the data is singular."""
+    data = _factor_data()
+    data["x5"] = data.x1 + data.x2
+    model = "F =~ x1 + x2 + x3 + x4 + x5"
+    with pytest.warns(ModelWarning, match="niet positief-definiet"):
+        res = fit_sem(data, model)
+    root = [w for w in res.warnings if "covariantiematrix van de data" in w]
+    assert len(root) == 1
+    assert "x1, x2, x5" in root[0]
+    assert "x5 ≈ x1 + x2" in root[0]
+    assert "Laat een van deze items weg" in root[0]  # what to do
+    assert "groep" not in root[0].lower()  # a single-group model has no "groep 1"
+    assert res.warnings[0] == root[0]  # the cause comes first ...
+    knock_on = res.warnings[1:]
+    assert knock_on, "a singular covariance matrix should leave traces (convergence, SEs, Heywood)"
+    assert all("gevolg" in w and "x1, x2, x5" in w for w in knock_on)  # ... and the others point to it
+    # English, also when a Dutch result is summarised in English
+    with pytest.warns(ModelWarning, match="not positive definite"):
+        res_en = fit_sem(data, model, lang="en")
+    assert "Drop one of these items" in res_en.warnings[0]
+    assert "x5 ≈ x1 + x2" in res_en.warnings[0]
+    assert all("Probably a consequence" in w for w in res_en.warnings[1:])
+    assert "Drop one of these items" in res.summary(lang="en")
+    # control: without the sum score no such warning
+    assert not any("positief-definiet" in w for w in fit_sem(data, "F =~ x1 + x2 + x3 + x4").warnings)
+
+
+def test_dependent_items_with_missing_answers_and_per_group():
+    data = _factor_data(n=400)
+    data["x5"] = data.x1 - 2 * data.x3
+    data["groep"] = np.where(np.arange(len(data)) % 2 == 0, "a", "b")
+    data.loc[data.groep == "a", "x5"] += np.random.default_rng(2).normal(size=200)  # dependent in group b only
+    with pytest.warns(ModelWarning):
+        res = fit_sem(data, "F =~ x1 + x2 + x3 + x4 + x5", group="groep", lang="en")
+    root = [w for w in res.warnings if "covariance matrix of the data" in w]
+    assert root == [w for w in root if w.startswith("Group 'b': ")]
+    assert len(root) == 1
+    assert "x5 ≈ x1 - 2.00*x3" in root[0]
+    # FIML: the complete rows show the dependency too
+    single = data[data.groep == "b"].drop(columns="groep").reset_index(drop=True)
+    single.loc[::9, "x2"] = np.nan
+    with pytest.warns(ModelWarning, match="x1, x3, x5"), pytest.raises(SurveyError, match=r"x1, x3, x5.*weg"):
+        fit_sem(single, "F =~ x1 + x2 + x3 + x4 + x5")  # FIML's saturated model cannot be estimated: a clear error
+
+
+@pytest.mark.filterwarnings("ignore::relatie_lab.errors.ModelWarning")  # the knock-on ones
+def test_item_without_variance_is_named():
+    data = _factor_data()
+    data["x5"] = 4.0
+    with pytest.warns(ModelWarning, match="item x5 heeft geen variantie"):
+        res = fit_sem(data, "F =~ x1 + x2 + x3 + x4 + x5")
+    assert "Laat het item weg" in res.warnings[0]
+
+
+def test_too_few_respondents_says_what_to_do(ct):
+    with pytest.warns(ModelWarning, match="respondenten"):
+        res = fit_sem(ct.head(60), CT_MODEL)
+    msg = next(w for w in res.warnings if "vrije parameters" in w)
+    assert "minder items per factor" in msg
+    assert "itemparcels" in msg
+    assert "meer respondenten" in msg
+    with pytest.warns(ModelWarning, match="respondents"):
+        res_en = fit_sem(ct.head(60), CT_MODEL, lang="en")
+    msg_en = next(w for w in res_en.warnings if "free parameters" in w)
+    assert "fewer items per factor" in msg_en
+    assert "item parcels" in msg_en
+    assert "more respondents" in msg_en

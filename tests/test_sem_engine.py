@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relatie_lab.sem_engine import Engine, GroupData, rmsea_ci
+from relatie_lab.sem_engine import Engine, GroupData, linear_dependencies, rmsea_ci
 from relatie_lab.sem_syntax import parse_model
 
 HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
@@ -167,3 +167,21 @@ def test_score_crossproduct_shortcut_equals_casewise_sum(hs, meanstructure):
     mu = hs[eng.ov].mean().to_numpy() + 0.1
     s = eng.casewise_h1_scores(0, Sigma, mu)
     np.testing.assert_allclose(eng.h1_score_crossprod(0, Sigma, mu), s.T @ s, rtol=1e-9, atol=1e-9)
+
+
+def test_linear_dependencies_names_each_dependent_set():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(200, 4))
+    names = ["a", "b", "c", "d", "e", "f", "g"]
+    cov = np.cov(np.c_[X, X[:, 0] + X[:, 1], X[:, 2] - 2 * X[:, 3], np.full(200, 5.0)].T)
+    assert linear_dependencies(cov, names) == [
+        (["a", "b", "e"], "e ≈ a + b"),
+        (["c", "d", "f"], "f ≈ c - 2.00*d"),
+        (["g"], "g ≈ constant"),
+    ]
+    assert linear_dependencies(np.cov(X.T), names[:4]) == []  # positive definite: nothing
+    # nearly dependent (tiny noise) is still found, a clearly independent item is not
+    near = np.c_[X, X[:, 0] + X[:, 1] + 1e-7 * rng.normal(size=200)]
+    assert linear_dependencies(np.cov(near.T), names[:5])[0][0] == ["a", "b", "e"]
+    loose = np.c_[X, X[:, 0] + X[:, 1] + 0.1 * rng.normal(size=200)]
+    assert linear_dependencies(np.cov(loose.T), names[:5]) == []
