@@ -43,7 +43,7 @@ from relatie_lab.sem_engine import Engine, GroupData, single_thread_blas
 if TYPE_CHECKING:  # pragma: no cover
     from relatie_lab.sem import SEMResult
 
-__all__ = ["bca_interval", "effect_functions", "indirect_effects", "indirect_paths"]
+__all__ = ["bca_interval", "default_progress", "effect_functions", "indirect_effects", "indirect_paths"]
 
 COLUMNS = ["effect", "kind", "est", "boot_se", "ci_lower", "ci_upper", "ci", "n_boot", "n_failed"]
 
@@ -233,6 +233,20 @@ def _jackknife(eng: Engine, theta: np.ndarray, hess: np.ndarray, values, max_blo
     return np.array(out)
 
 
+def default_progress(n_boot: int, n_rows: int) -> bool:
+    """Show a progress bar by default: for long runs (draws x rows above 5 million), in a terminal or a notebook.
+
+    In Jupyter stderr is no terminal, so a running IPython kernel counts too (``tqdm.auto`` then draws a widget).
+
+    Examples
+    --------
+    >>> default_progress(100, 300)
+    False
+    """
+    interactive = sys.stderr.isatty() or "ipykernel" in sys.modules
+    return bool(n_boot * n_rows > 5_000_000 and interactive)
+
+
 def indirect_effects(
     result: SEMResult,
     n_boot: int = 1000,
@@ -255,7 +269,7 @@ def indirect_effects(
     seed : int, optional
         Seed of ``np.random.default_rng``; the same seed gives identical numbers.
     progress : bool, optional
-        Show a progress bar (default: only for long runs in an interactive terminal).
+        Show a progress bar (default: :func:`default_progress`, long runs in a terminal or notebook).
     level : float
         Confidence level.
     n_jobs : int, optional
@@ -286,7 +300,7 @@ def indirect_effects(
         n_jobs = 1
     n_jobs = max(1, min(int(n_jobs), os.cpu_count() or 1))
     if progress is None:
-        progress = n_boot * eng.N > 5_000_000 and sys.stderr.isatty()
+        progress = default_progress(n_boot, eng.N)
     chunks = [streams[i : i + 50] for i in range(0, n_boot, 50)]
     pool = None
     if n_jobs > 1 and fork:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from relatie_lab.bootstrap import bca_interval, indirect_paths
+from relatie_lab.bootstrap import bca_interval, default_progress, indirect_paths
 from relatie_lab.sem import fit_sem
 
 MODEL = "m ~ a*x\ny ~ b*m + c*x\nab := a*b\ntotal := c + a*b"
@@ -182,3 +182,24 @@ def test_bca_textbook_cases():
 
 def test_bca_with_too_few_draws_is_nan():
     assert np.isnan(bca_interval(np.array([1.0, 2.0, np.nan]), 1.5, np.array([1.0, 2.0]))).all()
+
+
+def test_progress_bar_is_shown_on_request(mediation, capsys):
+    mediation.indirect_effects(n_boot=100, seed=1, progress=True)
+    assert "bootstrap" in capsys.readouterr().err  # tqdm writes its bar to stderr
+    mediation.indirect_effects(n_boot=100, seed=1, progress=False)
+    assert "bootstrap" not in capsys.readouterr().err
+
+
+def test_progress_default_long_runs_in_terminal_or_notebook(monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    assert not default_progress(10_000, 1_000)  # a script with stderr to a file: quiet
+    monkeypatch.setitem(sys.modules, "ipykernel", object())  # inside Jupyter: stderr is no terminal
+    assert default_progress(10_000, 1_000)
+    assert not default_progress(100, 300)  # short runs never
+    monkeypatch.delitem(sys.modules, "ipykernel")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert default_progress(10_000, 1_000)
