@@ -200,9 +200,9 @@ def _fmt(v: float, w: int) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
-def _check_data(data: pd.DataFrame, names: list[str], group: str | None) -> None:
+def _check_data(data: pd.DataFrame, names: list[str], group: str | None, lang: str = "nl") -> None:
     if not isinstance(data, pd.DataFrame):
-        raise SurveyError("fit_sem needs a pandas DataFrame with one column per item.")
+        raise SurveyError(label("sem_err_not_dataframe", lang))
     missing = [v for v in names if v not in data.columns]
     if group is not None and group not in data.columns:
         missing.append(group)
@@ -210,16 +210,11 @@ def _check_data(data: pd.DataFrame, names: list[str], group: str | None) -> None
         hints = []
         for v in missing:
             close = difflib.get_close_matches(v, [str(c) for c in data.columns], n=3, cutoff=0.6)
-            hints.append(f"'{v}'" + (f" (similar columns: {', '.join(close)})" if close else ""))
-        raise SurveyError(
-            f"The model uses variable(s) that are not in the data: {'; '.join(hints)}. "
-            "Check the spelling in the model or rename the column."
-        )
+            hints.append(f"'{v}'" + (f" ({label('sem_lbl_similar', lang)}: {', '.join(close)})" if close else ""))
+        raise SurveyError(label("sem_err_missing_vars", lang).format(vars="; ".join(hints)))
     bad = [v for v in names if not pd.api.types.is_numeric_dtype(data[v]) or pd.api.types.is_bool_dtype(data[v])]
     if bad:
-        raise SurveyError(
-            f"Column(s) {bad} are not numeric (text answers?). Recode them to numbers before fitting the model."
-        )
+        raise SurveyError(label("sem_err_not_numeric", lang).format(cols=", ".join(bad)))
 
 
 #: Warnings that usually follow from a covariance matrix of the data that is not positive definite.
@@ -262,7 +257,8 @@ def prepare(
         raise ValueError("missing must be 'fiml' (use all answers) or 'listwise' (complete rows only).")
     probe = parse_model(model)
     names = list(probe.attrs["observed"])
-    _check_data(data, names, group)
+    lang = warn.lang if warn is not None else "nl"
+    _check_data(data, names, group, lang)
     cols = names + ([group] if group else [])
     df = data[cols]
     if group:
@@ -277,7 +273,7 @@ def prepare(
     has_nan = not np.isfinite(values.sum())  # one pass, no mask array, for complete data
     if has_nan and np.isinf(values).any():
         bad = [v for v in names if np.isinf(df[v].to_numpy()).any()]
-        raise SurveyError(f"Column(s) {bad} contain infinite values; replace them by a number or leave them empty.")
+        raise SurveyError(label("sem_err_infinite", lang).format(cols=", ".join(bad)))
     if has_nan:
         empty = df[names].isna().all(axis=1)
         if empty.any():  # no answer on any model item: no information (lavaan also leaves these out)
@@ -375,18 +371,12 @@ def _fit_sem(data: pd.DataFrame, model: str, *, estimator: str, missing: str, gr
     )
     for g, part in enumerate(parts):
         if len(part) <= len(pt.attrs["observed"]):
-            where = f" (group {levels[g]})" if group else ""
-            raise SurveyError(
-                f"Too few respondents{where}: {len(part)} rows for {len(pt.attrs['observed'])} variables. "
-                "A model needs (many) more respondents than items."
-            )
+            kw = {"n": len(part), "p": len(pt.attrs["observed"]), "in_group": levels[g] if group else None}
+            raise SurveyError(_render("sem_err_too_few_rows", kw, lang))
     eng = Engine(pt, parts, meanstructure=meanstructure)
     df_model = eng.n_moments() - eng.q
     if df_model < 0:
-        raise SurveyError(
-            f"The model has more free parameters ({eng.q}) than data points ({eng.n_moments()}): it is not "
-            "identified. Fix parameters or simplify the model."
-        )
+        raise SurveyError(label("sem_err_not_identified", lang).format(q=eng.q, m=eng.n_moments()))
     se = "robust" if estimator == "MLR" else ("expected" if eng.complete else "observed")
     _check_sample_cov(eng, warn, levels if group else None)
     try:

@@ -121,8 +121,25 @@ def test_mlr_adds_robust_indices(ct):
 
 def test_missing_variable_error_names_similar_columns(ct):
     data = ct.rename(columns={"vt_2": "vt2"})
-    with pytest.raises(SurveyError, match=r"vt_2.*vt2"):
+    with pytest.raises(SurveyError, match=r"niet in de data.*vt_2.*vergelijkbare kolommen: vt2.*Controleer"):
         fit_sem(data, CT_MODEL)
+    with pytest.raises(SurveyError, match=r"not in the data.*vt_2.*similar columns: vt2.*Check the spelling"):
+        fit_sem(data, CT_MODEL, lang="en")
+
+
+def test_errors_in_dutch_by_default_and_english_on_request(ct):
+    text = ct.copy()
+    text["gw_1"] = text["gw_1"].astype(str)
+    with pytest.raises(SurveyError, match=r"gw_1 zijn niet numeriek.*Hercodeer"):
+        fit_sem(text, CT_MODEL)
+    with pytest.raises(SurveyError, match=r"gw_1 are not numeric.*Recode"):
+        fit_sem(text, CT_MODEL, lang="en")
+    with pytest.raises(SurveyError, match=r"niet geïdentificeerd.*Zet parameters vast"):
+        fit_sem(ct, "F =~ gw_1 + gw_2\ngw_1 ~~ gw_2")
+    with pytest.raises(SurveyError, match=r"not identified.*Fix parameters"):
+        fit_sem(ct, "F =~ gw_1 + gw_2\ngw_1 ~~ gw_2", lang="en")
+    with pytest.raises(SurveyError, match="DataFrame"):
+        fit_sem(ct.to_numpy(), CT_MODEL)
 
 
 def test_text_column_is_refused(ct):
@@ -133,8 +150,13 @@ def test_text_column_is_refused(ct):
 
 
 def test_too_few_respondents(ct):
-    with pytest.raises(SurveyError, match="respondents"):
+    with pytest.raises(SurveyError, match=r"Te weinig respondenten.*verzamel meer respondenten"):
         fit_sem(ct.head(15), CT_MODEL)
+    with pytest.raises(SurveyError, match=r"Too few respondents.*collect more respondents"):
+        fit_sem(ct.head(15), CT_MODEL, lang="en")
+    grouped = ct.head(40).assign(groep=["a"] * 30 + ["b"] * 10)
+    with pytest.raises(SurveyError, match=r"^Groep 'b': Te weinig respondenten: 10 rijen voor 17 variabelen"):
+        fit_sem(grouped, CT_MODEL, group="groep")
     with pytest.warns(ModelWarning, match="respondenten"):
         fit_sem(ct.head(60), CT_MODEL)
 
