@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 __all__ = ["Engine", "EngineFit", "GroupData", "linear_dependencies", "rmsea_ci", "single_thread_blas"]
 
@@ -194,8 +194,8 @@ def rmsea_ci(chisq: float, df: float, n: float, g: int = 1, level: float = 0.90)
         return (0.0, 0.0) if np.isfinite(chisq) else (math.nan, math.nan)
     up, lo = 1 - (1 - level) / 2, (1 - level) / 2
 
-    def cdf(lam: float) -> float:
-        return float(stats.chi2.cdf(chisq, df)) if lam <= 0 else float(stats.ncx2.cdf(chisq, df, lam))
+    def cdf(lam: float) -> float:  # scipy.special's C functions: the same values as stats.chi2/ncx2.cdf, faster
+        return float(special.chdtr(df, chisq)) if lam <= 0 else float(special.chndtr(chisq, df, lam))
 
     lower = 0.0
     if cdf(0) - up >= 0:
@@ -508,45 +508,47 @@ class Engine:
         """Simple lavaan-like start values (or the user's start())."""
         theta = np.zeros(self.q)
         set_ = np.zeros(self.q, bool)
-        pt = self.pt
+        records = self.pt[["group", "lhs", "op", "rhs", "free", "start", "ustart"]].to_dict("records")
         ovi = {v: i for i, v in enumerate(self.ov)}
         for g, gd in enumerate(self.groups):
             mean, cov = self._sample_moments(gd)
-            sub = pt[pt.group == g + 1]
+            sub = [r for r in records if r["group"] == g + 1]
             marker: dict[str, str] = {}
-            for r in sub[sub.op == "=~"].itertuples():
-                marker.setdefault(r.lhs, r.rhs)
+            for r in sub:
+                if r["op"] == "=~":
+                    marker.setdefault(r["lhs"], r["rhs"])
             psi: dict[str, float] = {}
             for f, r_ in marker.items():
                 psi[f] = 0.5 * cov[ovi[r_], ovi[r_]] if r_ in ovi else 0.5
-                fixed_var = sub[(sub.op == "~~") & (sub.lhs == f) & (sub.rhs == f) & (sub.free == 0)]
-                if len(fixed_var) and np.isfinite(fixed_var.ustart.iloc[0]):
-                    psi[f] = float(fixed_var.ustart.iloc[0]) or 1.0
+                fixed_var = [r for r in sub if r["op"] == "~~" and r["lhs"] == f and r["rhs"] == f and r["free"] == 0]
+                if fixed_var and np.isfinite(fixed_var[0]["ustart"]):
+                    psi[f] = float(fixed_var[0]["ustart"]) or 1.0
             lam_marker: dict[str, float] = {}
-            for r in sub.itertuples():
-                k = r.free - 1
+            for r in sub:
+                k = r["free"] - 1
                 if k < 0 or set_[k]:
                     continue
-                if np.isfinite(r.start):
-                    theta[k] = r.start
-                elif r.op == "=~":
-                    mk = marker[r.lhs]
-                    if r.rhs in ovi and mk in ovi:
-                        if r.rhs == mk:
-                            lam = math.sqrt(max(0.5 * cov[ovi[mk], ovi[mk]] / psi[r.lhs], 1e-6))
-                            lam_marker[r.lhs] = lam
+                op, lhs, rhs = r["op"], r["lhs"], r["rhs"]
+                if np.isfinite(r["start"]):
+                    theta[k] = r["start"]
+                elif op == "=~":
+                    mk = marker[lhs]
+                    if rhs in ovi and mk in ovi:
+                        if rhs == mk:
+                            lam = math.sqrt(max(0.5 * cov[ovi[mk], ovi[mk]] / psi[lhs], 1e-6))
+                            lam_marker[lhs] = lam
                         else:
-                            lm = lam_marker.get(r.lhs, 1.0)
-                            lam = cov[ovi[r.rhs], ovi[mk]] / (lm * psi[r.lhs])
+                            lm = lam_marker.get(lhs, 1.0)
+                            lam = cov[ovi[rhs], ovi[mk]] / (lm * psi[lhs])
                         theta[k] = lam
                     else:
                         theta[k] = 1.0
-                elif r.op == "~~" and r.lhs == r.rhs:
-                    theta[k] = 0.5 * cov[ovi[r.lhs], ovi[r.lhs]] if r.lhs in ovi else psi.get(r.lhs, 0.05)
-                    if r.lhs in ovi and theta[k] <= 0:
+                elif op == "~~" and lhs == rhs:
+                    theta[k] = 0.5 * cov[ovi[lhs], ovi[lhs]] if lhs in ovi else psi.get(lhs, 0.05)
+                    if lhs in ovi and theta[k] <= 0:
                         theta[k] = 1.0
-                elif r.op == "~1" and r.lhs in ovi:
-                    theta[k] = mean[ovi[r.lhs]]
+                elif op == "~1" and lhs in ovi:
+                    theta[k] = mean[ovi[lhs]]
                 else:
                     theta[k] = 0.0
                 set_[k] = True
