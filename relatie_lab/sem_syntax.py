@@ -29,7 +29,6 @@ Examples
 from __future__ import annotations
 
 import ast
-import copy
 import functools
 import math
 import re
@@ -332,9 +331,7 @@ def parse_model(
     # Parsing is pure: the same text and options give the same table. Bootstraps, invariance sequences and
     # widgets parse one model many times, so parsed tables are cached and each caller gets its own deep copy.
     table = _parse_cached(syntax, ngroups, meanstructure, tuple(group_equal), fixed_x)
-    out = table.copy(deep=True)
-    out.attrs = copy.deepcopy(table.attrs)
-    return out
+    return table.copy(deep=True)  # pandas deep-copies .attrs (the := definitions) with the table
 
 
 @functools.lru_cache(maxsize=128)
