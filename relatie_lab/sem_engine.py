@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -43,20 +44,21 @@ __all__ = ["Engine", "EngineFit", "GroupData", "linear_dependencies", "rmsea_ci"
 LOG2PI = math.log(2 * math.pi)
 
 
+@functools.cache
+def _blas_controller():
+    """threadpoolctl's view of the loaded BLAS libraries, made once (it scans the process's libraries)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 def single_thread_blas():
     """Context manager limiting BLAS to one thread.
 
     The matrices here are small (tens of rows): multi-threaded BLAS only adds overhead, and on a
-    shared 2-core machine it is 2-5x slower. Uses threadpoolctl when it is installed (it comes
-    with scikit-learn/pingouin); otherwise does nothing.
+    shared 2-core machine it is 2-5x slower.
     """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover
-        import contextlib
-
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    return _blas_controller().limit(limits=1, user_api="blas")
 
 
 def linear_dependencies(cov: np.ndarray, names: list[str], tol: float = 1e-10) -> list[tuple[list[str], str]]:
