@@ -30,7 +30,7 @@ from relatie_lab.labels import check_lang, label
 from relatie_lab.plots import NOT_SIGNIFICANT_COLOR, SIGNIFICANT_COLOR, display_name, finish, new_figure
 from relatie_lab.scores import ensure_scores
 
-__all__ = ["AB_OUTCOMES", "ComparisonResult", "ab_test", "compare_groups", "power_analysis", "required_n"]
+__all__ = ["AB_OUTCOMES", "ComparisonResult", "ab_test", "add_holm", "compare_groups", "power_analysis", "required_n"]
 
 #: Default outcomes: the five building blocks, then satisfaction, (global) trust and recommendation.
 AB_OUTCOMES: tuple[str, ...] = (
@@ -107,6 +107,25 @@ class ComparisonResult:
         return fig
 
 
+def add_holm(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Set ``p_holm`` (Holm-corrected ``p_value`` over the rows that have one; NaN elsewhere) and ``significant``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> add_holm(pd.DataFrame({"p_value": [0.01, 0.04, None]}))["p_holm"].round(2).tolist()
+    [0.02, 0.04, nan]
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    table["p_holm"] = np.nan
+    ok = table["p_value"].notna()
+    if ok.any():
+        table.loc[ok, "p_holm"] = multipletests(table.loc[ok, "p_value"].to_numpy(float), method="holm")[1]
+    table["significant"] = table["p_holm"] < alpha
+    return table
+
+
 def compare_groups(
     df: pd.DataFrame,
     group_col: str,
@@ -149,7 +168,6 @@ def compare_groups(
     [2.0]
     """
     import pingouin as pg
-    from statsmodels.stats.multitest import multipletests
 
     lang = check_lang(lang)
     if group_col not in df.columns:
@@ -211,12 +229,7 @@ def compare_groups(
         "g_ci_lower",
         "g_ci_upper",
     ]
-    table = pd.DataFrame(rows).reindex(columns=cols)
-    ok = table["p_value"].notna()
-    if ok.any():
-        table.loc[ok, "p_holm"] = multipletests(table.loc[ok, "p_value"].to_numpy(float), method="holm")[1]
-    table["p_holm"] = table["p_holm"].astype(float)
-    table["significant"] = table["p_holm"] < alpha
+    table = add_holm(pd.DataFrame(rows).reindex(columns=cols), alpha)
     return ComparisonResult(
         table=table, group_col=group_col, control=str(control), treatment=str(treatment), title_key=title_key
     )

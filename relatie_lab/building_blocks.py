@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from relatie_lab.ab_testing import add_holm
 from relatie_lab.errors import DataQualityWarning, SurveyError
 from relatie_lab.labels import check_lang, label
 from relatie_lab.plots import NOT_SIGNIFICANT_COLOR, SIGNIFICANT_COLOR, display_name, finish, new_figure
@@ -272,13 +273,7 @@ def scorecard(
             )
         changes = pd.DataFrame(ch_rows)
         if "p_value" in changes:
-            from statsmodels.stats.multitest import multipletests
-
-            ok = changes["p_value"].notna()
-            changes["p_holm"] = np.nan
-            if ok.any():
-                changes.loc[ok, "p_holm"] = multipletests(changes.loc[ok, "p_value"], method="holm")[1]
-            changes["significant"] = changes["p_holm"] < alpha
+            changes = add_holm(changes, alpha)
             order = [
                 "construct",
                 "is_facet",
