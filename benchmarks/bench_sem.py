@@ -21,7 +21,7 @@ import pandas as pd
 
 from relatie_lab.paths import DEMO_CSV
 from relatie_lab.sem import fit_sem
-from relatie_lab.sem_engine import single_thread_blas
+from relatie_lab.sem.engine import single_thread_blas
 
 MODEL = """
 gedeelde_waarden =~ gw_1 + gw_2 + gw_3

@@ -8,7 +8,7 @@ than in a private one. Two tools:
   ``x`` centred (and a numeric moderator centred), the test of the interaction and the *simple slopes*: the effect
   of ``x`` within each moderator level (or at the moderator's mean and +/- 1 SD) with 95% CIs.
 - :func:`multigroup_comparison`: the same question in a latent-variable model, with the SEM engine's multi-group fit
-  and invariance sequence (:func:`relatie_lab.measurement_invariance`): the structural paths per group and a chi-square
+  and invariance sequence (:func:`relatie_lab.sem.invariance`): the structural paths per group and a chi-square
   difference test of equal paths across groups (given metric invariance).
 
 ``x`` may be a construct (``"vertrouwen"``), a numeric column, or a two-valued column such as the A/B arm
@@ -448,7 +448,7 @@ def multigroup_comparison(
     with equal loadings *and* equal regressions, and tests the difference (chi-square difference test): a small p
     means at least one path differs between groups (with ``estimator="MLR"`` the Satorra-Bentler scaled
     difference, as lavaan's ``lavTestLRT``). The metric model is the one of the invariance sequence
-    (configural, metric, scalar) of :func:`relatie_lab.measurement_invariance`, whose table is kept beside it. Labels on
+    (configural, metric, scalar) of :func:`relatie_lab.sem.invariance`, whose table is kept beside it. Labels on
     regression paths are removed first (:func:`free_path_labels`), since a label would hold a path equal in
     every group.
 
@@ -485,8 +485,8 @@ def multigroup_comparison(
     (['privaat', 'publiek'], 4.0)
     """
     from relatie_lab import models as model_library
-    from relatie_lab.measurement_invariance import invariance, lrt
     from relatie_lab.sem import fit_sem
+    from relatie_lab.sem.invariance import invariance, lrt
 
     syntax = model if model is not None else model_library.commitment_trust()
     lang = check_lang(fit_kwargs.get("lang", "nl"))

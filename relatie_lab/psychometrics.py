@@ -45,7 +45,7 @@ from scipy import stats
 
 from relatie_lab.errors import DataQualityWarning, SurveyError
 from relatie_lab.labels import check_lang, label
-from relatie_lab.sem_engine import saturated_moments
+from relatie_lab.sem.engine import saturated_moments
 
 __all__ = ["HTMT_LENIENT", "HTMT_STRICT", "ValidityResult", "cronbach_alpha", "htmt", "reliability", "validity"]
 

@@ -1,4 +1,4 @@
-"""Tests for bootstrap CIs of indirect effects and := parameters (relatie_lab.bootstrap)."""
+"""Tests for bootstrap CIs of indirect effects and := parameters (relatie_lab.sem.bootstrap)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from relatie_lab.bootstrap import bca_interval, default_progress, indirect_paths
 from relatie_lab.sem import fit_sem
+from relatie_lab.sem.bootstrap import bca_interval, default_progress, indirect_paths
 
 MODEL = "m ~ a*x\ny ~ b*m + c*x\nab := a*b\ntotal := c + a*b"
 

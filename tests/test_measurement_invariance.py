@@ -1,4 +1,4 @@
-"""Tests for the measurement-invariance sequence (relatie_lab.measurement_invariance)."""
+"""Tests for the measurement-invariance sequence (relatie_lab.sem.invariance)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relatie_lab.measurement_invariance import invariance, lrt
+from relatie_lab.sem.invariance import invariance, lrt
 
 matplotlib.use("Agg")
 

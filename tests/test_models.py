@@ -12,7 +12,7 @@ from relatie_lab import instrument
 from relatie_lab.errors import ModelWarning, SurveyError
 from relatie_lab.models import MODELS, building_blocks, commitment_trust, ladder, model_syntax
 from relatie_lab.paths import DEMO_CSV
-from relatie_lab.sem_syntax import parse_model
+from relatie_lab.sem.syntax import parse_model
 
 VARIANTS = [
     ("commitment_trust", {}),

@@ -335,7 +335,7 @@ def _factor_data(n: int = 300, seed: int = 1) -> pd.DataFrame:
 
 def test_non_convergence_is_warned(monkeypatch):
     """With the optimiser cut off after one step the fit cannot converge: the user must be told."""
-    from relatie_lab.sem_engine import Engine
+    from relatie_lab.sem.engine import Engine
 
     data = _factor_data()
     model = "F =~ x1 + x2 + x3 + x4"

@@ -1,4 +1,4 @@
-"""Tests for the estimator (relatie_lab.sem_engine): derivatives, FIML, and semopy as an independent check.
+"""Tests for the estimator (relatie_lab.sem.engine): derivatives, FIML, and semopy as an independent check.
 
 lavaan itself is the reference in tests/test_sem_vs_lavaan.py; here the engine is checked against its own
 definitions (gradients, information) and against semopy's ML with a tight solver tolerance.
@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relatie_lab.sem_engine import Engine, GroupData, linear_dependencies, rmsea_ci
-from relatie_lab.sem_syntax import parse_model
+from relatie_lab.sem.engine import Engine, GroupData, linear_dependencies, rmsea_ci
+from relatie_lab.sem.syntax import parse_model
 
 HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 PD_MODEL = """

@@ -1,4 +1,4 @@
-"""Tests for the lavaan syntax parser (relatie_lab.sem_syntax)."""
+"""Tests for the lavaan syntax parser (relatie_lab.sem.syntax)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from relatie_lab.sem_syntax import ModelSyntaxError, evaluate_defined, parse_model
+from relatie_lab.sem.syntax import ModelSyntaxError, evaluate_defined, parse_model
 
 HS = """
 # three factors

@@ -30,7 +30,7 @@ import pandas as pd
 from scipy import stats
 
 from relatie_lab.labels import check_lang, label
-from relatie_lab.sem import SEMResult, fit_sem
+from relatie_lab.sem.result import SEMResult, fit_sem
 
 __all__ = ["STEPS", "InvarianceResult", "invariance"]
 

@@ -38,10 +38,10 @@ from scipy import stats
 
 from relatie_lab.errors import ModelWarning
 from relatie_lab.labels import label
-from relatie_lab.sem_engine import Engine, GroupData, single_thread_blas
+from relatie_lab.sem.engine import Engine, GroupData, single_thread_blas
 
 if TYPE_CHECKING:  # pragma: no cover
-    from relatie_lab.sem import SEMResult
+    from relatie_lab.sem.result import SEMResult
 
 __all__ = ["bca_interval", "default_progress", "effect_functions", "indirect_effects", "indirect_paths"]
 
@@ -83,7 +83,7 @@ def indirect_paths(estimates: pd.DataFrame) -> list[list[str]]:
 
 def effect_functions(result: SEMResult):
     """Names, kinds and a function ``theta -> effect values`` for all indirect paths and ``:=`` parameters."""
-    from relatie_lab.sem import defined_values
+    from relatie_lab.sem.result import defined_values
 
     eng: Engine = result.engine
     pt = result.partable

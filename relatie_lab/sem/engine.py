@@ -18,7 +18,7 @@ scaled test follows lavaan's ``yuan.bentler.mplus`` and the robust CFI/TLI/RMSEA
 Examples
 --------
 >>> import numpy as np, pandas as pd
->>> from relatie_lab.sem_syntax import parse_model
+>>> from relatie_lab.sem.syntax import parse_model
 >>> rng = np.random.default_rng(1)
 >>> f = rng.normal(size=(300, 1))
 >>> X = pd.DataFrame(f @ [[1.0, 0.8, 0.6]] + rng.normal(size=(300, 3)), columns=["a", "b", "c"])
@@ -239,7 +239,7 @@ class Engine:
     Parameters
     ----------
     pt : DataFrame
-        Parameter table from :func:`relatie_lab.sem_syntax.parse_model` (with ``ngroups`` blocks).
+        Parameter table from :func:`relatie_lab.sem.syntax.parse_model` (with ``ngroups`` blocks).
     data : list of DataFrame or arrays
         One data set per group with (at least) the observed variables of the model.
     meanstructure : bool, optional
@@ -1015,7 +1015,7 @@ class Engine:
         return out
 
     def _baseline_engine(self) -> tuple[Engine, np.ndarray]:
-        from relatie_lab.sem_syntax import parse_model
+        from relatie_lab.sem.syntax import parse_model
 
         xset = {self.ov[i] for i in self.x_idx}
         lines = [f"{v} ~~ {v}" for v in self.ov if v not in xset]

@@ -45,8 +45,8 @@ from scipy import stats
 
 from relatie_lab.errors import ModelWarning, SurveyError
 from relatie_lab.labels import check_lang, label
-from relatie_lab.sem_engine import Engine, EngineFit, linear_dependencies, single_thread_blas
-from relatie_lab.sem_syntax import ParTable, evaluate_defined, parse_model
+from relatie_lab.sem.engine import Engine, EngineFit, linear_dependencies, single_thread_blas
+from relatie_lab.sem.syntax import ParTable, evaluate_defined, parse_model
 
 __all__ = ["SEMResult", "fit_sem"]
 
@@ -187,9 +187,9 @@ class SEMResult:
                          progress: bool | None = None, n_jobs: int | None = None) -> pd.DataFrame:  # fmt: skip
         """Every indirect path and every ``:=`` parameter with bootstrap confidence intervals.
 
-        See :func:`relatie_lab.bootstrap.indirect_effects`.
+        See :func:`relatie_lab.sem.bootstrap.indirect_effects`.
         """
-        from relatie_lab.bootstrap import indirect_effects
+        from relatie_lab.sem.bootstrap import indirect_effects
 
         return indirect_effects(self, n_boot=n_boot, ci=ci, seed=self.seed if seed is None else seed,
                                 progress=progress, n_jobs=n_jobs)
