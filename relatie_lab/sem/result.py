@@ -46,11 +46,13 @@ from scipy import stats
 from relatie_lab.errors import ModelWarning, SurveyError
 from relatie_lab.labels import check_lang, label
 from relatie_lab.sem.engine import Engine, EngineFit, linear_dependencies, single_thread_blas
+from relatie_lab.sem.standardized import add_std_columns
 from relatie_lab.sem.syntax import ParTable, evaluate_defined, parse_model
 
 __all__ = ["SEMResult", "fit_sem"]
 
-ESTIMATE_COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]
+ESTIMATE_COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all",
+                    "std_lv", "std_nox"]
 _Z975 = float(stats.norm.ppf(0.975))
 
 
@@ -193,6 +195,44 @@ class SEMResult:
 
         return indirect_effects(self, n_boot=n_boot, ci=ci, seed=self.seed if seed is None else seed,
                                 progress=progress, n_jobs=n_jobs)
+
+    # ---- results API (issue 11b): each delegates to its own module ----------------------------------------------
+    @property
+    def r_squared(self) -> pd.Series:
+        """R² of every indicator and dependent variable, as ``lavInspect(fit, "r2")``.
+
+        See :func:`relatie_lab.sem.standardized.r_squared`.
+        """
+        from relatie_lab.sem.standardized import r_squared
+
+        return r_squared(self)
+
+    def residuals(self, kind: str = "cor", part: str = "cov") -> pd.DataFrame | pd.Series:
+        """Residuals of the model-implied moments, as ``resid(fit, type=kind)``.
+
+        See :func:`relatie_lab.sem.residuals.residuals`.
+        """
+        from relatie_lab.sem.residuals import residuals
+
+        return residuals(self, kind=kind, part=part)
+
+    def modification_indices(self, minimum: float = 0.0) -> pd.DataFrame:
+        """Modification indices with expected parameter changes, sorted by ``mi``, as ``modindices(fit)``.
+
+        See :func:`relatie_lab.sem.modification.modification_indices`.
+        """
+        from relatie_lab.sem.modification import modification_indices
+
+        return modification_indices(self, minimum=minimum)
+
+    def factor_scores(self, method: str = "regression", data: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Factor scores of the latent variables, as ``lavPredict(fit, method=...)``.
+
+        See :func:`relatie_lab.sem.factor_scores.factor_scores`.
+        """
+        from relatie_lab.sem.factor_scores import factor_scores
+
+        return factor_scores(self, method=method, data=data)
 
 
 def _fmt(v: float, w: int) -> str:
@@ -544,6 +584,7 @@ def estimates_table(eng: Engine, res: EngineFit, pt: ParTable, levels: list | No
     est["pvalue"] = 2 * stats.norm.sf(np.abs(z))
     est["ci_lower"] = np.where(free_or_def, est.est - _Z975 * est.se, est.est)
     est["ci_upper"] = np.where(free_or_def, est.est + _Z975 * est.se, est.est)
+    est = add_std_columns(est, eng, theta, pt, defined)
     cols = ESTIMATE_COLUMNS + (["group"] if levels else [])
     return est[cols]
 
