@@ -175,13 +175,13 @@ def modification_indices(result: SEMResult, minimum: float = 0.0) -> pd.DataFram
     except np.linalg.LinAlgError as exc:
         raise SurveyError(label("sem_err_mi_singular", result.lang)) from exc
     I12 = info[np.ix_(k, model)]
-    V = np.diag(info[np.ix_(k, k)]) - np.einsum("ij,jk,ik->i", I12, I22_inv, I12)
-    V = np.where(V < np.finfo(float).eps ** (1 / 3), np.nan, V)
+    v_diag = np.diag(info[np.ix_(k, k)]) - np.einsum("ij,jk,ik->i", I12, I22_inv, I12)
+    v_diag = np.where(v_diag < np.finfo(float).eps ** (1 / 3), np.nan, v_diag)
     N = result.engine.N
     s = score[k]
-    mi = N * s * s / V
+    mi = N * s * s / v_diag
     epc_all = np.zeros(len(ext))
-    epc_all[extra] = s / V
+    epc_all[extra] = s / v_diag
     # standardized EPC: variances of the model at their estimates (lavaan's cov.std), the EPC elsewhere
     EPC = epc_all.copy()
     var = ((ext.op == "~~") & (ext.lhs == ext.rhs)).to_numpy()
@@ -198,7 +198,7 @@ def modification_indices(result: SEMResult, minimum: float = 0.0) -> pd.DataFram
         std[kind] = z[extra]
     out = pd.DataFrame({
         "lhs": ext.lhs.to_numpy()[extra], "op": ext.op.to_numpy()[extra], "rhs": ext.rhs.to_numpy()[extra],
-        "mi": mi, "epc": s / V, "sepc_lv": std["lv"], "sepc_all": std["all"], "sepc_nox": std["nox"],
+        "mi": mi, "epc": s / v_diag, "sepc_lv": std["lv"], "sepc_all": std["all"], "sepc_nox": std["nox"],
     })  # fmt: skip
     if result.group:
         out["group"] = [result.group_labels[g - 1] for g in ext.group.to_numpy()[extra]]

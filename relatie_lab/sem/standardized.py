@@ -25,7 +25,8 @@ Examples
 >>> sorted(res.r_squared.index)
 ['a', 'b', 'c', 'y']
 >>> row = res.estimates.query("op == '=~' and rhs == 'a'").iloc[0]
->>> bool(row["std_lv"] > row["est"])  # the marker loading (1) times the factor's standard deviation
+>>> var_f = res.estimates.query("op == '~~' and lhs == 'F'")["est"].iloc[0]
+>>> bool(np.isclose(row["std_lv"], np.sqrt(var_f)))  # the marker loading (1) times the factor's standard deviation
 True
 """
 
