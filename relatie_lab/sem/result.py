@@ -46,6 +46,7 @@ from scipy import stats
 from relatie_lab.errors import ModelWarning, SurveyError
 from relatie_lab.labels import check_lang, label
 from relatie_lab.sem.engine import Engine, EngineFit, linear_dependencies, single_thread_blas
+from relatie_lab.sem.estimators import bootstrap_table, check_options, cluster_ids, engine_class, finish
 from relatie_lab.sem.standardized import add_std_columns
 from relatie_lab.sem.syntax import ParTable, evaluate_defined, parse_model
 
@@ -109,7 +110,7 @@ class SEMResult:
         fi = self.fit_indices
         out = [f"{label('sem_title', lang)} ({self.estimator}), {self.nobs} "
                f"{'respondenten' if lang == 'nl' else 'respondents'}"]  # fmt: skip
-        miss = {"fiml": "sem_fiml", "listwise": "sem_listwise"}[self.missing]
+        miss = {"fiml": "sem_fiml", "listwise": "sem_listwise", "ml.x": "sem_fiml_x"}[self.missing]
         if self.engine.complete and self.missing == "fiml":
             miss = "sem_complete"
         out.append(f"{label('sem_missing', lang)}: {label(miss, lang)}")
@@ -290,16 +291,16 @@ class _Warn:
 
 def prepare(
     data: pd.DataFrame, model: str, *, missing: str, group: str | None, group_equal: tuple[str, ...],
-    warn: _Warn | None,
+    warn: _Warn | None, keep: tuple[str, ...] = (),
 ) -> tuple[ParTable, list[pd.DataFrame], list[Any], pd.DataFrame, bool]:  # fmt: skip
     """Parse the model and split the data in groups (shared by fit_sem, bootstrap and invariance)."""
-    if missing not in ("fiml", "listwise"):
+    if missing not in ("fiml", "listwise", "ml.x"):
         raise ValueError("missing must be 'fiml' (use all answers) or 'listwise' (complete rows only).")
     probe = parse_model(model)
     names = list(probe.attrs["observed"])
     lang = warn.lang if warn is not None else "nl"
     _check_data(data, names, group, lang)
-    cols = names + ([group] if group else [])
+    cols = names + ([group] if group else []) + [c for c in keep if c not in names and c != group]
     df = data[cols]
     if group:
         no_group = int(df[group].isna().sum())
@@ -356,6 +357,10 @@ def fit_sem(
     group_equal: tuple[str, ...] | list[str] = (),
     seed: int | None = None,
     lang: str = "nl",
+    cluster: str | None = None,
+    se: str = "standard",
+    n_boot: int = 1000,
+    n_jobs: int | None = None,
 ) -> SEMResult:
     """Fit a structural equation model written in lavaan syntax.
 
@@ -365,10 +370,12 @@ def fit_sem(
         One row per respondent; the model's variables as numeric columns (NaN = no answer).
     model : str
         lavaan model syntax (``=~``, ``~``, ``~~``, ``~ 1``, labels ``a*x``, ``:=``).
-    estimator : {"ML", "MLR"}
-        ``"MLR"``: robust (Huber-White) SEs and the Yuan-Bentler scaled test.
-    missing : {"fiml", "listwise"}
-        ``"fiml"`` uses every answer (lavaan ``missing="ml"``); ``"listwise"`` drops incomplete rows.
+    estimator : {"ML", "MLR", "MLM"}
+        ``"MLR"``: robust (Huber-White) SEs and the Yuan-Bentler scaled test; ``"MLM"`` (complete data):
+        robust SEs with the expected information and the Satorra-Bentler scaled test.
+    missing : {"fiml", "listwise", "ml.x"}
+        ``"fiml"`` uses every answer (lavaan ``missing="ml"``); ``"listwise"`` drops incomplete rows;
+        ``"ml.x"`` is FIML that also keeps respondents with a missing covariate (lavaan ``missing="ml.x"``).
     group : str, optional
         Column with the groups for a multi-group model.
     group_equal : sequence of str
@@ -377,6 +384,14 @@ def fit_sem(
         Stored with the result; used as default seed by ``indirect_effects``.
     lang : {"nl", "en"}
         Language of the warnings.
+    cluster : str, optional
+        Column with the cluster (e.g. the organisation) of each respondent: cluster-robust SEs and test (lavaan's
+        ``cluster=``, with ``estimator="MLR"``).
+    se : {"standard", "bootstrap"}
+        ``"bootstrap"``: SEs (and percentile CIs) of every parameter from ``n_boot`` resamples (lavaan's
+        ``se="bootstrap"``), seeded by ``seed``, on ``n_jobs`` processes.
+    n_boot, n_jobs : int
+        Number of bootstrap draws and of worker processes (``se="bootstrap"``).
 
     Returns
     -------
@@ -395,34 +410,48 @@ def fit_sem(
     """
     with single_thread_blas():
         return _fit_sem(data, model, estimator=estimator, missing=missing, group=group, group_equal=group_equal,
-                        seed=seed, lang=lang)  # fmt: skip
+                        seed=seed, lang=lang, cluster=cluster, se=se, n_boot=n_boot, n_jobs=n_jobs)  # fmt: skip
 
 
 def _fit_sem(data: pd.DataFrame, model: str, *, estimator: str, missing: str, group: str | None,
-             group_equal: tuple[str, ...] | list[str], seed: int | None, lang: str) -> SEMResult:  # fmt: skip
+             group_equal: tuple[str, ...] | list[str], seed: int | None, lang: str, cluster: str | None = None,
+             se: str = "standard", n_boot: int = 1000, n_jobs: int | None = None) -> SEMResult:  # fmt: skip
     lang = check_lang(lang)
     estimator = estimator.upper()
-    if estimator not in ("ML", "MLR"):
-        raise ValueError("estimator must be 'ML' or 'MLR'.")
+    check_options(estimator, missing, cluster, se, n_boot, True, lang)  # 11b: MLM, cluster, ml.x, bootstrap
+    if cluster is not None and estimator == "ML":  # lavaan's estimator with a cluster: MLR
+        estimator = "MLR"
+    if cluster is not None:
+        _check_data(data, [cluster], None, lang)
     group_equal = tuple(group_equal)
     warn = _Warn(lang)
     pt, parts, levels, df, meanstructure = prepare(
-        data, model, missing=missing, group=group, group_equal=group_equal, warn=warn
+        data, model, missing=missing, group=group, group_equal=group_equal, warn=warn,
+        keep=(cluster,) if cluster else (),
     )
+    if cluster is not None and not meanstructure:  # lavaan adds the mean structure with a cluster
+        meanstructure = True
+        pt = parse_model(model, ngroups=max(len(parts), 1), meanstructure=True, group_equal=group_equal)
     for g, part in enumerate(parts):
         if len(part) <= len(pt.attrs["observed"]):
             kw = {"n": len(part), "p": len(pt.attrs["observed"]), "in_group": levels[g] if group else None}
             raise SurveyError(_render("sem_err_too_few_rows", kw, lang))
-    eng = Engine(pt, parts, meanstructure=meanstructure)
+    eng = engine_class(missing)(pt, parts, meanstructure=meanstructure)
+    check_options(estimator, missing, cluster, se, n_boot, eng.complete, lang)
     df_model = eng.n_moments() - eng.q
     if df_model < 0:
         raise SurveyError(label("sem_err_not_identified", lang).format(q=eng.q, m=eng.n_moments()))
-    se = "robust" if estimator == "MLR" else ("expected" if eng.complete else "observed")
+    se_kind = "robust" if estimator == "MLR" else ("expected" if eng.complete else "observed")
     _check_sample_cov(eng, warn, levels if group else None)
     try:
-        res = eng.fit(se=se, robust=estimator == "MLR")
+        res = eng.fit(se=se_kind, robust=estimator == "MLR" and cluster is None)
+        clusters = cluster_ids(df, cluster, group, levels) if cluster else None
+        boot = finish(eng, res, estimator=estimator, missing=missing, clusters=clusters, se=se, n_boot=n_boot,
+                      seed=seed, n_jobs=n_jobs)  # fmt: skip
     except np.linalg.LinAlgError as exc:  # e.g. FIML's saturated model with exactly dependent items
         raise SurveyError(label("sem_err_singular", lang).format(items=warn.cause or "?")) from exc
+    if boot.get("n_failed"):
+        warn("sem_msg_boot_failed", failed=boot["n_failed"], n_boot=boot["n_boot"])
     if not res.converged:
         warn("sem_msg_not_converged")
     if 5 * eng.q > eng.N:
@@ -430,6 +459,8 @@ def _fit_sem(data: pd.DataFrame, model: str, *, estimator: str, missing: str, gr
     if not _vcov_ok(res.vcov):
         warn("sem_msg_se_failed")
     est = estimates_table(eng, res, pt, levels if group else None)
+    if boot:
+        bootstrap_table(est, eng, pt, boot)
     _post_checks(eng, res, est, warn, levels if group else None)
     fi = dict(res.fit)
     result = SEMResult(
