@@ -2,7 +2,7 @@
 lavaan's robust indices under plain ML with FIML. ``fit_sem`` calls :func:`check_options` before fitting, builds its
 engine with :func:`engine_class` and passes the fit through :func:`finish`.
 
-- ``estimator="MLM"``: complete data only (as in lavaan); see :mod:`relatie_lab.sem.robust`.
+- ``estimator="MLM"``: complete data only (as in lavaan); see :mod:`relatie_lab.sem.robust_options`.
 - ``cluster="col"`` (MLR, lavaan's default estimator with a cluster; ML becomes MLR): cluster-robust standard
   errors and test; the model gets a mean structure, as in lavaan.
 - ``missing="ml.x"``: FIML that keeps respondents with a missing covariate. As lavaan 0.6.14 does, the covariates
@@ -101,7 +101,7 @@ def finish(eng: Engine, res: EngineFit, *, estimator: str, missing: str, cluster
 
     ``res`` is changed in place: ``vcov`` (MLM, cluster, bootstrap) and ``fit`` (scaled test and robust indices).
     """
-    from relatie_lab.sem import robust
+    from relatie_lab.sem import robust_options as robust
 
     extra: dict = {}
     if estimator == "MLM":

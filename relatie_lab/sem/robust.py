@@ -1,29 +1,9 @@
-"""Robust corrections beyond MLR, as lavaan 0.6 computes them.
+"""Robust corrections: the Yuan-Bentler scaled test and lavaan's robust CFI/TLI/RMSEA.
 
-- **MLM** (``estimator="MLM"``, complete data): ML estimates; standard errors from the sandwich
-  ``E^-1 (sum_g f_g D'W Gamma W D) E^-1 / N`` with the expected information ``E`` and the asymptotic covariance
-  matrix ``Gamma`` of the sample moments (fourth moments, divide by N); the Satorra-Bentler scaled test with
-  scaling factor ``tr(U Gamma) / df``; robust CFI/TLI/RMSEA with the baseline model's own scaling factor.
-- **cluster-robust MLR** (``cluster="col"``): the casewise scores are summed per cluster, times
-  ``nC / (nC - 1)`` (lavaan's ``robust.cluster``), in both the sandwich and the Yuan-Bentler (Mplus) test; lavaan
-  adds the mean structure.
-- **robust CFI/TLI/RMSEA under plain ML with FIML**: lavaan's FIML-corrected indices, version V6
-  (``lav_fit_fiml_corrected``): ``k = tr(Wc Wm^-1 U Wm^-1)`` with the observed saturated information at the EM
-  moments of the data (``Wm``) and as if those moments were complete data (``Wc``).
-
-The moments of fixed.x covariates alone are left out of every weight matrix, as in lavaan.
-
-Examples
---------
->>> import numpy as np, pandas as pd
->>> from relatie_lab.sem import fit_sem
->>> rng = np.random.default_rng(10)
->>> f = rng.normal(size=(300, 1))
->>> e = rng.chisquare(3, size=(300, 4)) - 3
->>> df = pd.DataFrame(f @ [[1.0, 0.8, 0.7, 0.6]] + 0.4 * e, columns=list("abcd"))
->>> res = fit_sem(df, "F =~ a + b + c + d", estimator="MLM")
->>> sorted(k for k in res.fit_indices if k.endswith("_robust"))
-['cfi_robust', 'rmsea_robust', 'tli_robust']
+The scaled test follows lavaan's ``yuan.bentler.mplus``; the robust CFI/TLI/RMSEA lavaan 0.6's
+``cfi.robust``/``tli.robust``/``rmsea.robust`` (Brosseau-Liard & Savalei for complete data, the FIML-corrected
+version of Zhang & Savalei for missing data). The functions take the :class:`~relatie_lab.sem.engine.Engine`
+(``eng``) and are its methods of the same name.
 """
 
 from __future__ import annotations
@@ -33,233 +13,170 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import stats
-from scipy.linalg import block_diag
 
-from relatie_lab.sem.engine import _cfi, _tli
+from relatie_lab.sem.fit_indices import cfi, tli
 
 if TYPE_CHECKING:  # pragma: no cover
     from relatie_lab.sem.engine import Engine, EngineFit
 
-__all__ = ["cluster_robust", "fiml_robust_indices", "mlm", "satorra_bentler_trace"]
+__all__ = ["baseline_engine", "robust_indices", "yb_trace"]
 
 
-def _moments_index(eng: Engine) -> np.ndarray:
-    """Which of (mu, vech Sigma) the model uses: no means without a mean structure, no fixed.x-only moments."""
-    keep = eng._h1_keep()
-    if not eng.meanstructure:
-        keep = keep.copy()
-        keep[: eng.p] = False
-    return np.flatnonzero(keep)
-
-
-def _delta(eng: Engine, theta: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sigma, mu and the Jacobian D ((p + p*) x q) of (mu, vech Sigma) wrt theta in group g."""
-    iu = np.triu_indices(eng.p)
-    Sigma, mu, dS, dm = eng.delta(theta, g)
-    return Sigma, mu, np.hstack([dm, dS[:, iu[0], iu[1]]]).T
-
-
-def _gamma(eng: Engine, g: int) -> np.ndarray:
-    """ADF covariance matrix of (mean, vech cov) of the complete data of group g (divide by N).
-
-    With fixed.x covariates, lavaan's ``lav_samplestats_Gamma(fixed.x = TRUE)``: the moments of the data minus
-    those of the values predicted by the covariates (OLS), so the covariates' own sampling variance drops out.
-    """
-    gd = eng.groups[g]
-    if not len(eng.x_idx):
-        W, wsum = eng._complete_moments(g)
-        m = wsum / gd.N
-        return W / gd.N - np.outer(m, m)
-    X = gd.X
-    xi = eng.x_idx
-    yi = np.setdiff1d(np.arange(eng.p), xi)
-    Z1 = np.column_stack([np.ones(len(X)), X[:, xi]])
-    yhat = Z1 @ np.linalg.lstsq(Z1, X[:, yi], rcond=None)[0]
-    Xhat = X.copy()
-    Xhat[:, yi] = yhat
-    iu = np.triu_indices(eng.p)
-
-    def w(M: np.ndarray) -> np.ndarray:
-        c = M - M.mean(axis=0)
-        return np.hstack([M, c[:, iu[0]] * c[:, iu[1]]])
-
-    Z = w(X) - w(Xhat)
-    Zc = Z - Z.mean(axis=0)
-    return Zc.T @ Zc / gd.N
-
-
-def satorra_bentler_trace(eng: Engine, theta: np.ndarray) -> tuple[float, np.ndarray]:
-    """``tr(U Gamma)`` of the Satorra-Bentler test and the MLM covariance matrix of the estimates (complete data)."""
-    keep = _moments_index(eng)
-    q = eng.q
-    E = np.zeros((q, q))
-    meat = np.zeros((q, q))
-    tr_wg = 0.0
-    for g, gd in enumerate(eng.groups):
-        fg = gd.N / eng.N
-        Sigma, _, D = _delta(eng, theta, g)
-        W = eng._h1_info_blocks_complete(Sigma)[np.ix_(keep, keep)]
-        Gam = _gamma(eng, g)[np.ix_(keep, keep)]
-        WD = W @ D[keep]
-        E += fg * D[keep].T @ WD
-        meat += fg * WD.T @ Gam @ WD
-        tr_wg += float(np.sum(W * Gam.T))
-    E_inv = np.linalg.inv(E)
-    trace = tr_wg - float(np.sum(E_inv * meat.T))
-    return trace, E_inv @ meat @ E_inv / eng.N
-
-
-def mlm(eng: Engine, res: EngineFit) -> tuple[np.ndarray, dict[str, float]]:
-    """MLM standard errors (covariance matrix) and the Satorra-Bentler test with robust CFI/TLI/RMSEA."""
-    nan = math.nan
-    try:
-        trace, vcov = satorra_bentler_trace(eng, res.theta)
-    except np.linalg.LinAlgError:
-        return np.full((eng.q, eng.q), nan), {}
-    df, T, N, G = res.df, res.chisq, eng.N, eng.G
-    out: dict[str, float] = {}
-    if df > 0:
-        c = trace / df
-        out |= {"scaling_factor": c, "chisq_scaled": T / c, "pvalue_scaled": float(stats.chi2.sf(T / c, df))}
-        eb, tb = eng._baseline_engine()
-        dfb = eb.n_moments() - eb.q
-        Tb = res.fit.get("baseline_chisq", nan)
-        try:
-            cb = satorra_bentler_trace(eb, tb)[0] / dfb
-        except np.linalg.LinAlgError:
-            cb = nan
-        out |= {"baseline_chisq_scaled": Tb / cb, "baseline_scaling_factor": cb,
-                "cfi_scaled": _cfi(T / c, df, Tb / cb, dfb), "tli_scaled": _tli(T / c, df, Tb / cb, dfb),
-                "cfi_robust": _cfi(T, df, Tb, dfb, c, cb), "tli_robust": _tli(T, df, Tb, dfb, c, cb),
-                "rmsea_robust": math.sqrt(max(T / N / df - c / N, 0.0)) * math.sqrt(G)}  # fmt: skip
-    return vcov, out
-
-
-# --------------------------------------------------------------------------------------------------
-def _cluster_crossprod(eng: Engine, g: int, Sigma: np.ndarray, mu: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """Sum over clusters of (summed casewise saturated scores)(...)' times nC / (nC - 1) (lavaan)."""
-    scores = eng.casewise_h1_scores(g, Sigma, mu)
-    _, inv = np.unique(ids, return_inverse=True)
-    nC = int(inv.max()) + 1
-    sums = np.zeros((nC, scores.shape[1]))
-    np.add.at(sums, inv.ravel(), scores)
-    return sums.T @ sums * (nC / (nC - 1))
-
-
-def _cluster_parts(eng: Engine, res: EngineFit, clusters: list[np.ndarray]) -> tuple[np.ndarray, float]:
-    """The cluster-robust meat ``sum_g D' C_g D`` and ``trace(U Gamma)`` of the Yuan-Bentler (Mplus) test."""
-    keep = _moments_index(eng)
-    h1 = eng.h1()
-    E_inv = np.linalg.inv(res.info_observed / eng.N)
-    B = np.zeros((eng.q, eng.q))
+def yb_trace(eng: Engine, theta: np.ndarray, h1: list, info_obs: np.ndarray) -> float:
+    """trace(U Gamma) of lavaan's yuan.bentler.mplus test for the model ``theta``."""
+    E_inv = np.linalg.inv(info_obs / eng.N)  # per-case information
+    B0s = eng.model_score_crossprod(theta)
     trace = 0.0
+    p = eng.p
     for g, gd in enumerate(eng.groups):
-        Sigma, mu, D = _delta(eng, res.theta, g)
-        if not eng.meanstructure:
-            mu = eng._sample_moments(gd)[0]
-        B0 = D.T @ _cluster_crossprod(eng, g, Sigma, mu, clusters[g]) @ D
-        B += B0
         cov1, mean1, _ = h1[g]
-        C1 = _cluster_crossprod(eng, g, cov1, mean1, clusters[g])[np.ix_(keep, keep)]
-        A1 = eng._h1_info_blocks_complete(cov1) if gd.complete else eng._h1_info_blocks(g, cov1, mean1)
-        A1 = A1[np.ix_(keep, keep)]
+        C1 = eng.h1_score_crossprod(g, cov1, mean1)
+        A1 = eng._h1_info_cached(g, cov1, mean1) if not gd.complete else eng._h1_info_blocks_complete(cov1)
+        keep = eng._h1_keep()
+        if not eng.meanstructure:
+            keep = keep[p:]
+            C1, A1 = C1[p:, p:], A1[p:, p:]
+        C1, A1 = C1[np.ix_(keep, keep)], A1[np.ix_(keep, keep)]
+        B1 = C1 / gd.N
         fg = gd.N / eng.N
-        trace += float(np.sum(np.linalg.inv(A1) * (C1 / gd.N).T)) - fg * float(np.sum((B0 / gd.N) * E_inv.T))
-    return B, trace
+        B0 = B0s[g] / gd.N
+        trace += float(np.sum(np.linalg.inv(A1) * B1.T)) - fg * float(np.sum(B0 * E_inv.T))
+    return trace
 
 
-def cluster_robust(eng: Engine, res: EngineFit, clusters: list[np.ndarray]) -> tuple[np.ndarray, dict[str, float]]:
-    """Cluster-robust (lavaan ``robust.cluster``) covariance matrix and Yuan-Bentler (Mplus) test.
+def h1_keep(eng: Engine) -> np.ndarray:
+    """Saturated-model elements (mu, vech Sigma) that are not fixed.x-only (lavaan zeroes those)."""
+    p = eng.p
+    isx = np.zeros(p, bool)
+    isx[eng.x_idx] = True
+    iu = np.triu_indices(p)
+    return np.concatenate([~isx, ~(isx[iu[0]] & isx[iu[1]])])
 
-    ``clusters``: per group the cluster id of every row of the group's data. ``res`` must hold the observed
-    information (``res.info_observed``).
-    """
-    nan = math.nan
-    B, trace = _cluster_parts(eng, res, clusters)
-    inv = np.linalg.inv(res.info_observed)
-    vcov = inv @ B @ inv
-    df, T, N, G = res.df, res.chisq, eng.N, eng.G
-    if df <= 0:
-        return vcov, {"scaling_factor": nan, "chisq_scaled": nan, "pvalue_scaled": nan}
-    c = trace / df
-    out = {"scaling_factor": c, "chisq_scaled": T / c, "pvalue_scaled": float(stats.chi2.sf(T / c, df))}
-    eb, tb = eng._baseline_engine()
-    dfb = eb.n_moments() - eb.q
-    eb.__dict__["_h1"] = eng.h1()
-    Tb = res.fit.get("baseline_chisq", nan)
-    fake = type(res)(tb, True, 0, nan, Tb, dfb, eb.q, nan, nan, None, info_observed=eb.observed_info(tb))
-    try:
-        cb = _cluster_parts(eb, fake, clusters)[1] / dfb
-    except np.linalg.LinAlgError:
-        cb = nan
-    out |= {"baseline_chisq_scaled": Tb / cb, "baseline_scaling_factor": cb,
-            "cfi_scaled": _cfi(T / c, df, Tb / cb, dfb), "tli_scaled": _tli(T / c, df, Tb / cb, dfb)}  # fmt: skip
+
+def robust_indices(eng: Engine, res: EngineFit, h1: list) -> dict[str, float]:
+    """Yuan-Bentler (Mplus) scaled chi-square and lavaan's robust CFI/TLI/RMSEA."""
+    out: dict[str, float] = {}
+    df = res.df
+    if res.info_observed is None or df <= 0:
+        return {"chisq_scaled": math.nan, "scaling_factor": math.nan, "pvalue_scaled": math.nan,
+                "cfi_robust": math.nan, "tli_robust": math.nan, "rmsea_robust": math.nan}  # fmt: skip
+    c = eng.yb_trace(res.theta, h1, res.info_observed) / df
+    T = res.chisq
+    out["scaling_factor"] = c
+    out["chisq_scaled"] = T / c
+    out["pvalue_scaled"] = float(stats.chi2.sf(T / c, df))
+    # baseline model with its own scaling factor
+    cb, Tb, dfb = eng._baseline_scaling(h1)
+    out["baseline_chisq_scaled"] = Tb / cb if np.isfinite(cb) else math.nan
+    out["baseline_scaling_factor"] = cb
+    N, G = eng.N, eng.G
     if eng.complete:
-        out |= {"cfi_robust": _cfi(T, df, Tb, dfb, c, cb), "tli_robust": _tli(T, df, Tb, dfb, c, cb),
-                "rmsea_robust": math.sqrt(max(T / N / df - c / N, 0.0)) * math.sqrt(G)}  # fmt: skip
+        out["cfi_robust"] = cfi(T, df, Tb, dfb, c, cb)
+        out["tli_robust"] = tli(T, df, Tb, dfb, c, cb)
+        out["rmsea_robust"] = math.sqrt(max(T / N / df - c / N, 0.0)) * math.sqrt(G)
     else:
-        out |= fiml_robust_indices(eng, res, version="V3", clusters=clusters)
-    return vcov, out
+        fc = eng._fiml_corrected(res, h1)
+        out.update(fc)
+    out["cfi_scaled"] = cfi(T / c, df, Tb / cb, dfb)
+    out["tli_scaled"] = tli(T / c, df, Tb / cb, dfb)
+    return out
 
 
-# --------------------------------------------------------------------------------------------------
-def fiml_robust_indices(eng: Engine, res: EngineFit, version: str = "V6",
-                        clusters: list[np.ndarray] | None = None) -> dict[str, float]:  # fmt: skip
-    """lavaan's FIML-corrected robust RMSEA/CFI/TLI (``lav_fit_fiml_corrected``): V6 under plain ML, V3 with a
-    scaled test (``clusters``: cluster-robust first-order information)."""
+def baseline_engine(eng: Engine) -> tuple[Engine, np.ndarray]:
+    from relatie_lab.sem.syntax import parse_model
+
+    xset = {eng.ov[i] for i in eng.x_idx}
+    lines = [f"{v} ~~ {v}" for v in eng.ov if v not in xset]
+    if xset:  # fixed.x covariates: their (co)variances and means stay fixed at the sample values
+        moments = [eng._sample_moments(gd) for gd in eng.groups]
+
+        def fixed(vals: list[float]) -> str:
+            return f"c({', '.join(repr(float(v)) for v in vals)})" if eng.G > 1 else repr(float(vals[0]))
+
+        xi = list(eng.x_idx)
+        for a_, ia in enumerate(xi):
+            for ib in xi[a_:]:
+                lines.append(f"{eng.ov[ia]} ~~ {fixed([c[ia, ib] for _, c in moments])}*{eng.ov[ib]}")
+            if eng.meanstructure:
+                lines.append(f"{eng.ov[ia]} ~ {fixed([m[ia] for m, _ in moments])}*1")
+    ptb = parse_model("\n".join(lines), ngroups=eng.G, meanstructure=eng.meanstructure)
+    ptb.attrs["observed"] = eng.ov
+    from relatie_lab.sem.engine import Engine
+
+    eb = Engine(ptb, [gd.X for gd in eng.groups], meanstructure=eng.meanstructure)
+    eb.x_idx, eb.n_ov_x = eng.x_idx, eng.n_ov_x
+    theta, _, _ = eb.optimize()
+    return eb, theta
+
+
+def fiml_corrected(eng: Engine, res: EngineFit, h1: list) -> dict[str, float]:
+    """lavaan 0.6's robust RMSEA/CFI/TLI for missing data: FIML-corrected (V3), Zhang & Savalei."""
     N, G, df = eng.N, eng.G, res.df
-    h1 = eng.h1()
-    keep = _moments_index(eng)
+    iu = np.triu_indices(eng.p)
 
-    def chisq_at_h1(e: Engine, theta: np.ndarray) -> tuple[float, np.ndarray]:
+    def parts(eng: Engine, theta: np.ndarray) -> tuple[float, float]:
+        # chi-square of the model evaluated (not refitted) at the EM moments taken as complete data
         xx = 0.0
         Ds = []
-        for g in range(e.G):
+        for g in range(eng.G):
             cov1, mean1, _ = h1[g]
-            Sigma, mu, D = _delta(e, theta, g)
+            Sigma, mu, dS, dm = eng.delta(theta, g)
             P = np.linalg.inv(Sigma)
             d = mean1 - mu
             _, ld = np.linalg.slogdet(Sigma)
             _, ld1 = np.linalg.slogdet(cov1)
-            xx += eng.groups[g].N * (ld + np.trace(P @ cov1) + d @ P @ d - ld1 - eng.p)
-            Ds.append(D[keep])
-        return xx, np.vstack(Ds)
+            fg = ld + np.trace(P @ cov1) + d @ P @ d - ld1 - eng.p
+            xx += eng.groups[g].N * fg
+            Ds.append(np.hstack([dm, dS[:, iu[0], iu[1]]]).T)
+        return xx, Ds
 
-    Wm, Wc, Wmi, Gam = [], [], [], []
+    Wm, Jm, Wc, Wmi, fgs = [], [], [], [], []
     for g, gd in enumerate(eng.groups):
         cov1, mean1, _ = h1[g]
         fg = gd.N / N
-        A1 = eng._h1_info_cached(g, cov1, mean1)[np.ix_(keep, keep)]
-        A1_inv = np.linalg.inv(A1)
+        A1 = eng._h1_info_cached(g, cov1, mean1)
         Wm.append(fg * A1)
-        Wmi.append(A1_inv / fg)
-        Wc.append(fg * eng._h1_info_blocks_complete(cov1)[np.ix_(keep, keep)])
-        if version == "V3":
-            J = (_cluster_crossprod(eng, g, cov1, mean1, clusters[g]) if clusters is not None
-                 else eng.h1_score_crossprod(g, cov1, mean1))[np.ix_(keep, keep)] / gd.N  # fmt: skip
-            Gam.append(A1_inv @ J @ A1_inv / fg)
+        Wmi.append(np.linalg.inv(A1) / fg)
+        Jm.append(eng.h1_score_crossprod(g, cov1, mean1) / gd.N)
+        Wc.append(fg * eng._h1_info_blocks_complete(cov1))
+        fgs.append(fg)
+    from scipy.linalg import block_diag
+
     Wm_a, Wc_a, Wmi_a = block_diag(*Wm), block_diag(*Wc), block_diag(*Wmi)
-    Gam_a = block_diag(*Gam) if Gam else None
+    Gam = block_diag(*[np.linalg.inv(Wm[g] / fgs[g]) @ Jm[g] @ np.linalg.inv(Wm[g] / fgs[g]) / fgs[g]
+                       for g in range(G)])  # fmt: skip
+    M = Wmi_a @ Wc_a @ Wmi_a
 
-    def k_of(e: Engine, theta: np.ndarray) -> tuple[float, float]:
-        xx, D = chisq_at_h1(e, theta)
-        WD = Wm_a @ D  # lavaan: the information with h1 = the unstructured (EM) moments, observed = "h1"
-        U = Wm_a - WD @ np.linalg.solve(D.T @ WD, WD.T)
-        if version == "V3":
-            return xx, float(np.trace(U @ Wmi_a @ Wc_a @ Wmi_a @ U @ Gam_a))
-        return xx, float(np.trace(Wc_a @ Wmi_a @ U @ Wmi_a))
+    def k_of(eng: Engine, theta: np.ndarray) -> tuple[float, float]:
+        xx, Ds = parts(eng, theta)
+        D = np.vstack(Ds)
+        E = D.T @ Wm_a @ D
+        U = Wm_a - Wm_a @ D @ np.linalg.solve(E, D.T @ Wm_a)
+        return xx, float(np.trace(U @ M @ U @ Gam))
 
-    try:
-        xx3, k = k_of(eng, res.theta)
-        eb, tb = eng._baseline_engine()
-        dfb = eb.n_moments() - eb.q
-        eb.__dict__["_h1"] = h1
-        xxb, kb = k_of(eb, tb)
-    except np.linalg.LinAlgError:
-        return {"cfi_robust": math.nan, "tli_robust": math.nan, "rmsea_robust": math.nan}
-    c3, cb = k / df, kb / dfb
+    xx3, k = k_of(eng, res.theta)
+    c3 = k / df
+    eb, tb = eng._baseline_engine()
+    dfb = eb.n_moments() - eb.q
+    xxb, kb = k_of(eb, tb)
+    cb = kb / dfb
     return {
         "rmsea_robust": math.sqrt(max(xx3 / N / df - c3 / N, 0.0)) * math.sqrt(G),
-        "cfi_robust": _cfi(xx3, df, xxb, dfb, c3, cb),
-        "tli_robust": _tli(xx3, df, xxb, dfb, c3, cb),
+        "cfi_robust": cfi(xx3, df, xxb, dfb, c3, cb),
+        "tli_robust": tli(xx3, df, xxb, dfb, c3, cb),
     }
+
+
+def baseline_scaling(eng: Engine, h1: list) -> tuple[float, float, int]:
+    eb, theta = eng._baseline_engine()
+    eb.__dict__["_h1_info_cache"] = eng.__dict__.setdefault("_h1_info_cache", {})
+    eb.__dict__["_w_moments"] = eng.__dict__.setdefault("_w_moments", {})
+    llb = eb.loglik(theta)
+    ll1 = sum(x[2] for x in h1)
+    Tb = 2 * (ll1 - llb)
+    dfb = eb.n_moments() - eb.q
+    try:
+        cb = eb.yb_trace(theta, h1, eb.observed_info(theta)) / dfb
+    except np.linalg.LinAlgError:
+        cb = math.nan
+    return cb, Tb, dfb
