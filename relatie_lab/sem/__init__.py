@@ -10,7 +10,12 @@ The SEM takes DataFrames and lavaan model text; it knows nothing of the codebook
   :mod:`~relatie_lab.sem.robust` and :mod:`~relatie_lab.sem.diagnostics`;
 - :mod:`~relatie_lab.sem.result`: :func:`fit_sem` and the :class:`SEMResult` object;
 - :mod:`~relatie_lab.sem.bootstrap`: bootstrap CIs for indirect effects and ``:=`` parameters;
-- :mod:`~relatie_lab.sem.invariance`: the measurement-invariance sequence.
+- :mod:`~relatie_lab.sem.invariance`: the measurement-invariance sequence;
+- results (issue 11b): :mod:`~relatie_lab.sem.standardized` (std.lv/std.nox, R²),
+  :mod:`~relatie_lab.sem.residuals`, :mod:`~relatie_lab.sem.modification` (modification indices),
+  :mod:`~relatie_lab.sem.factor_scores`, :mod:`~relatie_lab.sem.compare` (nested-model tests);
+  estimators: :mod:`~relatie_lab.sem.estimators` (MLM, cluster, ml.x, bootstrap SEs),
+  :mod:`~relatie_lab.sem.robust_options`, :mod:`~relatie_lab.sem.bootstrap_se`.
 
 Examples
 --------
@@ -23,6 +28,7 @@ Examples
 from __future__ import annotations
 
 from relatie_lab.sem.bootstrap import bca_interval
+from relatie_lab.sem.compare import compare
 from relatie_lab.sem.invariance import invariance, lrt
 from relatie_lab.sem.result import ESTIMATE_COLUMNS, SEMResult, defined_values, fit_sem
 from relatie_lab.sem.syntax import ModelSyntaxError, ParTable, parse_model
@@ -33,6 +39,7 @@ __all__ = [
     "ParTable",
     "SEMResult",
     "bca_interval",
+    "compare",
     "defined_values",
     "fit_sem",
     "invariance",
