@@ -89,6 +89,47 @@ def _gamma(eng: Engine, g: int) -> np.ndarray:
     return Zc.T @ Zc / gd.N
 
 
+def baseline(eng: Engine) -> tuple[Engine, np.ndarray]:
+    """The independence model of ``eng``'s data and its ML (FIML) estimates, without an optimiser run.
+
+    With a diagonal covariance matrix (the fixed.x covariates as one fixed block) the likelihood factorizes by
+    variable, so the estimates are each variable's mean and (divide-by-n) variance over the answers given.
+    """
+    import copy
+
+    from relatie_lab.sem.syntax import parse_model
+
+    xset = {eng.ov[i] for i in eng.x_idx}
+    lines = [f"{v} ~~ {v}" for v in eng.ov if v not in xset]
+    moments = [eng._sample_moments(gd) for gd in eng.groups]
+    xi = list(eng.x_idx)
+
+    def fixed(vals: list[float]) -> str:
+        return f"c({', '.join(repr(float(v)) for v in vals)})" if eng.G > 1 else repr(float(vals[0]))
+
+    for a_, ia in enumerate(xi):
+        lines += [f"{eng.ov[ia]} ~~ {fixed([c[ia, ib] for _, c in moments])}*{eng.ov[ib]}" for ib in xi[a_:]]
+        if eng.meanstructure:
+            lines.append(f"{eng.ov[ia]} ~ {fixed([m[ia] for m, _ in moments])}*1")
+    ptb = parse_model("\n".join(lines), ngroups=eng.G, meanstructure=eng.meanstructure)
+    eb = copy.copy(eng)  # the same data (no second pass over the rows), another model
+    for key in ("_h1_info_cache", "_w_moments", "_em_cache"):
+        eb.__dict__.pop(key, None)
+    eb.pt = ptb.reset_index(drop=True)
+    eb.pt.attrs = {}
+    eb.lv, eb.nv = [], eng.p
+    eb._compile()
+    theta = np.zeros(eb.q)
+    idx = {v: i for i, v in enumerate(eng.ov)}
+    for r in eb.pt.itertuples():
+        if r.free <= 0:
+            continue
+        X = eng.groups[r.group - 1].X[:, idx[r.lhs]]
+        X = X[np.isfinite(X)]
+        theta[r.free - 1] = X.var() if r.op == "~~" else X.mean()
+    return eb, theta
+
+
 def satorra_bentler_trace(eng: Engine, theta: np.ndarray) -> tuple[float, np.ndarray]:
     """``tr(U Gamma)`` of the Satorra-Bentler test and the MLM covariance matrix of the estimates (complete data)."""
     keep = _moments_index(eng)
@@ -122,7 +163,7 @@ def mlm(eng: Engine, res: EngineFit) -> tuple[np.ndarray, dict[str, float]]:
     if df > 0:
         c = trace / df
         out |= {"scaling_factor": c, "chisq_scaled": T / c, "pvalue_scaled": float(stats.chi2.sf(T / c, df))}
-        eb, tb = eng._baseline_engine()
+        eb, tb = baseline(eng)
         dfb = eb.n_moments() - eb.q
         Tb = res.fit.get("baseline_chisq", nan)
         try:
@@ -184,9 +225,8 @@ def cluster_robust(eng: Engine, res: EngineFit, clusters: list[np.ndarray]) -> t
         return vcov, {"scaling_factor": nan, "chisq_scaled": nan, "pvalue_scaled": nan}
     c = trace / df
     out = {"scaling_factor": c, "chisq_scaled": T / c, "pvalue_scaled": float(stats.chi2.sf(T / c, df))}
-    eb, tb = eng._baseline_engine()
+    eb, tb = baseline(eng)
     dfb = eb.n_moments() - eb.q
-    eb.__dict__["_h1"] = eng.h1()
     Tb = res.fit.get("baseline_chisq", nan)
     fake = type(res)(tb, True, 0, nan, Tb, dfb, eb.q, nan, nan, None, info_observed=eb.observed_info(tb))
     try:
@@ -241,20 +281,22 @@ def fiml_robust_indices(eng: Engine, res: EngineFit, version: str = "V6",
             Gam.append(A1_inv @ J @ A1_inv / fg)
     Wm_a, Wc_a, Wmi_a = block_diag(*Wm), block_diag(*Wc), block_diag(*Wmi)
     Gam_a = block_diag(*Gam) if Gam else None
+    tr_wc_wmi = float(np.sum(Wc_a * Wmi_a.T))
 
     def k_of(e: Engine, theta: np.ndarray) -> tuple[float, float]:
         xx, D = chisq_at_h1(e, theta)
         WD = Wm_a @ D  # lavaan: the information with h1 = the unstructured (EM) moments, observed = "h1"
-        U = Wm_a - WD @ np.linalg.solve(D.T @ WD, WD.T)
+        E = D.T @ WD
         if version == "V3":
+            U = Wm_a - WD @ np.linalg.solve(E, WD.T)
             return xx, float(np.trace(U @ Wmi_a @ Wc_a @ Wmi_a @ U @ Gam_a))
-        return xx, float(np.trace(Wc_a @ Wmi_a @ U @ Wmi_a))
+        # tr(Wc Wm^-1 U Wm^-1) with Wm^-1 U Wm^-1 = Wm^-1 - D E^-1 D'
+        return xx, tr_wc_wmi - float(np.sum(np.linalg.inv(E) * (D.T @ Wc_a @ D)))
 
     try:
         xx3, k = k_of(eng, res.theta)
-        eb, tb = eng._baseline_engine()
+        eb, tb = baseline(eng)
         dfb = eb.n_moments() - eb.q
-        eb.__dict__["_h1"] = h1
         xxb, kb = k_of(eb, tb)
     except np.linalg.LinAlgError:
         return {"cfi_robust": math.nan, "tli_robust": math.nan, "rmsea_robust": math.nan}
