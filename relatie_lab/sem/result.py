@@ -90,6 +90,7 @@ class SEMResult:
     data: pd.DataFrame = field(repr=False)
     lang: str = "nl"
     seed: int | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # fit_sem's model options (std_lv, orthogonal, ...)
 
     # ---------------------------------------------------------------------------------------------
     def summary(self, lang: str = "nl") -> str:
@@ -250,14 +251,19 @@ class _Warn:
 
 def prepare(
     data: pd.DataFrame, model: str, *, missing: str, group: str | None, group_equal: tuple[str, ...],
-    warn: _Warn | None,
+    warn: _Warn | None, options: dict | None = None,
 ) -> tuple[ParTable, list[pd.DataFrame], list[Any], pd.DataFrame, bool]:  # fmt: skip
-    """Parse the model and split the data in groups (shared by fit_sem, bootstrap and invariance)."""
+    """Parse the model and split the data in groups (shared by fit_sem, bootstrap and invariance).
+
+    ``options``: parser options (``std_lv``, ``orthogonal``, ``group_partial``) and ``meanstructure`` (None: auto).
+    """
     if missing not in ("fiml", "listwise"):
         raise ValueError("missing must be 'fiml' (use all answers) or 'listwise' (complete rows only).")
-    probe = parse_model(model)
-    names = list(probe.attrs["observed"])
+    options = dict(options or {})
+    force_means = options.pop("meanstructure", None)
     lang = warn.lang if warn is not None else "nl"
+    probe = parse_model(model, ngroups=None, lang=lang, **options)  # groups not known yet: c(...) of any length
+    names = list(probe.attrs["observed"])
     _check_data(data, names, group, lang)
     cols = names + ([group] if group else [])
     df = data[cols]
@@ -302,7 +308,10 @@ def prepare(
         # complete data: reuse the array (no second copy)
         parts = [values if not has_nan and len(values) == len(df) else df[names]]
     meanstructure = has_nan or bool(group) or bool((probe.op == "~1").any())  # lavaan: any ~1 adds means
-    pt = parse_model(model, ngroups=max(len(parts), 1), meanstructure=meanstructure, group_equal=group_equal)
+    if force_means is not None:
+        meanstructure = bool(force_means) or has_nan
+    pt = parse_model(model, ngroups=max(len(parts), 1), meanstructure=meanstructure, group_equal=group_equal,
+                     lang=lang, **options)  # fmt: skip
     return pt, parts, levels, df, meanstructure
 
 
@@ -316,6 +325,10 @@ def fit_sem(
     group_equal: tuple[str, ...] | list[str] = (),
     seed: int | None = None,
     lang: str = "nl",
+    group_partial: tuple[str, ...] | list[str] = (),
+    std_lv: bool = False,
+    orthogonal: bool = False,
+    meanstructure: bool | None = None,
 ) -> SEMResult:
     """Fit a structural equation model written in lavaan syntax.
 
@@ -337,6 +350,15 @@ def fit_sem(
         Stored with the result; used as default seed by ``indirect_effects``.
     lang : {"nl", "en"}
         Language of the warnings.
+    group_partial : sequence of str
+        Parameters exempt from ``group_equal`` (lavaan's ``group.partial``), e.g. ``["f =~ x2", "x3 ~ 1"]``.
+    std_lv : bool
+        Scale every factor by fixing its (residual) variance at 1 and freeing all loadings (lavaan's ``std.lv``).
+    orthogonal : bool
+        The exogenous factors do not covary (lavaan's ``orthogonal``).
+    meanstructure : bool, optional
+        Model the means with complete data too (lavaan's ``meanstructure``); default: only with missing data,
+        groups or a ``~ 1`` in the model.
 
     Returns
     -------
@@ -353,13 +375,16 @@ def fit_sem(
     >>> row["lhs"], float(round(row["est"], 2))
     ('ab', 0.19)
     """
+    options = {"group_partial": tuple(group_partial), "std_lv": std_lv, "orthogonal": orthogonal,
+               "meanstructure": meanstructure}  # fmt: skip
     with single_thread_blas():
         return _fit_sem(data, model, estimator=estimator, missing=missing, group=group, group_equal=group_equal,
-                        seed=seed, lang=lang)  # fmt: skip
+                        seed=seed, lang=lang, options=options)  # fmt: skip
 
 
 def _fit_sem(data: pd.DataFrame, model: str, *, estimator: str, missing: str, group: str | None,
-             group_equal: tuple[str, ...] | list[str], seed: int | None, lang: str) -> SEMResult:  # fmt: skip
+             group_equal: tuple[str, ...] | list[str], seed: int | None, lang: str,
+             options: dict | None = None) -> SEMResult:  # fmt: skip
     lang = check_lang(lang)
     estimator = estimator.upper()
     if estimator not in ("ML", "MLR"):
@@ -367,7 +392,7 @@ def _fit_sem(data: pd.DataFrame, model: str, *, estimator: str, missing: str, gr
     group_equal = tuple(group_equal)
     warn = _Warn(lang)
     pt, parts, levels, df, meanstructure = prepare(
-        data, model, missing=missing, group=group, group_equal=group_equal, warn=warn
+        data, model, missing=missing, group=group, group_equal=group_equal, warn=warn, options=options
     )
     for g, part in enumerate(parts):
         if len(part) <= len(pt.attrs["observed"]):
@@ -391,7 +416,7 @@ def _fit_sem(data: pd.DataFrame, model: str, *, estimator: str, missing: str, gr
         warn("sem_msg_few_respondents", n=eng.N, npar=eng.q, need=5 * eng.q)
     if res.unidentified:
         warn("sem_msg_not_identified_params", params=", ".join(parameter_names(pt, res.unidentified, levels)))
-    elif not _vcov_ok(res.vcov):
+    elif not _vcov_ok(res.vcov if eng.constraints is None else _reduced(res.vcov, eng)):
         warn("sem_msg_se_failed")
     est = estimates_table(eng, res, pt, levels if group else None)
     _post_checks(eng, res, est, warn, levels if group else None)
@@ -399,7 +424,7 @@ def _fit_sem(data: pd.DataFrame, model: str, *, estimator: str, missing: str, gr
     result = SEMResult(
         estimates=est, fit_indices=fi, nobs=eng.N, warnings=warn.messages, model=model, partable=pt,
         estimator=estimator, missing=missing, group=group, group_labels=levels, group_equal=group_equal,
-        converged=res.converged, engine=eng, raw=res, data=df, lang=lang, seed=seed,
+        converged=res.converged, engine=eng, raw=res, data=df, lang=lang, seed=seed, options=dict(options or {}),
     )  # fmt: skip
     result._warning_keys = warn.keys  # type: ignore[attr-defined]
     return result
@@ -417,6 +442,14 @@ def parameter_names(pt: ParTable, free: list[int], levels: list | None = None) -
             name += f" [{levels[int(r.group) - 1]}]"
         out.append(name)
     return out
+
+
+def _reduced(vcov: np.ndarray | None, eng: Engine) -> np.ndarray | None:
+    """The covariance matrix in the directions the constraints leave free (it is singular in the others)."""
+    if vcov is None:
+        return None
+    Z = eng.constraints.null_space()
+    return Z.T @ vcov @ Z
 
 
 def _vcov_ok(vcov: np.ndarray | None) -> bool:
