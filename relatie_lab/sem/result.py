@@ -157,12 +157,36 @@ class SEMResult:
                         f"  {name[:36]:<36}{r.est:>9.3f}{_fmt(r.se, 9)}{_fmt(r.z, 9)}{_fmt(r.pvalue, 8)}"
                         f"{_fmt(r.std_all, 9)}"
                     )
+        bad = self.improper
+        if not bad.empty:
+            out += ["", label("sem_improper_head", lang)]
+            for r in bad.itertuples():
+                where = f" [{r.group}]" if "group" in bad and r.group != "" else ""
+                out.append(f"  - {r.lhs} {r.op} {r.rhs}{where}: est {r.est:.3f}, std_all {r.std_all:.3f} "
+                           f"({label('sem_improper_' + r.reason, lang)})")  # fmt: skip
         out += ["", f"{label('sem_warnings', lang)}: " + ("" if self.warnings else label("sem_none", lang))]
         out += [f"  - {w}" for w in self._warnings_in(lang)]
         return "\n".join(out)
 
     def __str__(self) -> str:
         return self.summary(self.lang)
+
+    @property
+    def improper(self) -> pd.DataFrame:
+        """Estimates that make the solution improper (not interpretable): empty when the solution is proper.
+
+        A negative variance (Heywood case) and a standardized loading, path or correlation beyond +-1. Columns
+        ``lhs, op, rhs, est, std_all, reason`` (``"negative_variance"`` or ``"std_beyond_1"``) (+ ``group``).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(0)
+        >>> X = pd.DataFrame(rng.normal(size=(200, 1)) + rng.normal(size=(200, 3)), columns=list("abc"))
+        >>> fit_sem(X, "f =~ a + b + c").improper.empty
+        True
+        """
+        return improper_rows(self.estimates)
 
     def __repr__(self) -> str:
         fi = self.fit_indices
@@ -219,7 +243,8 @@ def _check_data(data: pd.DataFrame, names: list[str], group: str | None, lang: s
 
 
 #: Warnings that usually follow from a covariance matrix of the data that is not positive definite.
-_KNOCK_ON = {"sem_msg_not_converged", "sem_msg_se_failed", "sem_msg_heywood", "sem_msg_implied_not_pd"}
+_KNOCK_ON = {"sem_msg_not_converged", "sem_msg_se_failed", "sem_msg_heywood", "sem_msg_implied_not_pd",
+             "sem_msg_std_beyond_one"}
 
 
 def _render(key: str, kw: dict, lang: str) -> str:
@@ -479,11 +504,27 @@ def _check_sample_cov(eng: Engine, warn: _Warn, levels: list | None) -> None:
     warn.cause = ", ".join(causes)
 
 
+def improper_rows(est: pd.DataFrame) -> pd.DataFrame:
+    """Negative variances and standardized values beyond +-1 in an estimates table (see ``SEMResult.improper``)."""
+    model = est[est.op.isin(["=~", "~", "~~"])]
+    var = (model.op == "~~") & (model.lhs == model.rhs)
+    neg = var & (model.est < 0)
+    beyond = ~var & (model.std_all.abs() > 1 + 1e-9)
+    cols = ["lhs", "op", "rhs", "est", "std_all"] + (["group"] if "group" in est else [])
+    out = model.loc[neg | beyond, cols].copy()
+    out["reason"] = np.where(neg[neg | beyond], "negative_variance", "std_beyond_1")
+    return out.reset_index(drop=True)
+
+
 def _post_checks(eng: Engine, res: EngineFit, est: pd.DataFrame, warn: _Warn, levels: list | None) -> None:
     var_rows = est[(est.op == "~~") & (est.lhs == est.rhs)]
     for r in var_rows.itertuples():
         if r.est < 0:
             warn("sem_msg_heywood", var=r.lhs, value=r.est)
+    for r in improper_rows(est).itertuples():
+        if r.reason == "std_beyond_1":
+            warn("sem_msg_std_beyond_one", par=f"{r.lhs} {r.op} {r.rhs}", value=r.std_all,
+                 in_group=getattr(r, "group", None) if levels else None)  # fmt: skip
     for g in range(eng.G):
         Sfull, _ = eng.implied_full(res.theta, g)
         gname = levels[g] if levels else None
