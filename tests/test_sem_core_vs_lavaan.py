@@ -49,3 +49,54 @@ def test_fit_indices_match_lavaan(name):
     ref, res = _case(name)
     problems = compare_fit(res.fit_indices, ref["fit"], FIT_KEYS)
     assert not problems, report(name, problems, ref["r_call"])
+
+
+@cache
+def _invariance():
+    from relatie_lab import invariance
+
+    ref = json.loads((FIXTURES / "sem_invariance_core.json").read_text(encoding="utf-8"))
+    data = pd.read_csv(FIXTURES / ref["data"])
+    steps = [s["step"] for s in ref["steps"]]
+    return ref, invariance(data, ref["model"], ref["group"], steps=steps, partial=ref["partial"])
+
+
+def test_invariance_steps_match_lavaan():
+    """Partial invariance (one loading, one intercept free) through the strict and latent-means steps.
+
+    # R: cfa(model, data, group = "grp", group.equal = <step>, group.partial = c("B =~ b2", "a3 ~ 1"))
+    """
+    ref, inv = _invariance()
+    assert inv.table.step.tolist() == ["configural", "metric", "scalar", "strict", "means"]
+    for step in ref["steps"]:
+        res = inv.fits[step["step"]]
+        problems = compare_estimates(res.estimates, step["estimates"], ref["group_labels"])
+        problems += compare_fit(res.fit_indices, step["fit"], FIT_KEYS)
+        assert not problems, report(f"invariance {step['step']}", problems, ref["r_call"])
+
+
+def test_invariance_table_matches_lavtestlrt():
+    """# R: lavTestLRT(configural, metric, scalar, strict, means)"""
+    ref, inv = _invariance()
+    table = inv.table.set_index("step")
+    for row in ref["lrt"]:
+        ours = table.loc[row["step"]]
+        assert ours["df"] == row["df"]
+        assert ours["chisq"] == pytest.approx(row["chisq"], abs=0.01)
+        if row["delta_df"] is not None and row["delta_df"] > 0:
+            assert ours["delta_df"] == row["delta_df"]
+            assert ours["delta_chisq"] == pytest.approx(row["delta_chisq"], abs=0.01)
+            assert ours["delta_pvalue"] == pytest.approx(row["delta_pvalue"], abs=1e-3)
+
+
+def test_invariance_summary_names_the_free_parameters_and_refuses_bad_steps():
+    from relatie_lab import invariance
+
+    _, inv = _invariance()
+    assert "Partial invariance: free across groups in every step: B =~ b2, a3 ~ 1." in inv.summary(lang="en")
+    assert "Partiële invariantie" in inv.summary()
+    data = pd.read_csv(FIXTURES / "sem_core.csv")
+    with pytest.raises(ValueError, match="in that order"):
+        invariance(data, "A =~ a1 + a2 + a3", "grp", steps=["metric", "configural"], lang="en")
+    with pytest.raises(ValueError, match="in die volgorde"):
+        invariance(data, "A =~ a1 + a2 + a3", "grp", steps=["strikt"])
