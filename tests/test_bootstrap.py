@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from relatie_lab.errors import ModelWarning
 from relatie_lab.sem import fit_sem
 from relatie_lab.sem.bootstrap import bca_interval, default_progress, indirect_paths
 
@@ -203,3 +204,46 @@ def test_progress_default_long_runs_in_terminal_or_notebook(monkeypatch):
     monkeypatch.delitem(sys.modules, "ipykernel")
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     assert default_progress(10_000, 1_000)
+
+
+def test_failed_draws_are_restarted_from_the_full_sample_estimates(mediation, monkeypatch):
+    """The warm quasi-Newton attempt fails in every draw here; the restart from the estimates must rescue them all."""
+    from relatie_lab.sem.engine import Engine
+
+    original = Engine.optimize
+    starts = []
+
+    def first_attempt_fails(self, theta0=None, **kw):
+        if kw.get("hess0") is not None:
+            return theta0, False, 200
+        starts.append(np.array(theta0))
+        return original(self, theta0, **kw)
+
+    monkeypatch.setattr(Engine, "optimize", first_attempt_fails)
+    out = mediation.indirect_effects(n_boot=40, seed=3)
+    assert (out.n_failed == 0).all()
+    assert out.ci_reliable.all()
+    assert len(starts) == 40
+    assert all(np.array_equal(s, mediation.raw.theta) for s in starts)
+
+
+@pytest.mark.parametrize(("lang", "words"), [("nl", "onbetrouwbaar"), ("en", "unreliable")])
+def test_many_failed_draws_mark_the_intervals_unreliable(mediation, monkeypatch, lang, words):
+    from relatie_lab.sem.engine import Engine
+
+    original = Engine.optimize
+    calls = {"n": 0}
+
+    def every_tenth_draw_fails(self, theta0=None, **kw):
+        if kw.get("hess0") is not None:
+            calls["n"] += 1
+        th, ok, it = original(self, theta0, **kw)
+        return th, ok and calls["n"] % 10 != 0, it
+
+    monkeypatch.setattr(Engine, "optimize", every_tenth_draw_fails)
+    monkeypatch.setattr(mediation, "lang", lang)
+    with pytest.warns(ModelWarning, match=words):
+        out = mediation.indirect_effects(n_boot=50, seed=3)
+    assert (out.n_failed == 5).all()
+    assert out.share_failed.eq(0.1).all()
+    assert not out.ci_reliable.any()

@@ -437,3 +437,33 @@ def test_too_few_respondents_says_what_to_do(ct):
     assert "fewer items per factor" in msg_en
     assert "item parcels" in msg_en
     assert "more respondents" in msg_en
+
+
+def _heywood_data() -> pd.DataFrame:
+    """a and b barely correlate, c correlates strongly with both: a one-factor model needs c's residual below 0."""
+    rng = np.random.default_rng(11)
+    cov = np.array([[1.0, 0.2, 0.6], [0.2, 1.0, 0.6], [0.6, 0.6, 1.0]])
+    return pd.DataFrame(rng.multivariate_normal(np.zeros(3), cov, size=400), columns=["a", "b", "c"])
+
+
+def test_improper_solution_is_flagged_as_not_interpretable():
+    with pytest.warns(ModelWarning):
+        res = fit_sem(_heywood_data(), "f =~ a + b + c", lang="en")
+    bad = res.improper
+    assert set(bad.reason) == {"negative_variance", "std_beyond_1"}
+    assert bad.loc[bad.reason == "negative_variance", "lhs"].tolist() == ["c"]
+    assert bad.loc[bad.reason == "std_beyond_1", "rhs"].tolist() == ["c"]
+    assert (bad.loc[bad.reason == "std_beyond_1", "std_all"].abs() > 1).all()
+    text = res.summary(lang="en")
+    assert "Not interpretable (improper solution):" in text
+    assert "c ~~ c" in text.split("Not interpretable")[1]
+    assert "Niet interpreteerbaar (oplossing niet toelaatbaar):" in res.summary(lang="nl")
+    assert any("beyond ±1 for 'f =~ c'" in w for w in res.warnings)
+    with pytest.warns(ModelWarning, match="buiten ±1 voor 'f =~ c'"):
+        fit_sem(_heywood_data(), "f =~ a + b + c")
+
+
+def test_proper_solution_has_no_improper_rows(ct):
+    res = fit_sem(ct, CT_MODEL)
+    assert res.improper.empty
+    assert "improper" not in res.summary(lang="en")

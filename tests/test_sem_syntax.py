@@ -116,3 +116,81 @@ def test_each_call_gets_its_own_table():
     second = parse_model("f =~ y1 + a*y2 + y3\nab := 2*a")
     assert (second["lhs"] != "changed").all()
     assert len(second.attrs["defined"]) == 1
+
+
+# --- issue 11: lavaan's merging and auto-fix, options, unsupported operators named (nl/en) -------------------------
+def test_modifiers_on_the_same_term_are_merged():
+    pt = parse_model("f =~ NA*x1 + a*x1 + x2 + x3")
+    load = pt[pt.op == "=~"]
+    assert load.rhs.tolist() == ["x1", "x2", "x3"]
+    assert load.iloc[0]["label"] == "a"
+    assert load.iloc[0]["free"] > 0
+
+
+def test_single_indicator_residual_is_fixed_at_zero():
+    pt = parse_model("K =~ k1\nF =~ a + b + c\nF ~ K")
+    row = pt[(pt.op == "~~") & (pt.lhs == "k1")].iloc[0]
+    assert row["free"] == 0
+    assert row["ustart"] == 0.0
+    assert parse_model("K =~ k1", auto_fix_single=False).query("op == '~~' and lhs == 'k1'").free.iloc[0] > 0
+
+
+def test_group_count_unknown_accepts_any_c_and_partial_frees_one_parameter():
+    assert parse_model("f =~ x1 + c(a, b, c)*x2 + x3", ngroups=None).attrs["observed"] == ["x1", "x2", "x3"]
+    pt = parse_model("f =~ x1 + x2 + x3", ngroups=2, meanstructure=True, group_equal=("loadings", "intercepts"),
+                     group_partial=["f =~ x2", "x3 ~ 1"])  # fmt: skip
+    free = pt.groupby(["lhs", "op", "rhs"]).free.nunique()
+    assert free[("f", "=~", "x2")] == 2
+    assert free[("x3", "~1", "")] == 2
+    assert free[("f", "=~", "x3")] == 1
+    assert free[("x2", "~1", "")] == 1
+
+
+def test_std_lv_and_orthogonal():
+    pt = parse_model("F =~ a + b + c\nG =~ d + e + f", std_lv=True, orthogonal=True)
+    assert (pt[pt.op == "=~"].free > 0).all()
+    lv = pt[(pt.op == "~~") & pt.lhs.isin(["F", "G"])]
+    assert lv.free.eq(0).all()
+    assert sorted(lv.ustart.tolist()) == [0.0, 1.0, 1.0]
+
+
+def test_constraints_between_labels_and_constants():
+    pt = parse_model("f =~ x1 + a*x2 + b*x3 + c*x4\na == b\nc == 0.5\na > 0.2\nb == 2*a - 1")
+    load = pt[pt.op == "=~"].set_index("rhs")
+    assert load.loc["x2", "free"] == load.loc["x3", "free"]
+    assert load.loc["x4", "free"] == 0
+    assert load.loc["x4", "ustart"] == 0.5
+    assert [c["text"] for c in pt.attrs["constraints"]] == ["a > 0.2", "b == 2*a - 1"]
+    assert pt.attrs["constraints"][1]["coef"] == {"b": 1.0, "a": -2.0}
+    with pytest.raises(ModelSyntaxError, match="linear"):
+        parse_model("f =~ x1 + a*x2 + b*x3\na == b^2")
+    with pytest.raises(ModelSyntaxError, match="'z', which is not a label"):
+        parse_model("f =~ x1 + a*x2 + b*x3\na == z")
+
+
+def test_unicode_names():
+    pt = parse_model("Beleving_é =~ ä1 + ø2 + x3\nBeleving_é ~ tevredenheid_ë")
+    assert pt.attrs["latent"] == ["Beleving_é"]
+    assert pt.attrs["observed"] == ["ä1", "ø2", "x3", "tevredenheid_ë"]
+
+
+@pytest.mark.parametrize(
+    ("syntax", "op", "nl", "en"),
+    [
+        ("f <~ x1 + x2", "<~", "formatief", "formative"),
+        ("f =~ x1 + x2 + x3\nx1 | t1", "|", "drempels", "thresholds"),
+        ("f =~ x1 + x2\ny ~ x % 2", "%", "gewichten", "weights"),
+        ("efa('b')*f1 + efa('b')*f2 =~ x1 + x2 + x3", "efa", "exploratieve", "exploratory"),
+        ("y ~ x + x:z", ":", "interactieterm", "interaction term"),
+        ("group: 1\nf =~ x1 + x2", ":", "blokken", "blocks"),
+    ],
+)
+def test_unsupported_syntax_names_the_operator(syntax, op, nl, en):
+    with pytest.raises(ModelSyntaxError) as nl_err:
+        parse_model(syntax)
+    assert f"de operator '{op}'" in str(nl_err.value)
+    assert nl in str(nl_err.value)
+    with pytest.raises(ModelSyntaxError) as en_err:
+        parse_model(syntax, lang="en")
+    assert f"the operator '{op}'" in str(en_err.value)
+    assert en in str(en_err.value)

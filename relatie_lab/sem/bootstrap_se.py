@@ -52,6 +52,7 @@ def _resampled(eng: Engine, idx: list[np.ndarray]) -> Engine:
     if len(eng.x_idx):  # fixed.x rows take the resample's own moments (a new engine compiles them)
         proxy = type(eng)(eng.pt.assign().pipe(_with_attrs, eng), [g.X for g in proxy.groups],
                           meanstructure=eng.meanstructure)  # fmt: skip
+        proxy.constraints = getattr(eng, "constraints", None)  # the same parameters, the same constraints
     return proxy
 
 

@@ -41,6 +41,7 @@ from relatie_lab.sem import inference as _inf
 from relatie_lab.sem import matrices as _mat
 from relatie_lab.sem import moments as _mom
 from relatie_lab.sem import robust as _rob
+from relatie_lab.sem.constraints import Constraints
 from relatie_lab.sem.diagnostics import linear_dependencies
 from relatie_lab.sem.estimation import LOG2PI, newton_step
 from relatie_lab.sem.fit_indices import cfi as _cfi
@@ -97,6 +98,7 @@ class Engine:
 
     def __init__(self, pt: pd.DataFrame, data: list, meanstructure: bool | None = None) -> None:
         self.pt = pt.reset_index(drop=True)
+        specs = pt.attrs.get("constraints", [])
         self.pt.attrs = {}  # pandas deep-copies attrs on every operation: keep the engine's copy light
         self.n_ov_x = len(pt.attrs.get("ov_x", []))
         self.ov: list[str] = list(pt.attrs["observed"])
@@ -113,6 +115,7 @@ class Engine:
         self.nv = self.p + len(self.lv)
         self.N = sum(g.N for g in self.groups)
         self._compile()
+        self.constraints = Constraints.from_partable(self.pt, specs, self.q) if specs else None
 
     # model matrices (matrices.py)
     _compile = _mat.compile_model
@@ -166,7 +169,7 @@ class Engine:
         and fit."""
         theta, conv, it = self.optimize(theta0)
         f = float(self.objective(theta, grad=False))
-        npar = self.q
+        npar = self.q - (self.constraints.n_eq if self.constraints is not None else 0)  # lavaan's npar
         df = self.n_moments() - npar
         ll = self.loglik(theta)
         h1 = self.h1()
@@ -174,7 +177,7 @@ class Engine:
         chisq = max(2 * (ll1 - ll), 0.0) if not self.complete else max(self._chisq_complete(theta), 0.0)
         unident = unidentified_parameters(self, theta) if np.all(np.isfinite(theta)) else list(range(npar))
         if unident:  # no SEs for a model that is not identified (the information matrix is singular)
-            vcov, info_obs = (np.full((npar, npar), np.nan) if se != "none" else None), None
+            vcov, info_obs = (np.full((self.q, self.q), np.nan) if se != "none" else None), None
         else:
             vcov, info_obs = _inf.vcov(self, theta, se)
         res = EngineFit(theta, bool(conv), it, f, float(chisq), df, npar, ll, ll1, vcov, info_observed=info_obs,

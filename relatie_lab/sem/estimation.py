@@ -159,7 +159,8 @@ def optimize(eng: Engine, theta0: np.ndarray | None = None, *, tol: float = 1e-1
              hess0: np.ndarray | None = None, fallback: bool = True):  # fmt: skip
     """Fisher scoring with backtracking, then BFGS updates; L-BFGS fall-back.
 
-    ``hess0``: a Hessian approximation to start from (warm starts in the bootstrap).
+    ``hess0``: a Hessian approximation to start from (warm starts in the bootstrap). A model with ``==``, ``<``
+    or ``>`` constraints is estimated by :func:`relatie_lab.sem.constraints.optimize_constrained`.
     Returns (theta, converged, iterations).
     """
     if theta0 is not None:
@@ -168,17 +169,32 @@ def optimize(eng: Engine, theta0: np.ndarray | None = None, *, tol: float = 1e-1
         theta = eng._moment_start()
     else:
         theta = eng.start_values()
-    f, g = eng.objective(theta)
+    f, _ = eng.objective(theta)
     if not np.isfinite(f):
         theta = eng.start_values()
-        f, g = eng.objective(theta)
+    if getattr(eng, "constraints", None) is not None and eng.constraints.rows:
+        from relatie_lab.sem.constraints import optimize_constrained
+
+        return optimize_constrained(eng, theta, tol=tol, maxit=maxit, fallback=fallback)
+
+    def info(t: np.ndarray) -> np.ndarray:
+        return eng.expected_info(t) if eng.complete else eng._approx_info(t)
+
+    return scoring(eng.objective, info, theta, tol=tol, maxit=maxit, hess0=hess0, fallback=fallback)
+
+
+def scoring(fun, info, theta: np.ndarray, *, tol: float = 1e-10, maxit: int = 500, hess0: np.ndarray | None = None,
+            fallback: bool = True) -> tuple[np.ndarray, bool, int]:  # fmt: skip
+    """Minimise ``fun`` (returns value and gradient) by scoring with ``info`` (an information matrix), backtracking
+    and BFGS updates; L-BFGS as a fall-back. Returns (theta, converged, iterations)."""
+    f, g = fun(theta)
     it = 0
     converged = False
     H = None if hess0 is None else hess0.copy()
     for it in range(1, maxit + 1):
         try:
             if H is None or (it <= 2 and hess0 is None):
-                H = eng.expected_info(theta) if eng.complete else eng._approx_info(theta)
+                H = info(theta)
             step = newton_step(H, g)
         except np.linalg.LinAlgError:
             H = None
@@ -186,7 +202,7 @@ def optimize(eng: Engine, theta0: np.ndarray | None = None, *, tol: float = 1e-1
         alpha = 1.0
         while True:
             new = theta - alpha * step
-            fn, gn = eng.objective(new)
+            fn, gn = fun(new)
             if np.isfinite(fn) and fn <= f + 1e-12 * abs(f):
                 break
             alpha /= 2
@@ -207,11 +223,11 @@ def optimize(eng: Engine, theta0: np.ndarray | None = None, *, tol: float = 1e-1
     if not converged and np.isfinite(f):
         converged = bool(np.max(np.abs(g)) < max(tol, 1e-6))
     if not converged and fallback:
-        res = scipy_optimize.minimize(lambda t: eng.objective(t), theta, jac=True, method="L-BFGS-B",
-                                options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})  # fmt: skip
+        res = scipy_optimize.minimize(fun, theta, jac=True, method="L-BFGS-B",
+                                      options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})  # fmt: skip
         if np.isfinite(res.fun) and res.fun <= f:
             theta = res.x
-        f, g = eng.objective(theta)
+        f, g = fun(theta)
         converged = bool(np.max(np.abs(g)) < 1e-5)
     return theta, converged, it
 

@@ -71,6 +71,14 @@ def unidentified_parameters(eng: Engine, theta: np.ndarray, tol: float = RANK_TO
     J = moment_jacobian(eng, np.asarray(theta, float))
     if not np.all(np.isfinite(J)):
         return list(range(eng.q))
+    con = getattr(eng, "constraints", None)
+    if con is not None and con.rows:  # only the directions the constraints leave free
+        Z = con.null_space()
+        bad = _null_weights(J @ Z, tol)
+        if not len(bad):
+            return []
+        weight = np.sqrt(((Z @ bad.T) ** 2).sum(axis=1))
+        return np.flatnonzero(weight >= 0.1).tolist()
     norms = np.linalg.norm(J, axis=0)
     dead = norms <= tol * max(float(norms.max()), 1e-300)
     Js = J[:, ~dead] / norms[~dead]
@@ -85,3 +93,14 @@ def unidentified_parameters(eng: Engine, theta: np.ndarray, tol: float = RANK_TO
             cols = np.flatnonzero(~dead)
             bad |= set(cols[weight >= 0.1].tolist())
     return sorted(bad)
+
+
+def _null_weights(J: np.ndarray, tol: float) -> np.ndarray:
+    """Orthonormal null directions of ``J`` (rows), after scaling its columns; empty when of full column rank."""
+    norms = np.linalg.norm(J, axis=0)
+    norms = np.where(norms > 0, norms, 1.0)
+    _, s, vt = np.linalg.svd(J / norms, full_matrices=True)
+    s_full = np.zeros(J.shape[1])
+    s_full[: len(s)] = s
+    null = vt[s_full <= tol * max(float(s_full[0]), 1e-300)] / norms  # back to the unscaled directions
+    return null / np.linalg.norm(null, axis=1, keepdims=True) if len(null) else null

@@ -25,14 +25,16 @@ def vcov(eng: Engine, theta: np.ndarray, se: str) -> tuple[np.ndarray | None, np
 
     Returns ``(vcov, observed information)``; ``vcov`` is NaN when the information matrix cannot be inverted.
     """
+    from relatie_lab.sem.constraints import constrained_inverse
+
     if se == "none":
         return None, None
     info_obs = None
     try:
         if se == "expected":
-            return np.linalg.inv(0.5 * eng.N * eng.expected_info(theta)), None
+            return constrained_inverse(eng, 0.5 * eng.N * eng.expected_info(theta)), None
         info_obs = eng.observed_info(theta)
-        inv = np.linalg.inv(info_obs)
+        inv = constrained_inverse(eng, info_obs)
         if se == "robust":
             B = sum(eng.model_score_crossprod(theta))
             return inv @ B @ inv, info_obs

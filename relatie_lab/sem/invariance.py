@@ -1,6 +1,9 @@
-"""Measurement invariance across groups: configural, metric (equal loadings) and scalar (plus intercepts).
+"""Measurement invariance across groups: configural, metric (equal loadings), scalar (plus intercepts), strict (plus
+residual variances) and equal latent means.
 
-Each step is a multi-group model fitted with :func:`relatie_lab.fit_sem` (lavaan's ``group.equal``); the
+Each step is a multi-group model fitted with :func:`relatie_lab.fit_sem` (lavaan's ``group.equal``; each step keeps
+the equalities of the steps before it); ``partial`` frees single parameters in every step (lavaan's
+``group.partial``: partial invariance). The
 table compares the steps as lavaan's ``lavTestLRT`` does (chi-square difference test; with
 ``estimator="MLR"`` the Satorra-Bentler (2001) scaled difference) and adds the change in CFI and RMSEA.
 A step is called supported when the CFI drops by less than 0.01 (Cheung & Rensvold, 2002).
@@ -38,7 +41,13 @@ STEPS: dict[str, tuple[str, ...]] = {
     "configural": (),
     "metric": ("loadings",),
     "scalar": ("loadings", "intercepts"),
+    "strict": ("loadings", "intercepts", "residuals"),
+    "means": ("loadings", "intercepts", "residuals", "means"),
 }
+#: What each step adds to the steps before it (lavaan's ``group.equal`` names).
+ADDS = {"configural": (), "metric": ("loadings",), "scalar": ("intercepts",), "strict": ("residuals",),
+        "means": ("means",)}  # fmt: skip
+DEFAULT_STEPS = ("configural", "metric", "scalar")
 CFI_DROP = 0.01
 
 
@@ -50,6 +59,7 @@ class InvarianceResult:
     fits: dict[str, SEMResult] = field(repr=False)
     group: str = ""
     group_labels: list[Any] = field(default_factory=list)
+    partial: list[str] = field(default_factory=list)
 
     def summary(self, lang: str = "nl") -> str:
         """Readable text: fit per step, the difference tests and the decision."""
@@ -67,6 +77,8 @@ class InvarianceResult:
                 f"{f(r.delta_chisq, 9, 2)}{f(r.delta_df, 5, 0)}{f(r.delta_pvalue, 7)}{f(r.delta_cfi, 8)}  "
                 f"{_decision_text(r.decision, lang)}"
             )
+        if self.partial:
+            out += ["", label("inv_partial", lang).format(params=", ".join(self.partial))]
         out += ["", label("inv_decision_rule", lang)]
         return "\n".join(out)
 
@@ -123,8 +135,10 @@ def invariance(
     missing: str = "fiml",
     estimator: str = "ML",
     lang: str = "nl",
+    steps: tuple[str, ...] | list[str] = DEFAULT_STEPS,
+    partial: tuple[str, ...] | list[str] = (),
 ) -> InvarianceResult:
-    """Fit the configural, metric and scalar models and compare them.
+    """Fit the configural, metric and scalar (and strict, latent-means) models and compare them.
 
     Parameters
     ----------
@@ -136,6 +150,13 @@ def invariance(
         Column with the groups (e.g. ``"sector"``).
     missing, estimator, lang
         As in :func:`relatie_lab.fit_sem`.
+    steps : sequence of str
+        The steps, in this order, from ``configural``, ``metric``, ``scalar``, ``strict`` (equal residual
+        variances) and ``means`` (equal latent means); each step keeps the equalities of the ones before it, so
+        ``("configural", "metric", "scalar", "means")`` tests the means under scalar invariance.
+    partial : sequence of str
+        Parameters left free across groups in every step (partial invariance; lavaan's ``group.partial``), e.g.
+        ``["F =~ x2", "x3 ~ 1"]`` for a non-invariant loading and intercept.
 
     Returns
     -------
@@ -160,10 +181,17 @@ def invariance(
     1      metric   2       2.0      supported
     2      scalar   4       2.0      supported
     """
-    fits = {
-        step: fit_sem(data, model, group=group, group_equal=eq, missing=missing, estimator=estimator, lang=lang)
-        for step, eq in STEPS.items()
-    }
+    steps = tuple(steps)
+    order = list(ADDS)
+    if not steps or any(s not in ADDS for s in steps) or [order.index(s) for s in steps] != sorted(
+            order.index(s) for s in steps) or len(set(steps)) != len(steps):  # fmt: skip
+        raise ValueError(label("inv_err_steps", lang).format(steps=list(steps), allowed=order))
+    fits = {}
+    equal: tuple[str, ...] = ()
+    for step in steps:
+        equal += ADDS[step]
+        fits[step] = fit_sem(data, model, group=group, group_equal=equal, missing=missing, estimator=estimator,
+                             lang=lang, group_partial=tuple(partial))  # fmt: skip
     robust = estimator.upper() == "MLR"
     rows = []
     prev: dict[str, float] | None = None
@@ -191,4 +219,4 @@ def invariance(
     if robust:
         cols[4:4] = ["chisq_scaled", "cfi_robust", "rmsea_robust"]
     first = next(iter(fits.values()))
-    return InvarianceResult(pd.DataFrame(rows)[cols], fits, group, list(first.group_labels))
+    return InvarianceResult(pd.DataFrame(rows)[cols], fits, group, list(first.group_labels), list(partial))

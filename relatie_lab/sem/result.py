@@ -93,6 +93,7 @@ class SEMResult:
     data: pd.DataFrame = field(repr=False)
     lang: str = "nl"
     seed: int | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # fit_sem's model options (std_lv, orthogonal, ...)
 
     # ---------------------------------------------------------------------------------------------
     def summary(self, lang: str = "nl") -> str:
@@ -159,12 +160,36 @@ class SEMResult:
                         f"  {name[:36]:<36}{r.est:>9.3f}{_fmt(r.se, 9)}{_fmt(r.z, 9)}{_fmt(r.pvalue, 8)}"
                         f"{_fmt(r.std_all, 9)}"
                     )
+        bad = self.improper
+        if not bad.empty:
+            out += ["", label("sem_improper_head", lang)]
+            for r in bad.itertuples():
+                where = f" [{r.group}]" if "group" in bad and r.group != "" else ""
+                out.append(f"  - {r.lhs} {r.op} {r.rhs}{where}: est {r.est:.3f}, std_all {r.std_all:.3f} "
+                           f"({label('sem_improper_' + r.reason, lang)})")  # fmt: skip
         out += ["", f"{label('sem_warnings', lang)}: " + ("" if self.warnings else label("sem_none", lang))]
         out += [f"  - {w}" for w in self._warnings_in(lang)]
         return "\n".join(out)
 
     def __str__(self) -> str:
         return self.summary(self.lang)
+
+    @property
+    def improper(self) -> pd.DataFrame:
+        """Estimates that make the solution improper (not interpretable): empty when the solution is proper.
+
+        A negative variance (Heywood case) and a standardized loading, path or correlation beyond +-1. Columns
+        ``lhs, op, rhs, est, std_all, reason`` (``"negative_variance"`` or ``"std_beyond_1"``) (+ ``group``).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(0)
+        >>> X = pd.DataFrame(rng.normal(size=(200, 1)) + rng.normal(size=(200, 3)), columns=list("abc"))
+        >>> fit_sem(X, "f =~ a + b + c").improper.empty
+        True
+        """
+        return improper_rows(self.estimates)
 
     def __repr__(self) -> str:
         fi = self.fit_indices
@@ -259,7 +284,8 @@ def _check_data(data: pd.DataFrame, names: list[str], group: str | None, lang: s
 
 
 #: Warnings that usually follow from a covariance matrix of the data that is not positive definite.
-_KNOCK_ON = {"sem_msg_not_converged", "sem_msg_se_failed", "sem_msg_heywood", "sem_msg_implied_not_pd"}
+_KNOCK_ON = {"sem_msg_not_converged", "sem_msg_se_failed", "sem_msg_heywood", "sem_msg_implied_not_pd",
+             "sem_msg_std_beyond_one"}
 
 
 def _render(key: str, kw: dict, lang: str) -> str:
@@ -291,14 +317,20 @@ class _Warn:
 
 def prepare(
     data: pd.DataFrame, model: str, *, missing: str, group: str | None, group_equal: tuple[str, ...],
-    warn: _Warn | None, keep: tuple[str, ...] = (),
+    warn: _Warn | None, options: dict | None = None, keep: tuple[str, ...] = (),
 ) -> tuple[ParTable, list[pd.DataFrame], list[Any], pd.DataFrame, bool]:  # fmt: skip
-    """Parse the model and split the data in groups (shared by fit_sem, bootstrap and invariance)."""
+    """Parse the model and split the data in groups (shared by fit_sem, bootstrap and invariance).
+
+    ``options``: parser options (``std_lv``, ``orthogonal``, ``group_partial``) and ``meanstructure`` (None: auto).
+    ``keep``: other columns to keep in the returned data (e.g. the cluster).
+    """
     if missing not in ("fiml", "listwise", "ml.x"):
         raise ValueError("missing must be 'fiml' (use all answers) or 'listwise' (complete rows only).")
-    probe = parse_model(model)
-    names = list(probe.attrs["observed"])
+    options = dict(options or {})
+    force_means = options.pop("meanstructure", None)
     lang = warn.lang if warn is not None else "nl"
+    probe = parse_model(model, ngroups=None, lang=lang, **options)  # groups not known yet: c(...) of any length
+    names = list(probe.attrs["observed"])
     _check_data(data, names, group, lang)
     cols = names + ([group] if group else []) + [c for c in keep if c not in names and c != group]
     df = data[cols]
@@ -343,7 +375,10 @@ def prepare(
         # complete data: reuse the array (no second copy)
         parts = [values if not has_nan and len(values) == len(df) else df[names]]
     meanstructure = has_nan or bool(group) or bool((probe.op == "~1").any())  # lavaan: any ~1 adds means
-    pt = parse_model(model, ngroups=max(len(parts), 1), meanstructure=meanstructure, group_equal=group_equal)
+    if force_means is not None:
+        meanstructure = bool(force_means) or has_nan
+    pt = parse_model(model, ngroups=max(len(parts), 1), meanstructure=meanstructure, group_equal=group_equal,
+                     lang=lang, **options)  # fmt: skip
     return pt, parts, levels, df, meanstructure
 
 
@@ -357,6 +392,10 @@ def fit_sem(
     group_equal: tuple[str, ...] | list[str] = (),
     seed: int | None = None,
     lang: str = "nl",
+    group_partial: tuple[str, ...] | list[str] = (),
+    std_lv: bool = False,
+    orthogonal: bool = False,
+    meanstructure: bool | None = None,
     cluster: str | None = None,
     se: str = "standard",
     n_boot: int = 1000,
@@ -384,6 +423,15 @@ def fit_sem(
         Stored with the result; used as default seed by ``indirect_effects``.
     lang : {"nl", "en"}
         Language of the warnings.
+    group_partial : sequence of str
+        Parameters exempt from ``group_equal`` (lavaan's ``group.partial``), e.g. ``["f =~ x2", "x3 ~ 1"]``.
+    std_lv : bool
+        Scale every factor by fixing its (residual) variance at 1 and freeing all loadings (lavaan's ``std.lv``).
+    orthogonal : bool
+        The exogenous factors do not covary (lavaan's ``orthogonal``).
+    meanstructure : bool, optional
+        Model the means with complete data too (lavaan's ``meanstructure``); default: only with missing data,
+        groups or a ``~ 1`` in the model.
     cluster : str, optional
         Column with the cluster (e.g. the organisation) of each respondent: cluster-robust SEs and test (lavaan's
         ``cluster=``, with ``estimator="MLR"``).
@@ -408,14 +456,18 @@ def fit_sem(
     >>> row["lhs"], float(round(row["est"], 2))
     ('ab', 0.19)
     """
+    options = {"group_partial": tuple(group_partial), "std_lv": std_lv, "orthogonal": orthogonal,
+               "meanstructure": meanstructure}  # fmt: skip
     with single_thread_blas():
         return _fit_sem(data, model, estimator=estimator, missing=missing, group=group, group_equal=group_equal,
-                        seed=seed, lang=lang, cluster=cluster, se=se, n_boot=n_boot, n_jobs=n_jobs)  # fmt: skip
+                        seed=seed, lang=lang, options=options, cluster=cluster, se=se, n_boot=n_boot,
+                        n_jobs=n_jobs)  # fmt: skip
 
 
 def _fit_sem(data: pd.DataFrame, model: str, *, estimator: str, missing: str, group: str | None,
-             group_equal: tuple[str, ...] | list[str], seed: int | None, lang: str, cluster: str | None = None,
-             se: str = "standard", n_boot: int = 1000, n_jobs: int | None = None) -> SEMResult:  # fmt: skip
+             group_equal: tuple[str, ...] | list[str], seed: int | None, lang: str,
+             options: dict | None = None, cluster: str | None = None, se: str = "standard", n_boot: int = 1000,
+             n_jobs: int | None = None) -> SEMResult:  # fmt: skip
     lang = check_lang(lang)
     estimator = estimator.upper()
     check_options(estimator, missing, cluster, se, n_boot, True, lang)  # 11b: MLM, cluster, ml.x, bootstrap
@@ -423,15 +475,13 @@ def _fit_sem(data: pd.DataFrame, model: str, *, estimator: str, missing: str, gr
         estimator = "MLR"
     if cluster is not None:
         _check_data(data, [cluster], None, lang)
+        options = {**(options or {}), "meanstructure": True}  # lavaan adds the mean structure with a cluster
     group_equal = tuple(group_equal)
     warn = _Warn(lang)
     pt, parts, levels, df, meanstructure = prepare(
-        data, model, missing=missing, group=group, group_equal=group_equal, warn=warn,
+        data, model, missing=missing, group=group, group_equal=group_equal, warn=warn, options=options,
         keep=(cluster,) if cluster else (),
     )
-    if cluster is not None and not meanstructure:  # lavaan adds the mean structure with a cluster
-        meanstructure = True
-        pt = parse_model(model, ngroups=max(len(parts), 1), meanstructure=True, group_equal=group_equal)
     for g, part in enumerate(parts):
         if len(part) <= len(pt.attrs["observed"]):
             kw = {"n": len(part), "p": len(pt.attrs["observed"]), "in_group": levels[g] if group else None}
@@ -460,7 +510,7 @@ def _fit_sem(data: pd.DataFrame, model: str, *, estimator: str, missing: str, gr
         warn("sem_msg_few_respondents", n=eng.N, npar=eng.q, need=5 * eng.q)
     if res.unidentified:
         warn("sem_msg_not_identified_params", params=", ".join(parameter_names(pt, res.unidentified, levels)))
-    elif not _vcov_ok(res.vcov):
+    elif not _vcov_ok(res.vcov if eng.constraints is None else _reduced(res.vcov, eng)):
         warn("sem_msg_se_failed")
     est = estimates_table(eng, res, pt, levels if group else None)
     if boot:
@@ -470,7 +520,7 @@ def _fit_sem(data: pd.DataFrame, model: str, *, estimator: str, missing: str, gr
     result = SEMResult(
         estimates=est, fit_indices=fi, nobs=eng.N, warnings=warn.messages, model=model, partable=pt,
         estimator=estimator, missing=missing, group=group, group_labels=levels, group_equal=group_equal,
-        converged=res.converged, engine=eng, raw=res, data=df, lang=lang, seed=seed,
+        converged=res.converged, engine=eng, raw=res, data=df, lang=lang, seed=seed, options=dict(options or {}),
     )  # fmt: skip
     result._warning_keys = warn.keys  # type: ignore[attr-defined]
     return result
@@ -488,6 +538,14 @@ def parameter_names(pt: ParTable, free: list[int], levels: list | None = None) -
             name += f" [{levels[int(r.group) - 1]}]"
         out.append(name)
     return out
+
+
+def _reduced(vcov: np.ndarray | None, eng: Engine) -> np.ndarray | None:
+    """The covariance matrix in the directions the constraints leave free (it is singular in the others)."""
+    if vcov is None:
+        return None
+    Z = eng.constraints.null_space()
+    return Z.T @ vcov @ Z
 
 
 def _vcov_ok(vcov: np.ndarray | None) -> bool:
@@ -517,11 +575,27 @@ def _check_sample_cov(eng: Engine, warn: _Warn, levels: list | None) -> None:
     warn.cause = ", ".join(causes)
 
 
+def improper_rows(est: pd.DataFrame) -> pd.DataFrame:
+    """Negative variances and standardized values beyond +-1 in an estimates table (see ``SEMResult.improper``)."""
+    model = est[est.op.isin(["=~", "~", "~~"])]
+    var = (model.op == "~~") & (model.lhs == model.rhs)
+    neg = var & (model.est < 0)
+    beyond = ~var & (model.std_all.abs() > 1 + 1e-9)
+    cols = ["lhs", "op", "rhs", "est", "std_all"] + (["group"] if "group" in est else [])
+    out = model.loc[neg | beyond, cols].copy()
+    out["reason"] = np.where(neg[neg | beyond], "negative_variance", "std_beyond_1")
+    return out.reset_index(drop=True)
+
+
 def _post_checks(eng: Engine, res: EngineFit, est: pd.DataFrame, warn: _Warn, levels: list | None) -> None:
     var_rows = est[(est.op == "~~") & (est.lhs == est.rhs)]
     for r in var_rows.itertuples():
         if r.est < 0:
             warn("sem_msg_heywood", var=r.lhs, value=r.est)
+    for r in improper_rows(est).itertuples():
+        if r.reason == "std_beyond_1":
+            warn("sem_msg_std_beyond_one", par=f"{r.lhs} {r.op} {r.rhs}", value=r.std_all,
+                 in_group=getattr(r, "group", None) if levels else None)  # fmt: skip
     for g in range(eng.G):
         Sfull, _ = eng.implied_full(res.theta, g)
         gname = levels[g] if levels else None

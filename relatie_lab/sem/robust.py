@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import stats
 
+from relatie_lab.sem.constraints import constrained_inverse
 from relatie_lab.sem.fit_indices import cfi, tli
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -24,7 +25,7 @@ __all__ = ["baseline_engine", "robust_indices", "yb_trace"]
 
 def yb_trace(eng: Engine, theta: np.ndarray, h1: list, info_obs: np.ndarray) -> float:
     """trace(U Gamma) of lavaan's yuan.bentler.mplus test for the model ``theta``."""
-    E_inv = np.linalg.inv(info_obs / eng.N)  # per-case information
+    E_inv = constrained_inverse(eng, info_obs / eng.N)  # per-case information
     B0s = eng.model_score_crossprod(theta)
     trace = 0.0
     p = eng.p
@@ -150,6 +151,8 @@ def fiml_corrected(eng: Engine, res: EngineFit, h1: list) -> dict[str, float]:
     def k_of(eng: Engine, theta: np.ndarray) -> tuple[float, float]:
         xx, Ds = parts(eng, theta)
         D = np.vstack(Ds)
+        if getattr(eng, "constraints", None) is not None and eng.constraints.rows:
+            D = D @ eng.constraints.null_space()
         E = D.T @ Wm_a @ D
         U = Wm_a - Wm_a @ D @ np.linalg.solve(E, D.T @ Wm_a)
         return xx, float(np.trace(U @ M @ U @ Gam))

@@ -119,6 +119,7 @@ def baseline(eng: Engine) -> tuple[Engine, np.ndarray]:
     eb.pt.attrs = {}
     eb.lv, eb.nv = [], eng.p
     eb._compile()
+    eb.constraints = None
     theta = np.zeros(eb.q)
     idx = {v: i for i, v in enumerate(eng.ov)}
     for r in eb.pt.itertuples():

@@ -49,7 +49,16 @@ __all__ = [
 ParTable = pd.DataFrame
 
 _OPERATORS = (":=", "=~", "~~", "==", "~", "<", ">")
-_NAME = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
+#: A variable name: letters (any script: é, ü, ø, ...), digits, ``_`` and ``.``, not starting with a digit.
+_NAME = re.compile(r"^(?:[^\W\d]|\.)[\w.]*$")
+#: Operators and forms of lavaan syntax that are not supported, with the key of their explanation in sem.yaml.
+_UNSUPPORTED = (
+    ("efa(", "sem_op_efa"),
+    ("<~", "sem_op_formative"),
+    ("~*~", "sem_op_scaling"),
+    ("|", "sem_op_threshold"),
+    ("%", "sem_op_percent"),
+)
 _FUNCS = {"exp": math.exp, "log": math.log, "sqrt": math.sqrt, "abs": abs}
 GROUP_EQUAL_OPTIONS = (
     "loadings",
@@ -89,6 +98,24 @@ class _Term:
 
 def _err(msg: str, line: int) -> ModelSyntaxError:
     return ModelSyntaxError(f"Model syntax, line {line}: {msg}")
+
+
+def _unsupported(op: str, key: str, line: int, lang: str) -> ModelSyntaxError:
+    """A syntax error in ``lang`` that names the unsupported operator and says what to do instead."""
+    from relatie_lab.labels import label
+
+    return ModelSyntaxError(label("sem_err_unsupported_op", lang).format(line=line, op=op, what=label(key, lang)))
+
+
+def _check_supported(text: str, line: int, lang: str) -> None:
+    for op, key in _UNSUPPORTED:
+        if op in text:
+            raise _unsupported(op.rstrip("("), key, line, lang)
+    head = text.split("~", 1)[0].split("=", 1)[0]
+    if re.match(r"^\s*(group|level|block)\s*:", text) or (":" in head and ":=" not in text):
+        raise _unsupported(":", "sem_op_block", line, lang)
+    if ":" in text and ":=" not in text:  # y ~ x:z
+        raise _unsupported(":", "sem_op_interaction", line, lang)
 
 
 def _statements(syntax: str) -> list[tuple[int, str]]:
@@ -137,7 +164,7 @@ def _number(tok: str) -> float | None:
         return None
 
 
-def _parse_term(term: str, ngroups: int, line: int) -> _Term:
+def _parse_term(term: str, ngroups: int, line: int, lenient: bool = False) -> _Term:
     pieces = _split_top(term, "*")
     var = pieces[-1]
     if not (_NAME.match(var) or var == "1"):
@@ -154,6 +181,8 @@ def _parse_term(term: str, ngroups: int, line: int) -> _Term:
             values = [mod.strip()]
         if len(values) == 1:
             values = values * ngroups
+        elif lenient:  # the number of groups is not known yet (reading the variable names only)
+            values = (values * ngroups)[:ngroups]
         elif len(values) != ngroups:
             raise _err(
                 f"'{mod}' gives {len(values)} values but the model has {ngroups} group(s); "
@@ -237,10 +266,25 @@ def evaluate_defined(expr: str, values: dict[str, float]) -> float:
     return ev(ast.parse(expr.replace("^", "**"), mode="eval"))
 
 
-def _raw_rows(syntax: str, ngroups: int) -> tuple[list[dict], list[Defined]]:
+def _merge(old: _Term, new: _Term) -> None:
+    """lavaan merges the modifiers of a term given twice (``f =~ NA*x1 + a*x1``): one parameter, both modifiers."""
+    for g in range(len(old.fixed)):
+        if new.fixed[g] is not None:
+            old.fixed[g] = new.fixed[g]
+        old.free_forced[g] = old.free_forced[g] or new.free_forced[g]
+        old.labels[g] = new.labels[g] or old.labels[g]
+        old.start[g] = new.start[g] if new.start[g] is not None else old.start[g]
+    old.given = old.given or new.given
+
+
+def _raw_rows(syntax: str, ngroups: int, lenient: bool = False,
+              lang: str = "nl") -> tuple[list[dict], list[Defined], list[dict]]:  # fmt: skip
     rows: list[dict] = []
     defined: list[Defined] = []
+    constraints: list[dict] = []
+    seen: dict[tuple[str, str, str], dict] = {}
     for line, text in _statements(syntax):
+        _check_supported(text, line, lang)
         op = next((o for o in _OPERATORS if o in text), None)
         if op is None:
             raise _err(f"'{text}' has no operator (=~, ~, ~~, :=).", line)
@@ -251,7 +295,8 @@ def _raw_rows(syntax: str, ngroups: int) -> tuple[list[dict], list[Defined]]:
             defined.append(Defined(lhs_text, rhs_text, _expr_names(rhs_text, line), line))
             continue
         if op in ("==", "<", ">"):
-            raise _err(f"constraints with '{op}' are not supported; give parameters the same label.", line)
+            constraints.append({"lhs": lhs_text, "op": op, "rhs": rhs_text, "line": line})
+            continue
         if not lhs_text or not rhs_text:
             raise _err(f"'{text}' needs a left and a right side around '{op}'.", line)
         lhs_list = [s.strip() for s in lhs_text.split("+")]
@@ -261,16 +306,81 @@ def _raw_rows(syntax: str, ngroups: int) -> tuple[list[dict], list[Defined]]:
         for term in _split_top(rhs_text, "+"):
             if not term:
                 raise _err(f"an empty term in '{text}' (a '+' too many?).", line)
-            t = _parse_term(term, ngroups, line)
+            t = _parse_term(term, ngroups, line, lenient)
             this_op = op
             if t.var == "1":
                 if op != "~":
                     raise _err("an intercept '1' is only allowed with '~' (e.g. 'y ~ 1').", line)
                 this_op = "~1"
             for lhs in lhs_list:
-                rows.append({"lhs": lhs, "op": this_op, "rhs": "" if this_op == "~1" else t.var,
-                             "term": t, "line": line})  # fmt: skip
-    return rows, defined
+                rhs = "" if this_op == "~1" else t.var
+                key = (lhs, this_op, rhs) if this_op != "~~" else (lhs, this_op, rhs) if (rhs, "~~", lhs) not in \
+                    seen else (rhs, "~~", lhs)  # fmt: skip
+                if key in seen:
+                    _merge(seen[key]["term"], t)
+                    continue
+                row = {"lhs": lhs, "op": this_op, "rhs": rhs, "term": _copy_term(t), "line": line}
+                seen[key] = row
+                rows.append(row)
+    return rows, defined, constraints
+
+
+def _copy_term(t: _Term) -> _Term:
+    return _Term(t.var, list(t.fixed), list(t.free_forced), list(t.labels), list(t.start), t.given)
+
+
+def _linear_constraints(constraints: list[dict], pt: pd.DataFrame, lang: str) -> list[dict]:
+    """``==``, ``<``, ``>`` constraints as linear rows ``sum_k coef_k * label_k  (op)  const``.
+
+    Both sides must be linear in the labels (``a == 2*b``, ``a + b == 1``, ``a > 0.9``, ``a < b``); a label that is
+    not in the model or a non-linear side is refused with a message that says so.
+    """
+    labels = set(pt["label"]) - {""}
+    out = []
+    for c in constraints:
+        coef: dict[str, float] = {}
+        const = 0.0
+        for side, sign in ((c["lhs"], 1.0), (c["rhs"], -1.0)):
+            try:
+                terms, k = _linear(ast.parse(side.replace("^", "**"), mode="eval").body)
+            except (SyntaxError, ValueError):
+                raise _err(f"the constraint '{c['lhs']} {c['op']} {c['rhs']}' must be linear in the labels "
+                           "(e.g. 'a == 2*b', 'a + b == 1', 'a > 0').", c["line"]) from None  # fmt: skip
+            for name, v in terms.items():
+                if name not in labels:
+                    raise _err(f"the constraint uses '{name}', which is not a label in the model "
+                               "(label a parameter with e.g. 'y ~ a*x').", c["line"])  # fmt: skip
+                coef[name] = coef.get(name, 0.0) + sign * v
+            const -= sign * k
+        out.append({"coef": coef, "op": c["op"], "const": const, "text": f"{c['lhs']} {c['op']} {c['rhs']}",
+                    "line": c["line"]})  # fmt: skip
+    return out
+
+
+def _linear(node: ast.AST) -> tuple[dict[str, float], float]:
+    """(coefficients, constant) of a linear expression; ValueError when it is not linear."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        return {}, float(node.value)
+    if isinstance(node, ast.Name):
+        return {node.id: 1.0}, 0.0
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        t, k = _linear(node.operand)
+        s = -1.0 if isinstance(node.op, ast.USub) else 1.0
+        return {n: s * v for n, v in t.items()}, s * k
+    if isinstance(node, ast.BinOp):
+        (ta, ka), (tb, kb) = _linear(node.left), _linear(node.right)
+        if isinstance(node.op, ast.Add | ast.Sub):
+            s = 1.0 if isinstance(node.op, ast.Add) else -1.0
+            t = dict(ta)
+            for n, v in tb.items():
+                t[n] = t.get(n, 0.0) + s * v
+            return t, ka + s * kb
+        if isinstance(node.op, ast.Mult) and (not ta or not tb):
+            scal, (t, k) = (ka, (tb, kb)) if not ta else (kb, (ta, ka))
+            return {n: scal * v for n, v in t.items()}, scal * k
+        if isinstance(node.op, ast.Div) and not tb and kb != 0:
+            return {n: v / kb for n, v in ta.items()}, ka / kb
+    raise ValueError("not linear")
 
 
 def model_variables(pt: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -292,6 +402,11 @@ def parse_model(
     meanstructure: bool = False,
     group_equal: tuple[str, ...] | list[str] = (),
     fixed_x: bool = True,
+    group_partial: tuple[str, ...] | list[str] = (),
+    std_lv: bool = False,
+    orthogonal: bool = False,
+    auto_fix_single: bool = True,
+    lang: str = "nl",
 ) -> ParTable:
     """Parse lavaan model syntax into a parameter table with lavaan's ``sem()`` defaults.
 
@@ -299,8 +414,9 @@ def parse_model(
     ----------
     syntax : str
         lavaan model syntax.
-    ngroups : int
-        Number of groups; the table gets one block of rows per group (column ``group``, 1-based).
+    ngroups : int or None
+        Number of groups; the table gets one block of rows per group (column ``group``, 1-based). ``None``: not
+        known yet (one block; ``c(...)`` of any length is accepted), for reading the variable names only.
     meanstructure : bool
         Add intercepts of observed variables (free) and means of latent variables (fixed at 0).
     group_equal : sequence of str
@@ -308,6 +424,16 @@ def parse_model(
         ``residual.covariances``, ``lv.variances``, ``lv.covariances``, ``regressions``.
     fixed_x : bool
         Treat observed exogenous covariates as fixed (lavaan's default ``fixed.x=TRUE``).
+    group_partial : sequence of str
+        lavaan's ``group.partial``: parameters exempt from ``group_equal`` (``"f =~ x2"``, ``"x3 ~ 1"``).
+    std_lv : bool
+        lavaan's ``std.lv``: every latent (residual) variance fixed at 1, all loadings free.
+    orthogonal : bool
+        lavaan's ``orthogonal``: the exogenous latent variables do not covary (covariances fixed at 0).
+    auto_fix_single : bool
+        lavaan's ``auto.fix.single``: the residual variance of the only indicator of a factor is fixed at 0.
+    lang : {"nl", "en"}
+        Language of the message for unsupported syntax (``<~``, ``|``, ``%``, ``efa()``, ``x:z``).
 
     Returns
     -------
@@ -330,29 +456,36 @@ def parse_model(
         raise ModelSyntaxError("The model text is empty: give lavaan syntax such as 'f =~ x1 + x2 + x3'.")
     # Parsing is pure: the same text and options give the same table. Bootstraps, invariance sequences and
     # widgets parse one model many times, so parsed tables are cached and each caller gets its own deep copy.
-    table = _parse_cached(syntax, ngroups, meanstructure, tuple(group_equal), fixed_x)
+    table = _parse_cached(syntax, ngroups, meanstructure, tuple(group_equal), fixed_x, tuple(group_partial), std_lv,
+                          orthogonal, auto_fix_single, lang)  # fmt: skip
     return table.copy(deep=True)  # pandas deep-copies .attrs (the := definitions) with the table
 
 
 @functools.lru_cache(maxsize=128)
 def _parse_cached(
-    syntax: str, ngroups: int, meanstructure: bool, group_equal: tuple[str, ...], fixed_x: bool
-) -> ParTable:
+    syntax: str, ngroups: int | None, meanstructure: bool, group_equal: tuple[str, ...], fixed_x: bool,
+    group_partial: tuple[str, ...] = (), std_lv: bool = False, orthogonal: bool = False, auto_fix_single: bool = True,
+    lang: str = "nl",
+) -> ParTable:  # fmt: skip
     if not syntax.strip():
         raise ModelSyntaxError("The model text is empty: give lavaan syntax such as 'f =~ x1 + x2 + x3'.")
     bad = [g for g in group_equal if g not in GROUP_EQUAL_OPTIONS]
     if bad:
         raise ValueError(f"Unknown group_equal option(s) {bad}; choose from {list(GROUP_EQUAL_OPTIONS)}.")
-    raw, defined = _raw_rows(syntax, ngroups)
+    lenient = ngroups is None
+    ngroups = 1 if ngroups is None else ngroups
+    raw, defined, constraints = _raw_rows(syntax, ngroups, lenient, lang)
     if not raw:
         raise ModelSyntaxError("The model has no =~, ~ or ~~ statements.")
 
     latent = list(dict.fromkeys(r["lhs"] for r in raw if r["op"] == "=~"))
-    observed: list[str] = []
+    latent_set = set(latent)
+    observed_d: dict[str, None] = {}
     for r in raw:
         for v in ([r["rhs"]] if r["op"] == "=~" else [r["lhs"], r["rhs"]]):
-            if v and v not in latent and v not in observed:
-                observed.append(v)
+            if v and v not in latent_set:
+                observed_d.setdefault(v)
+    observed = list(observed_d)
     for r in raw:
         if r["op"] == "=~" and r["rhs"] in latent:
             pass  # higher-order factor: allowed
@@ -375,7 +508,8 @@ def _parse_cached(
         t: _Term = r["term"]
         for g in range(ngroups):
             fixed = t.fixed[g]
-            if r["op"] == "=~" and r["lhs"] not in seen_first and fixed is None and not t.free_forced[g]:
+            if (r["op"] == "=~" and r["lhs"] not in seen_first and fixed is None and not t.free_forced[g]
+                    and not std_lv):  # fmt: skip
                 fixed = 1.0
             rows.append({
                 "lhs": r["lhs"], "op": r["op"], "rhs": r["rhs"], "group": g + 1,
@@ -385,20 +519,32 @@ def _parse_cached(
         if r["op"] == "=~":
             seen_first.add(r["lhs"])
 
+    present = {(x["lhs"], x["op"], x["rhs"]) for x in rows}  # a set: no linear scan per added row
+
     def has(lhs: str, op: str, rhs: str) -> bool:
-        return any(
-            (x["lhs"], x["op"], x["rhs"]) in ((lhs, op, rhs), (rhs, op, lhs)) if op == "~~"
-            else (x["lhs"], x["op"], x["rhs"]) == (lhs, op, rhs)
-            for x in rows
-        )  # fmt: skip
+        return (lhs, op, rhs) in present or (op == "~~" and (rhs, op, lhs) in present)
 
     def add(lhs: str, op: str, rhs: str, fixed: float | None = None, exo: int = 0) -> None:
         if has(lhs, op, rhs):
             return
+        present.add((lhs, op, rhs))
         for g in range(ngroups):
             rows.append({"lhs": lhs, "op": op, "rhs": rhs, "group": g + 1, "label": "", "fixed": fixed,
                          "start": None, "user": 0, "line": 0, "exo": exo})  # fmt: skip
 
+    # auto.fix.single: the only indicator of a factor has no residual variance
+    if auto_fix_single:
+        n_ind: dict[str, list[str]] = {}
+        for r in raw:
+            if r["op"] == "=~":
+                n_ind.setdefault(r["lhs"], []).append(r["rhs"])
+        for inds in n_ind.values():
+            if len(inds) == 1 and inds[0] in observed_d:
+                add(inds[0], "~~", inds[0], fixed=0.0)
+    # std.lv: every latent (residual) variance fixed at 1
+    if std_lv:
+        for v in latent:
+            add(v, "~~", v, fixed=1.0)
     # auto.var: residual variances of observed and latent variables
     for v in [*observed, *latent]:
         if v in ov_x:
@@ -408,7 +554,7 @@ def _parse_cached(
     lv_x = [v for v in latent if v not in lv_endo]
     for i, a in enumerate(lv_x):
         for b in lv_x[i + 1 :]:
-            add(a, "~~", b)
+            add(a, "~~", b, fixed=0.0 if orthogonal else None)
     # auto.cov.y: purely dependent variables (not predictors, not indicators) covary
     pure_y = [v for v in eqs_y if v not in eqs_x and v not in indicators]
     for i, a in enumerate(pure_y):
@@ -443,12 +589,29 @@ def _parse_cached(
             return ""
 
         kinds = pt.apply(kind, axis=1)
-        auto = kinds.isin(group_equal) & (pt["label"] == "") & (pt["exo"] == 0)
+        partial = {re.sub(r"\s+", "", p_) for p_ in group_partial}
+        exempt = pd.Series([f"{a}{o}{b}" in partial or (o == "~~" and f"{b}{o}{a}" in partial)
+                            for a, o, b in zip(pt.lhs, pt.op, pt.rhs, strict=True)], index=pt.index)  # fmt: skip
+        auto = kinds.isin(group_equal) & (pt["label"] == "") & (pt["exo"] == 0) & ~exempt
         pt.loc[auto, "label"] = "." + pt.lhs[auto] + pt.op[auto] + pt.rhs[auto]
         if "intercepts" in group_equal and "means" not in group_equal:
             # lavaan frees the latent means in all groups but the first
             free_means = (kinds == "means") & (pt.group > 1) & (pt.user == 0)
             pt.loc[free_means, "fixed"] = None
+    # constraints: 'a == b' (labels) makes one parameter, 'a == 0.5' fixes it; the rest goes to the estimator
+    other: list[dict] = []
+    alias: dict[str, str] = {}
+    for c in constraints:
+        left, right = c["lhs"], c["rhs"]
+        known = set(pt["label"])
+        if c["op"] == "==" and left in known and right in known:
+            alias[right] = alias.get(left, left)  # one parameter; both labels stay (for := and later constraints)
+        elif c["op"] == "==" and (left in known) != (right in known) and _number(right if left in known else left) \
+                is not None:  # fmt: skip
+            lab, val = (left, _number(right)) if left in known else (right, _number(left))
+            pt.loc[pt["label"] == lab, "fixed"] = val
+        else:
+            other.append(c)
     # free index: shared labels share an index
     # a label on a fixed parameter fixes every parameter with that label (lavaan: equality constraint)
     fixed_labels = {
@@ -467,13 +630,14 @@ def _parse_cached(
             continue
         if r.exo:
             continue
-        if r.label and r.label in label_index:
-            free[i] = label_index[r.label]
+        key = alias.get(r.label, r.label)
+        if key and key in label_index:
+            free[i] = label_index[key]
             continue
         k += 1
         free[i] = k
-        if r.label:
-            label_index[r.label] = k
+        if key:
+            label_index[key] = k
     # a label on a fixed parameter plus on a free one: keep fixed (as lavaan warns); not modelled here
     pt["free"] = free
     pt["ustart"] = [np.nan if f is None else float(f) for f in pt["fixed"]]
@@ -498,4 +662,5 @@ def _parse_cached(
     pt.attrs["ov_x"] = ov_x
     pt.attrs["ngroups"] = ngroups
     pt.attrs["meanstructure"] = meanstructure
+    pt.attrs["constraints"] = _linear_constraints(other, pt, lang)
     return pt
