@@ -45,7 +45,7 @@ def fitted(case: str) -> SEMResult:
         warnings.simplefilter("ignore")
         return fit_sem(
             data(ref["data"]), ref["model"], estimator=opt.get("estimator", "ML"), missing=opt.get("missing", "fiml"),
-            group=opt.get("group"), cluster=opt.get("cluster"),
+            group=opt.get("group"), cluster=opt.get("cluster"), group_equal=tuple(opt.get("group_equal") or ()),
         )
 
 

@@ -9,7 +9,7 @@ from sem_api_reference import CHISQ_TOL, EST_TOL, fitted, reference, rows_by_key
 from relatie_lab.sem.modification import COLUMNS
 
 
-@pytest.mark.parametrize("case", ["api_ml", "api_fiml", "api_groups"])
+@pytest.mark.parametrize("case", ["api_ml", "api_fiml", "api_groups", "api_groups_metric"])
 def test_modification_indices_match_lavaan(case):
     res = fitted(case)
     mi = res.modification_indices()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from sem_api_reference import EST_TOL, fitted, reference, rows_by_key
 
-CASES = ["api_ml", "api_fiml", "api_groups"]
+CASES = ["api_ml", "api_fiml", "api_groups", "api_groups_metric"]
 
 
 @pytest.mark.parametrize("case", CASES)
