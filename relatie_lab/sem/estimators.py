@@ -104,6 +104,8 @@ def finish(eng: Engine, res: EngineFit, *, estimator: str, missing: str, cluster
     from relatie_lab.sem import robust_options as robust
 
     extra: dict = {}
+    if getattr(res, "unidentified", None):  # no SEs or tests for a model the data cannot identify
+        return extra
     if estimator == "MLM":
         vcov, fit = robust.mlm(eng, res)
         res.vcov = vcov

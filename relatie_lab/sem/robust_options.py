@@ -11,7 +11,8 @@
   (``lav_fit_fiml_corrected``): ``k = tr(Wc Wm^-1 U Wm^-1)`` with the observed saturated information at the EM
   moments of the data (``Wm``) and as if those moments were complete data (``Wc``).
 
-The moments of fixed.x covariates alone are left out of every weight matrix, as in lavaan.
+The moments of fixed.x covariates alone are left out of every weight matrix, as in lavaan; with equality or
+active inequality constraints the information is inverted in the directions the constraints leave free.
 
 Examples
 --------
@@ -35,6 +36,7 @@ import numpy as np
 from scipy import stats
 from scipy.linalg import block_diag
 
+from relatie_lab.sem.constraints import constrained_inverse
 from relatie_lab.sem.fit_indices import cfi as _cfi
 from relatie_lab.sem.fit_indices import tli as _tli
 
@@ -147,7 +149,7 @@ def satorra_bentler_trace(eng: Engine, theta: np.ndarray) -> tuple[float, np.nda
         E += fg * D[keep].T @ WD
         meat += fg * WD.T @ Gam @ WD
         tr_wg += float(np.sum(W * Gam.T))
-    E_inv = np.linalg.inv(E)
+    E_inv = constrained_inverse(eng, E)
     trace = tr_wg - float(np.sum(E_inv * meat.T))
     return trace, E_inv @ meat @ E_inv / eng.N
 
@@ -193,7 +195,7 @@ def _cluster_parts(eng: Engine, res: EngineFit, clusters: list[np.ndarray]) -> t
     """The cluster-robust meat ``sum_g D' C_g D`` and ``trace(U Gamma)`` of the Yuan-Bentler (Mplus) test."""
     keep = _moments_index(eng)
     h1 = eng.h1()
-    E_inv = np.linalg.inv(res.info_observed / eng.N)
+    E_inv = constrained_inverse(eng, res.info_observed / eng.N)
     B = np.zeros((eng.q, eng.q))
     trace = 0.0
     for g, gd in enumerate(eng.groups):
@@ -219,7 +221,7 @@ def cluster_robust(eng: Engine, res: EngineFit, clusters: list[np.ndarray]) -> t
     """
     nan = math.nan
     B, trace = _cluster_parts(eng, res, clusters)
-    inv = np.linalg.inv(res.info_observed)
+    inv = constrained_inverse(eng, res.info_observed)
     vcov = inv @ B @ inv
     df, T, N, G = res.df, res.chisq, eng.N, eng.G
     if df <= 0:
