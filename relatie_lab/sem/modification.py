@@ -9,7 +9,8 @@ the estimates, the score test of one extra parameter ``j`` is
 ``mi = N s_j^2 / V_j``, with ``V_j = I_jj - I_j,m I_mm^-1 I_m,j`` (``m``: the model's free parameters),
 
 its expected parameter change ``epc = s_j / V_j``, and ``sepc_lv``, ``sepc_all`` (``sepc_nox``) the change
-standardized as lavaan does (variances in the standardization are the model's estimates). Parameters the
+standardized as lavaan does (variances in the standardization are the model's estimates). Under equality
+constraints ``I_mm^-1`` is the constrained inverse (lavaan's augmented information). Parameters the
 extended model cannot identify (``V_j`` below ``eps^(1/3)``) are left out, as lavaan does.
 
 Examples
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from relatie_lab.sem.constraints import constrained_inverse
 from relatie_lab.sem.engine import Engine, single_thread_blas
 from relatie_lab.sem.standardized import standardize
 
@@ -171,7 +173,7 @@ def modification_indices(result: SEMResult, minimum: float = 0.0) -> pd.DataFram
     k = ext.free.to_numpy()[extra] - 1
     model = np.arange(q)
     try:
-        I22_inv = np.linalg.inv(info[np.ix_(model, model)]) if q else np.zeros((0, 0))
+        I22_inv = constrained_inverse(result.engine, info[np.ix_(model, model)]) if q else np.zeros((0, 0))
     except np.linalg.LinAlgError as exc:
         raise SurveyError(label("sem_err_mi_singular", result.lang)) from exc
     I12 = info[np.ix_(k, model)]
