@@ -45,14 +45,17 @@ def vcov(eng: Engine, theta: np.ndarray, se: str) -> tuple[np.ndarray | None, np
 
 def expected_info(eng: Engine, theta: np.ndarray) -> np.ndarray:
     """Sum_g N_g/N * E[d2 F_g] (= 2x the per-case Fisher information), complete-data form."""
+    from relatie_lab.sem.matrices import gram, rank_two
+
     H = np.zeros((eng.q, eng.q))
     for g, gd in enumerate(eng.groups):
-        Sigma, _, dS, dm = eng.delta(theta, g)
-        P = np.linalg.inv(Sigma)
-        if gd.complete:
-            PdP = P[None] @ dS @ P[None]
-            Hg = PdP.reshape(eng.q, -1) @ dS.reshape(eng.q, -1).T + 2 * dm @ P @ dm.T
+        if gd.complete:  # tr(P dS_k P dS_l) from the rank-two factors of dS: no (q, p, p) arrays
+            Sigma, _, U, V, k, dm = rank_two(eng, theta, g)
+            P = np.linalg.inv(Sigma)
+            Hg = gram(U, V, k, eng.q, P) + 2 * dm @ P @ dm.T
         else:
+            Sigma, _, dS, dm = eng.delta(theta, g)
+            P = np.linalg.inv(Sigma)
             # pattern-wise expected information of FIML
             M = gd.masks
             p = eng.p

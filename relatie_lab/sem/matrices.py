@@ -149,6 +149,63 @@ def delta(eng: Engine, theta: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarra
     return Sigma, mu, dS, dm
 
 
+def rank_two(eng: Engine, theta: np.ndarray, g: int):
+    """Sigma, mu and the derivatives in factored form: ``dSigma_e = u_e v_e' + v_e u_e'`` for every matrix entry e.
+
+    Returns ``(Sigma, mu, U, V, k, dm)``: ``U``, ``V`` (entries, p), ``k`` the free index of each entry (equal labels
+    repeat an index) and ``dm`` (q, p). Avoids the (q, p, p) array of :func:`delta`: a product of two derivatives
+    is then a product of p-vectors (see :func:`relatie_lab.sem.inference.expected_info`).
+    """
+    A, S, m = eng.matrices(theta, g)
+    B = np.linalg.inv(np.eye(eng.nv) - A)
+    p = eng.p
+    Bo = B[:p]
+    C = S @ Bo.T
+    Sigma = Bo @ C
+    Bm = B @ m
+    mu = Bo @ m if eng.meanstructure else eng._sample_moments(eng.groups[g])[0]
+    e = eng.entries[g]
+    dm = np.zeros((eng.q, p))
+    Us, Vs, ks = [], [], []
+    if len(e["A"]):
+        i, j, k = e["A"].T
+        Us.append(Bo[:, i].T)
+        Vs.append((B @ C)[j])
+        ks.append(k)
+        if eng.meanstructure:
+            _scatter(dm, k, Bo[:, i].T * Bm[j][:, None])
+    if len(e["S"]):
+        i, j, k = e["S"].T
+        half = np.where(i == j, np.sqrt(0.5), 1.0)[:, None]  # a variance: u u' = (u/sqrt2)(u/sqrt2)' twice
+        Us.append(Bo[:, i].T * half)
+        Vs.append(Bo[:, j].T * half)
+        ks.append(k)
+    if len(e["m"]) and eng.meanstructure:
+        i, _, k = e["m"].T
+        _scatter(dm, k, Bo[:, i].T)
+    U = np.vstack(Us) if Us else np.zeros((0, p))
+    V = np.vstack(Vs) if Vs else np.zeros((0, p))
+    k = np.concatenate(ks) if ks else np.zeros(0, int)
+    return Sigma, mu, U, V, k, dm
+
+
+def gram(U: np.ndarray, V: np.ndarray, k: np.ndarray, q: int, P: np.ndarray | None = None) -> np.ndarray:
+    """``[tr(P dSigma_a P dSigma_b)]`` over the free parameters from the factors of :func:`rank_two` (P = I if None).
+
+    With ``dSigma = u v' + v u'``: ``tr(P dS_a P dS_b) = 2 [(u_a'P v_b)(v_a'P u_b) + (u_a'P u_b)(v_a'P v_b)]``.
+    """
+    PU, PV = (U, V) if P is None else (U @ P, V @ P)
+    Guv = PU @ V.T
+    He = 2 * (Guv * Guv.T + (PU @ U.T) * (PV @ V.T))
+    if len(k) == q and np.array_equal(np.sort(k), np.arange(q)):  # one entry per parameter: a permutation
+        order = np.empty(q, int)
+        order[k] = np.arange(q)
+        return He[np.ix_(order, order)]
+    M = np.zeros((q, len(k)))
+    M[k, np.arange(len(k))] = 1.0
+    return M @ He @ M.T
+
+
 def n_moments(eng: Engine) -> int:
     p = eng.p
     nx = eng.n_ov_x
