@@ -87,3 +87,15 @@ def test_needs_two_fitted_models():
         relatie_lab.compare(fits("ML")[0], lang="en")
     with pytest.raises(SurveyError, match="argument 2 is a dict"):
         relatie_lab.compare(fits("ML")[0], {}, lang="en")
+
+
+def test_compare_repeats_lavtestlrt_of_the_invariance_steps():
+    ref = reference("hs_invariance")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inv = relatie_lab.invariance(data(ref["data"]), ref["model"], ref["group"])
+    out = relatie_lab.compare(*inv.fits.values(), names=list(inv.fits))
+    lrt = pd.DataFrame(ref["lrt"])
+    assert out["model"].tolist() == lrt["step"].tolist()
+    np.testing.assert_allclose(out["delta_chisq"], lrt["delta_chisq"].astype(float), atol=CHISQ_TOL, equal_nan=True)
+    np.testing.assert_allclose(out["pvalue"], lrt["delta_pvalue"].astype(float), atol=FIT_TOL, equal_nan=True)
