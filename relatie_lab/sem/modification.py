@@ -113,6 +113,8 @@ def _extended(result: SEMResult) -> tuple[Engine, np.ndarray, pd.DataFrame, int]
 def _info_and_score(eng: Engine, theta: np.ndarray, x_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unit expected information and the log-likelihood gradient per respondent, both without the moments of the
     fixed.x covariates alone (lavaan leaves those out: they are not modelled)."""
+    if not len(x_idx):  # the engine's own (memory-light) information and gradient
+        return 0.5 * eng.expected_info(theta), -0.5 * eng.objective(theta)[1]
     q = len(theta)
     info = np.zeros((q, q))
     score = np.zeros(q)
