@@ -99,3 +99,16 @@ def test_compare_repeats_lavtestlrt_of_the_invariance_steps():
     assert out["model"].tolist() == lrt["step"].tolist()
     np.testing.assert_allclose(out["delta_chisq"], lrt["delta_chisq"].astype(float), atol=CHISQ_TOL, equal_nan=True)
     np.testing.assert_allclose(out["pvalue"], lrt["delta_pvalue"].astype(float), atol=FIT_TOL, equal_nan=True)
+
+
+def test_invariance_with_mlm_uses_the_scaled_difference_as_lavtestlrt():
+    ref = reference("api_compare")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inv = relatie_lab.invariance(data("api_complete.csv"), ref["models"]["cfa"], "g", estimator="MLM")
+    lrt = pd.DataFrame(ref["lrt"]["MLM_invariance"])
+    for table in (inv.table.rename(columns={"delta_pvalue": "pvalue"}),
+                  relatie_lab.compare(*inv.fits.values())):  # fmt: skip
+        np.testing.assert_allclose(table["delta_chisq"], lrt["delta_chisq"].astype(float), atol=CHISQ_TOL,
+                                   equal_nan=True)  # fmt: skip
+        np.testing.assert_allclose(table["pvalue"], lrt["pvalue"].astype(float), atol=FIT_TOL, equal_nan=True)

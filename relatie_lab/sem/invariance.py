@@ -192,7 +192,7 @@ def invariance(
         equal += ADDS[step]
         fits[step] = fit_sem(data, model, group=group, group_equal=equal, missing=missing, estimator=estimator,
                              lang=lang, group_partial=tuple(partial))  # fmt: skip
-    robust = estimator.upper() == "MLR"
+    robust = estimator.upper() in ("MLR", "MLM")  # both have a scaled test (MLM: issue 11b)
     rows = []
     prev: dict[str, float] | None = None
     for step, res in fits.items():
