@@ -84,25 +84,40 @@ def _refit_shared(draws: list) -> np.ndarray:
 
 
 def bootstrap_draws(eng: Engine, theta: np.ndarray, n_boot: int = 1000, seed: int | None = None,
-                    n_jobs: int | None = None, indices: list | None = None) -> np.ndarray:  # fmt: skip
+                    n_jobs: int | None = None, indices: list | None = None,
+                    progress: bool | None = None) -> np.ndarray:  # fmt: skip
     """Estimates refitted on ``n_boot`` resamples (one row per draw; NaN rows for failed draws).
 
     ``indices``: the resamples themselves (per draw one index array per group), e.g. to repeat lavaan's.
     ``n_jobs``: worker processes (forked, where the platform has ``fork``); default 1.
+    ``progress``: a progress bar (default: for long runs in a terminal or notebook, as the indirect-effects
+    bootstrap).
     """
+    from relatie_lab.sem.bootstrap import default_progress
+
     draws = draw_indices([gd.N for gd in eng.groups], n_boot, seed) if indices is None else indices
     with single_thread_blas():
         hess = eng.expected_info(theta) if eng.complete else eng.observed_info(theta) * 2 / eng.N
     n_jobs = max(1, min(int(n_jobs or 1), os.cpu_count() or 1))
     chunks = [draws[i : i + 25] for i in range(0, len(draws), 25)]
+    if progress is None:
+        progress = default_progress(len(draws), eng.N)
+
+    def shown(parts):
+        if not progress:
+            return list(parts)
+        from tqdm.auto import tqdm
+
+        return list(tqdm(parts, total=len(chunks), desc="bootstrap", unit="x25", leave=False))
+
     if n_jobs > 1 and "fork" in multiprocessing.get_all_start_methods() and len(chunks) > 1:
         _SHARED["job"] = (eng, theta, hess)
         try:
             ctx = multiprocessing.get_context("fork")
             with concurrent.futures.ProcessPoolExecutor(n_jobs, mp_context=ctx) as pool:
-                parts = list(pool.map(_refit_shared, chunks))
+                parts = shown(pool.map(_refit_shared, chunks))
         finally:
             _SHARED.clear()
     else:
-        parts = [_refit(eng, theta, hess, c) for c in chunks]
+        parts = shown(_refit(eng, theta, hess, c) for c in chunks)
     return np.vstack(parts) if parts else np.empty((0, len(theta)))
