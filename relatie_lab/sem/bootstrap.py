@@ -41,7 +41,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from relatie_lab.errors import ModelWarning
 from relatie_lab.labels import label
@@ -209,13 +208,15 @@ def bca_interval(boot: np.ndarray, estimate: float, jackknife: np.ndarray, level
     >>> bool(lo < x.mean() < hi)
     True
     """
+    from scipy import special  # imported when needed: a faster `import relatie_lab.sem`
+
     boot = np.asarray(boot, dtype=float)
     ok = boot[np.isfinite(boot)]
     if len(ok) < 10 or not np.isfinite(estimate):
         return math.nan, math.nan
     prop = (np.sum(ok < estimate) + 0.5 * np.sum(ok == estimate)) / len(ok)
     prop = min(max(prop, 1 / (len(ok) + 1)), 1 - 1 / (len(ok) + 1))  # all draws on one side: keep z0 finite
-    z0 = stats.norm.ppf(prop)
+    z0 = special.ndtri(prop)  # the normal quantile (scipy.stats.norm.ppf), without importing scipy.stats
     jack = np.asarray(jackknife, dtype=float)
     jk = jack[np.isfinite(jack)]
     d = jk.mean() - jk if len(jk) else jk
@@ -223,8 +224,8 @@ def bca_interval(boot: np.ndarray, estimate: float, jackknife: np.ndarray, level
     a = float(np.sum(d**3) / den) if den > 0 else 0.0
     alphas = []
     for q in ((1 - level) / 2, 1 - (1 - level) / 2):
-        z = stats.norm.ppf(q)
-        alphas.append(float(stats.norm.cdf(z0 + (z0 + z) / (1 - a * (z0 + z)))))
+        z = special.ndtri(q)
+        alphas.append(float(special.ndtr(z0 + (z0 + z) / (1 - a * (z0 + z)))))
     lo, hi = np.quantile(ok, alphas)
     return float(lo), float(hi)
 

@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from relatie_lab.errors import ModelWarning, SurveyError
 from relatie_lab.labels import check_lang, label
@@ -63,6 +62,12 @@ def scaled_difference(chisq1: float, df1: int, c1: float, chisq0: float, df0: in
         return chisq0 - chisq1
     cd = (df0 * c0 - df1 * c1) / m
     return (chisq0 - chisq1) / cd if cd > 0 else math.nan
+
+
+def _chi2_sf(x: float, df: int) -> float:
+    from scipy import special  # imported when needed: a fast `import relatie_lab.sem`
+
+    return float(special.chdtrc(df, x))
 
 
 def _rows(result: SEMResult) -> set[tuple[Any, ...]]:
@@ -176,7 +181,7 @@ def compare(*fits: SEMResult, names: list[str] | None = None, check_nested: bool
             else:
                 delta = fi["chisq"] - pf["chisq"]
             row["delta_chisq"], row["delta_df"] = delta, ddf
-            row["pvalue"] = float(stats.chi2.sf(delta, ddf)) if np.isfinite(delta) and ddf > 0 else math.nan
+            row["pvalue"] = _chi2_sf(delta, ddf) if np.isfinite(delta) and ddf > 0 else math.nan
         rows.append(row)
     cols = COLUMNS + (["chisq_scaled"] if scaled else [])
     return pd.DataFrame(rows)[cols]

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import linalg as scipy_linalg
 
 if TYPE_CHECKING:  # pragma: no cover
     from relatie_lab.sem.engine import Engine
@@ -83,7 +82,9 @@ class Constraints:
         Ce, _ = self.equality_rows(self.active)
         if not len(Ce):
             return np.eye(self.C.shape[1])
-        return scipy_linalg.null_space(Ce)
+        from scipy.linalg import null_space
+
+        return null_space(Ce)
 
 
 def _solve_eq(eng: Engine, Ce: np.ndarray, de: np.ndarray, theta: np.ndarray, **kw) -> tuple[np.ndarray, bool, int]:
@@ -95,7 +96,9 @@ def _solve_eq(eng: Engine, Ce: np.ndarray, de: np.ndarray, theta: np.ndarray, **
             return eng.expected_info(t) if eng.complete else eng._approx_info(t)
 
         return scoring(eng.objective, info0, theta, **kw)
-    Z = scipy_linalg.null_space(Ce)
+    from scipy.linalg import null_space
+
+    Z = null_space(Ce)
     tp = np.linalg.lstsq(Ce, de, rcond=None)[0]
     tau0 = Z.T @ (theta - tp)
 

@@ -13,8 +13,6 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import linalg as scipy_linalg
-from scipy import optimize as scipy_optimize
 
 from relatie_lab.sem.moments import GroupData
 
@@ -47,18 +45,26 @@ def group_terms(Sigma: np.ndarray, mu: np.ndarray, gd: GroupData, use_mean: bool
     mm = M[:, :, None] & M[:, None, :]
     Sstar = np.where(mm, Sigma[None], 0.0)
     Sstar[:, np.arange(p), np.arange(p)] += ~M
-    sign, logdet = np.linalg.slogdet(Sstar)
-    if np.any(sign <= 0):
+    try:  # the log-determinant from a Cholesky factor (cheaper than slogdet's LU; fails when not PD)
+        logdet = 2 * np.log(np.diagonal(np.linalg.cholesky(Sstar), axis1=1, axis2=2)).sum(axis=1)
+    except np.linalg.LinAlgError:
         return math.inf, None, None
     K = np.linalg.inv(Sstar) * mm
     d = (gd.means - mu[None]) * M
-    T = gd.covs + d[:, :, None] * d[:, None, :]
-    KT = K @ T
     w = gd.n / gd.N
-    f = float(w @ (logdet + np.einsum("jii->j", KT)))
-    G = np.einsum("j,jab->ab", w, K - KT @ K)
+    # with z = K d: tr(K (S_j + d d')) = tr(K S_j) + z'd and K (S_j + d d') K = K S_j K + z z'; S_j = 0 for a
+    # pattern of one row, so the (patterns, p, p) products are needed only for patterns with several rows
+    z = np.einsum("jab,jb->ja", K, d)
+    f = float(w @ (logdet + (z * d).sum(axis=1)))
+    G = np.einsum("j,jab->ab", w, K) - (z * w[:, None]).T @ z
+    multi = np.flatnonzero(gd.n > 1)
+    if len(multi):
+        Km, Sm, wm = K[multi], gd.covs[multi], w[multi]
+        KS = Km @ Sm
+        f += float(wm @ np.einsum("jii->j", KS))
+        G -= np.einsum("j,jab->ab", wm, KS @ Km)
     G = 0.5 * (G + G.T)
-    gm = -2 * np.einsum("j,jab,jb->a", w, K, d)
+    gm = -2 * (w @ z)
     return f, G, gm
 
 
@@ -223,7 +229,9 @@ def scoring(fun, info, theta: np.ndarray, *, tol: float = 1e-10, maxit: int = 50
     if not converged and np.isfinite(f):
         converged = bool(np.max(np.abs(g)) < max(tol, 1e-6))
     if not converged and fallback:
-        res = scipy_optimize.minimize(fun, theta, jac=True, method="L-BFGS-B",
+        from scipy.optimize import minimize  # imported only when needed (import time)
+
+        res = minimize(fun, theta, jac=True, method="L-BFGS-B",
                                       options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})  # fmt: skip
         if np.isfinite(res.fun) and res.fun <= f:
             theta = res.x
@@ -306,7 +314,7 @@ def newton_step(H: np.ndarray, g: np.ndarray, rcond: float = 1e-12) -> np.ndarra
         L = np.linalg.cholesky(H)
         d = np.diag(L) ** 2
         if d.min() > rcond * d.max():
-            return scipy_linalg.cho_solve((L, True), g)
+            return np.linalg.solve(H, g)
     except np.linalg.LinAlgError:
         pass
     w, V = np.linalg.eigh(0.5 * (H + H.T))

@@ -9,7 +9,6 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import optimize, special, stats
 
 from relatie_lab.sem.moments import GroupData, em_saturated
 
@@ -27,6 +26,8 @@ def rmsea_ci(chisq: float, df: float, n: float, g: int = 1, level: float = 0.90)
     >>> [round(v, 4) for v in rmsea_ci(85.306, 24, 301)]
     [0.0714, 0.1137]
     """
+    from scipy import special  # imported when needed: a faster `import relatie_lab.sem`
+
     if not (np.isfinite(chisq) and df >= 1):
         return (0.0, 0.0) if np.isfinite(chisq) else (math.nan, math.nan)
     up, lo = 1 - (1 - level) / 2, (1 - level) / 2
@@ -34,14 +35,16 @@ def rmsea_ci(chisq: float, df: float, n: float, g: int = 1, level: float = 0.90)
     def cdf(lam: float) -> float:  # scipy.special's C functions: the same values as stats.chi2/ncx2.cdf, faster
         return float(special.chdtr(df, chisq)) if lam <= 0 else float(special.chndtr(chisq, df, lam))
 
+    from scipy.optimize import brentq  # imported only when needed (import time)
+
     lower = 0.0
     if cdf(0) - up >= 0:
-        lam = optimize.brentq(lambda x: cdf(x) - up, 0, chisq, xtol=1e-10)
+        lam = brentq(lambda x: cdf(x) - up, 0, chisq, xtol=1e-10)
         lower = math.sqrt(lam / (n * df)) * math.sqrt(g)
     upper = 0.0
     top = max(n, chisq * 4)
     if not (cdf(top) - lo > 0 or cdf(0) - lo < 0):
-        lam = optimize.brentq(lambda x: cdf(x) - lo, 0, top, xtol=1e-10)
+        lam = brentq(lambda x: cdf(x) - lo, 0, top, xtol=1e-10)
         upper = math.sqrt(lam / (n * df)) * math.sqrt(g)
     return lower, upper
 
@@ -112,9 +115,12 @@ def chisq_complete(eng: Engine, theta: np.ndarray) -> float:
 
 
 def fit_indices(eng: Engine, res: EngineFit, h1: list, baseline: bool = True) -> dict[str, float]:
+    """chi-square and its p-value, CFI, TLI (against the baseline model), RMSEA with CI, SRMR, loglik, AIC, BIC."""
+    from scipy import special  # imported when needed: a faster `import relatie_lab.sem`
+
     N, df, chisq = eng.N, res.df, res.chisq
     out: dict[str, float] = {"npar": res.npar, "nobs": N, "chisq": chisq, "df": df,
-                             "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan}  # fmt: skip
+                             "pvalue": float(special.chdtrc(df, chisq)) if df > 0 else math.nan}  # fmt: skip
     if baseline:
         bchisq, bdf, _ = eng.baseline()
         out["baseline_chisq"], out["baseline_df"] = bchisq, bdf
@@ -136,6 +142,7 @@ def fit_indices(eng: Engine, res: EngineFit, h1: list, baseline: bool = True) ->
 
 def srmr(eng: Engine, theta: np.ndarray, h1: list) -> float:
     """Bentler's SRMR (lavaan's ``srmr``): correlation residuals incl. diagonal (+ means)."""
+
     total = 0.0
     for g, gd in enumerate(eng.groups):
         S, M, _ = h1[g]

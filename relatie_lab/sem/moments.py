@@ -57,14 +57,13 @@ class GroupData:
         inv = inv.ravel()
         J = len(keys)
         n = np.bincount(inv, minlength=J)
-        means = np.zeros((J, p))
         covs = np.zeros((J, p, p))
         X0 = np.where(miss, 0.0, X)
-        for j in range(J):
-            rows = X0[inv == j]
-            mj = rows.mean(axis=0)
-            rc = (rows - mj) * keys[j]
-            means[j] = mj * keys[j]
+        sums = np.zeros((J, p))
+        np.add.at(sums, inv, X0)
+        means = sums / n[:, None] * keys
+        for j in np.flatnonzero(n > 1):  # a single row has no within-pattern covariance
+            rc = (X0[inv == j] - means[j]) * keys[j]
             covs[j] = rc.T @ rc / n[j]
         return cls(X, keys.astype(bool), n, means, covs, inv, False)
 
@@ -105,31 +104,75 @@ def saturated_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def em_saturated(gd: GroupData, tol: float = 1e-10, maxit: int = 5000) -> tuple[np.ndarray, np.ndarray]:
-    """ML means and covariances under missing data (EM over the pattern statistics)."""
+    """ML means and covariances under missing data: EM over the pattern statistics, accelerated by SQUAREM.
+
+    One EM step needs per pattern only ``K_j`` (the inverse of the observed block, embedded) and ``z_j = K_j d_j``:
+    the expected cross-products are ``Sigma (sum_j w_j K_j ...) Sigma`` sums, so no (patterns, p, p) products
+    besides the inverses (and ``K_j S_j K_j`` for patterns with more than one row). SQUAREM (Varadhan & Roland,
+    2008, scheme S3) extrapolates two EM steps; a step that leaves the covariances not positive definite or
+    raises the objective falls back to the plain EM step. Converged when an EM step moves no mean or covariance
+    by more than ``tol``.
+    """
     p = gd.masks.shape[1]
     M = gd.masks
     X = gd.X
-    mu = np.nanmean(X, axis=0)
-    Sigma = np.diag(np.nanvar(X, axis=0))
     mm = M[:, :, None] & M[:, None, :]
     w = gd.n / gd.N
-    for _ in range(maxit):
+    diag = np.arange(p)
+    multi = np.flatnonzero(gd.n > 1)  # patterns with a within-pattern covariance
+    iu = np.triu_indices(p)
+
+    def step(mu: np.ndarray, Sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         Sstar = np.where(mm, Sigma[None], 0.0)
-        Sstar[:, np.arange(p), np.arange(p)] += ~M
+        Sstar[:, diag, diag] += ~M
         K = np.linalg.inv(Sstar) * mm
-        C = Sigma[None] @ K  # (J, p, p): regression of all on observed
-        xo = gd.means + (~M) * 0.0
-        d = np.where(M, xo - mu[None], 0.0)
-        a = mu[None] + np.einsum("jab,jb->ja", C, d)  # expected means per pattern
+        d = np.where(M, gd.means - mu[None], 0.0)
+        z = np.einsum("jab,jb->ja", K, d)
+        a = mu[None] + z @ Sigma  # expected means per pattern
+        inner = np.einsum("j,jab->ab", w, K)
+        if len(multi):
+            Km = K[multi]
+            inner = inner - np.einsum("j,jab->ab", w[multi], Km @ gd.covs[multi] @ Km)
         new_mu = w @ a
-        resid = Sigma[None] - C @ Sigma[None]
-        second = C @ gd.covs @ C.transpose(0, 2, 1) + resid + a[:, :, None] * a[:, None, :]
-        new_S = np.einsum("j,jab->ab", w, second) - np.outer(new_mu, new_mu)
-        new_S = 0.5 * (new_S + new_S.T)
-        delta = max(np.max(np.abs(new_mu - mu)), np.max(np.abs(new_S - Sigma)))
-        mu, Sigma = new_mu, new_S
-        if delta < tol:
+        new_S = Sigma - Sigma @ inner @ Sigma + (a * w[:, None]).T @ a - np.outer(new_mu, new_mu)
+        return new_mu, 0.5 * (new_S + new_S.T)
+
+    def pack(mu: np.ndarray, Sigma: np.ndarray) -> np.ndarray:
+        return np.concatenate([mu, Sigma[iu]])
+
+    def unpack(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        S = np.zeros((p, p))
+        S[iu] = x[p:]
+        return x[:p], S + np.triu(S, 1).T
+
+    def pd_ok(S: np.ndarray) -> bool:
+        try:
+            np.linalg.cholesky(S)
+            return True
+        except np.linalg.LinAlgError:
+            return False
+
+    x = pack(np.nanmean(X, axis=0), np.diag(np.nanvar(X, axis=0)))
+    converged = False
+    for _ in range(maxit):
+        x1 = pack(*step(*unpack(x)))
+        if np.max(np.abs(x1 - x)) < tol:
+            x, converged = x1, True
             break
-    else:  # pragma: no cover - reported by the caller through convergence checks
+        x2 = pack(*step(*unpack(x1)))
+        if np.max(np.abs(x2 - x1)) < tol:
+            x, converged = x2, True
+            break
+        r, v = x1 - x, x2 - 2 * x1 + x
+        alpha = -np.sqrt((r @ r) / max(v @ v, 1e-300))
+        alpha = min(alpha, -1.0)
+        xs = x - 2 * alpha * r + alpha**2 * v
+        if alpha < -1.0 and pd_ok(unpack(xs)[1]):
+            x3 = pack(*step(*unpack(xs)))  # a stabilising EM step from the extrapolated point
+            x = x3 if pd_ok(unpack(x3)[1]) else x2
+        else:
+            x = x2
+    if not converged:  # pragma: no cover - reported by the caller through convergence checks
         warnings.warn("EM for the saturated model did not converge.", stacklevel=2)
+    mu, Sigma = unpack(x)
     return Sigma, mu

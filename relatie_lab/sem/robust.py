@@ -12,7 +12,6 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats
 
 from relatie_lab.sem.constraints import constrained_inverse
 from relatie_lab.sem.fit_indices import cfi, tli
@@ -56,6 +55,8 @@ def h1_keep(eng: Engine) -> np.ndarray:
 
 def robust_indices(eng: Engine, res: EngineFit, h1: list) -> dict[str, float]:
     """Yuan-Bentler (Mplus) scaled chi-square and lavaan's robust CFI/TLI/RMSEA."""
+    from scipy import special  # imported when needed: a faster `import relatie_lab.sem`
+
     out: dict[str, float] = {}
     df = res.df
     if res.info_observed is None or df <= 0:
@@ -65,7 +66,7 @@ def robust_indices(eng: Engine, res: EngineFit, h1: list) -> dict[str, float]:
     T = res.chisq
     out["scaling_factor"] = c
     out["chisq_scaled"] = T / c
-    out["pvalue_scaled"] = float(stats.chi2.sf(T / c, df))
+    out["pvalue_scaled"] = float(special.chdtrc(df, T / c))
     # baseline model with its own scaling factor
     cb, Tb, dfb = eng._baseline_scaling(h1)
     out["baseline_chisq_scaled"] = Tb / cb if np.isfinite(cb) else math.nan
@@ -84,6 +85,10 @@ def robust_indices(eng: Engine, res: EngineFit, h1: list) -> dict[str, float]:
 
 
 def baseline_engine(eng: Engine) -> tuple[Engine, np.ndarray]:
+    """The independence model on the same data, fitted once per engine (it shares the saturated EM moments)."""
+    cached = eng.__dict__.get("_baseline_fit")
+    if cached is not None:
+        return cached
     from relatie_lab.sem.syntax import parse_model
 
     xset = {eng.ov[i] for i in eng.x_idx}
@@ -106,7 +111,10 @@ def baseline_engine(eng: Engine) -> tuple[Engine, np.ndarray]:
 
     eb = Engine(ptb, [gd.X for gd in eng.groups], meanstructure=eng.meanstructure)
     eb.x_idx, eb.n_ov_x = eng.x_idx, eng.n_ov_x
+    if "_h1" in eng.__dict__:  # the same data: the same saturated model (no second EM)
+        eb.__dict__["_h1"] = eng.__dict__["_h1"]
     theta, _, _ = eb.optimize()
+    eng.__dict__["_baseline_fit"] = (eb, theta)
     return eb, theta
 
 
