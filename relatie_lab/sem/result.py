@@ -107,10 +107,14 @@ class SEMResult:
         fi = self.fit_indices
         out = [f"{label('sem_title', lang)} ({self.estimator}), {self.nobs} "
                f"{'respondenten' if lang == 'nl' else 'respondents'}"]  # fmt: skip
-        miss = {"fiml": "sem_fiml", "listwise": "sem_listwise"}[self.missing]
-        if self.engine.complete and self.missing == "fiml":
+        miss = {"fiml": "sem_fiml", "listwise": "sem_listwise", "pairwise": "ord_pairwise"}[self.missing]
+        if self.engine.complete and self.missing in ("fiml", "pairwise"):
             miss = "sem_complete"
         out.append(f"{label('sem_missing', lang)}: {label(miss, lang)}")
+        from relatie_lab.sem.ordinal import cases_used_line
+
+        if (used := cases_used_line(self, lang)) is not None:
+            out.append(used)
         if self.group:
             out.append(f"{label('sem_groups', lang)} ({self.group}): {', '.join(map(str, self.group_labels))}")
         out += ["", label("sem_fit", lang)]
@@ -118,6 +122,7 @@ class SEMResult:
                 ("cfi", "CFI"), ("tli", "TLI"), ("cfi_robust", "CFI robust"), ("tli_robust", "TLI robust"),
                 ("rmsea", "RMSEA"), ("rmsea_ci_lower", "RMSEA 90% CI lower"),
                 ("rmsea_ci_upper", "RMSEA 90% CI upper"), ("rmsea_robust", "RMSEA robust"),
+                ("cfi_scaled", "CFI scaled"), ("tli_scaled", "TLI scaled"), ("rmsea_scaled", "RMSEA scaled"),
                 ("srmr", "SRMR"), ("loglik", "Loglikelihood"), ("aic", "AIC"), ("bic", "BIC"),
                 ("npar", "npar")]  # fmt: skip
         for key, name in rows:
@@ -126,7 +131,8 @@ class SEMResult:
                 txt = f"{int(v)}" if key in ("df", "npar") else f"{v:.3f}"
                 out.append(f"  {name:<28}{txt:>12}")
         sections = [("=~", "sem_loadings"), ("~", "sem_regressions"), ("~~", "sem_covariances"),
-                    ("var", "sem_variances"), ("~1", "sem_intercepts"), (":=", "sem_defined")]  # fmt: skip
+                    ("var", "sem_variances"), ("~1", "sem_intercepts"), ("|", "ord_thresholds"),
+                    (":=", "sem_defined")]  # fmt: skip
         est = self.estimates
         groups = est["group"].unique() if "group" in est else [None]
         head = f"  {'':<36}{'est':>9}{'se':>9}{'z':>9}{'p':>8}{'std_all':>9}"
@@ -316,6 +322,7 @@ def fit_sem(
     group_equal: tuple[str, ...] | list[str] = (),
     seed: int | None = None,
     lang: str = "nl",
+    ordered: bool | list[str] | None = None,
 ) -> SEMResult:
     """Fit a structural equation model written in lavaan syntax.
 
@@ -325,10 +332,12 @@ def fit_sem(
         One row per respondent; the model's variables as numeric columns (NaN = no answer).
     model : str
         lavaan model syntax (``=~``, ``~``, ``~~``, ``~ 1``, labels ``a*x``, ``:=``).
-    estimator : {"ML", "MLR"}
-        ``"MLR"``: robust (Huber-White) SEs and the Yuan-Bentler scaled test.
-    missing : {"fiml", "listwise"}
-        ``"fiml"`` uses every answer (lavaan ``missing="ml"``); ``"listwise"`` drops incomplete rows.
+    estimator : {"ML", "MLR", "WLSMV", "ULSMV", "DWLS", "ULS", "WLS"}
+        ``"MLR"``: robust (Huber-White) SEs and the Yuan-Bentler scaled test. ``"WLSMV"`` (with ``ordered=``):
+        ordinal items as lavaan's ``ordered=`` + WLSMV (see :mod:`relatie_lab.sem.wls`).
+    missing : {"fiml", "listwise", "pairwise"}
+        ``"fiml"`` uses every answer (lavaan ``missing="ml"``); ``"listwise"`` drops incomplete rows. With ordinal
+        items ``"fiml"`` (the default) means ``"pairwise"``: every threshold and correlation uses every answer.
     group : str, optional
         Column with the groups for a multi-group model.
     group_equal : sequence of str
@@ -337,6 +346,8 @@ def fit_sem(
         Stored with the result; used as default seed by ``indirect_effects``.
     lang : {"nl", "en"}
         Language of the warnings.
+    ordered : True or list of str, optional
+        Ordinal items (``True``: every item of the model), for the WLS-family estimators.
 
     Returns
     -------
@@ -353,6 +364,12 @@ def fit_sem(
     >>> row["lhs"], float(round(row["est"], 2))
     ('ab', 0.19)
     """
+    from relatie_lab.sem.ordinal import fit_ordinal_sem, wants_ordinal  # ordinal items: WLSMV and relatives
+
+    if wants_ordinal(estimator, ordered):
+        with single_thread_blas():
+            return fit_ordinal_sem(data, model, estimator=estimator, ordered=ordered, missing=missing, group=group,
+                                   group_equal=tuple(group_equal), seed=seed, lang=lang)  # fmt: skip
     with single_thread_blas():
         return _fit_sem(data, model, estimator=estimator, missing=missing, group=group, group_equal=group_equal,
                         seed=seed, lang=lang)  # fmt: skip

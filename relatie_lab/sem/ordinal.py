@@ -1,0 +1,121 @@
+"""``fit_sem(..., estimator="WLSMV", ordered=...)``: checks the input and turns a WLS-family fit into a ``SEMResult``.
+
+The estimation itself lives in :mod:`relatie_lab.sem.wls`, the sample statistics in
+:mod:`relatie_lab.sem.polychoric`. Thresholds appear in ``.estimates`` as lavaan writes them (``op == "|"``,
+``rhs`` ``t1``, ``t2``, ...); the residual variances of the items are fixed (delta parameterization, ``se`` 0).
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from relatie_lab.errors import SurveyError
+from relatie_lab.labels import check_lang, label
+from relatie_lab.sem.wls import ESTIMATORS, fit_ordinal
+
+__all__ = ["ORDINAL_ESTIMATORS", "fit_ordinal_sem", "wants_ordinal"]
+
+ORDINAL_ESTIMATORS = tuple(ESTIMATORS)
+_Z975 = float(stats.norm.ppf(0.975))
+
+
+def wants_ordinal(estimator: str, ordered: Any) -> bool:
+    """True when ``fit_sem`` should hand the model to the ordinal estimators.
+
+    Examples
+    --------
+    >>> wants_ordinal("WLSMV", True), wants_ordinal("ML", None)
+    (True, False)
+    """
+    return bool(ordered is not None and ordered is not False) or str(estimator).upper() in ORDINAL_ESTIMATORS
+
+
+def fit_ordinal_sem(data: pd.DataFrame, model: str, *, estimator: str, ordered: Any, missing: str,
+                    group: str | None, group_equal: tuple[str, ...], seed: int | None, lang: str):  # fmt: skip
+    """See :func:`relatie_lab.sem.result.fit_sem` (``estimator`` in WLSMV, ULSMV, DWLS, ULS, WLS)."""
+    from relatie_lab.sem.result import SEMResult, _Warn, estimates_table, prepare
+    from relatie_lab.sem.syntax import parse_model
+
+    lang = check_lang(lang)
+    estimator = str(estimator).upper()
+    if estimator not in ESTIMATORS:
+        raise SurveyError(label("ord_err_ml_ordered", lang))
+    if ordered is None or ordered is False or (not isinstance(ordered, bool) and len(ordered) == 0):
+        raise SurveyError(label("ord_err_estimator", lang).format(estimator=estimator))
+    if missing not in ("fiml", "pairwise", "listwise"):
+        raise SurveyError(label("ord_err_missing", lang).format(missing=missing))
+    missing = "listwise" if missing == "listwise" else "pairwise"
+    group_equal = tuple(group_equal)
+    warn = _Warn(lang)
+    probe = parse_model(model)
+    names = list(probe.attrs["observed"])
+    if not isinstance(ordered, bool):
+        ordered = [ordered] if isinstance(ordered, str) else list(ordered)
+        unknown = [v for v in ordered if v not in names]
+        if unknown:
+            raise SurveyError(label("ord_err_ordered_unknown", lang).format(cols=", ".join(map(str, unknown))))
+    ordered_list = names if ordered is True else [v for v in names if v in ordered]
+    mixed = [v for v in names if v not in ordered_list] + list(probe.attrs.get("ov_x", []))
+    if mixed:
+        raise SurveyError(label("ord_err_mixed", lang).format(cols=", ".join(dict.fromkeys(mixed))))
+    _pt, parts, levels, df, _ = prepare(data, model, missing="listwise" if missing == "listwise" else "fiml",
+                                        group=group, group_equal=group_equal, warn=warn)  # fmt: skip
+    G = max(len(parts), 1)
+    for g, part in enumerate(parts):
+        if len(part) <= 1:
+            kw = {"n": len(part), "p": len(names), "in_group": levels[g] if group else None}
+            from relatie_lab.sem.result import _render
+
+            raise SurveyError(_render("sem_err_too_few_rows", kw, lang))
+    pt0 = parse_model(model, ngroups=G, meanstructure=False, group_equal=group_equal)
+    pt0.attrs["group_equal"] = group_equal
+    eng, pt, res, st, th_rows = fit_ordinal(pt0, parts, ordered_list, estimator, warn,
+                                            levels if group else None)  # fmt: skip
+    if not res.converged:
+        warn("sem_msg_not_converged")
+    q = eng.q
+    V = res.vcov if res.vcov is not None else np.full((res.npar, res.npar), np.nan)
+    est = estimates_table(eng, SimpleNamespace(theta=res.theta[:q], vcov=V[:q, :q]), pt, levels if group else None)
+    th_est = res.theta[th_rows.par.to_numpy()]
+    th_se = np.sqrt(np.clip(np.diag(V)[th_rows.par.to_numpy()], 0, None))
+    rows = pd.DataFrame({"lhs": th_rows.lhs, "op": "|", "rhs": th_rows.rhs, "label": "", "est": th_est,
+                         "se": th_se, "z": th_est / th_se, "pvalue": 2 * stats.norm.sf(np.abs(th_est / th_se)),
+                         "ci_lower": th_est - _Z975 * th_se, "ci_upper": th_est + _Z975 * th_se,
+                         "std_all": th_est})  # fmt: skip
+    if group:
+        rows["group"] = [levels[g - 1] for g in th_rows.group]
+    n_pt = int((est.op != ":=").sum())
+    est = pd.concat([est.iloc[:n_pt], rows[est.columns], est.iloc[n_pt:]], ignore_index=True)
+    for r in est[(est.op == "~~") & (est.lhs == est.rhs) & est.lhs.isin(ordered_list)].itertuples():
+        if r.est < 0:
+            warn("sem_msg_heywood", var=r.lhs, value=r.est)
+    if not _finite_se(V):
+        warn("sem_msg_se_failed")
+    result = SEMResult(
+        estimates=est, fit_indices=dict(res.fit), nobs=int(sum(s.n for s in st)), warnings=warn.messages,
+        model=model, partable=pt, estimator=estimator, missing=missing, group=group, group_labels=levels,
+        group_equal=group_equal, converged=res.converged, engine=eng, raw=res, data=df, lang=lang, seed=seed,
+    )  # fmt: skip
+    result._warning_keys = warn.keys  # type: ignore[attr-defined]
+    result.sample_stats = st  # type: ignore[attr-defined]
+    return result
+
+
+def _finite_se(V: np.ndarray) -> bool:
+    return bool(np.all(np.isfinite(V)) and np.all(np.diag(V) > 0))
+
+
+def cases_used_line(result: Any, lang: str) -> str | None:
+    """The summary line saying how many respondents each threshold and correlation used (None if not ordinal)."""
+    st = getattr(result, "sample_stats", None)
+    if not st:
+        return None
+    th = np.concatenate([s.n_item for s in st])
+    cor = np.concatenate([s.n_pair[np.tril_indices(len(s.names), -1)] for s in st])
+    return label("ord_cases_used", lang).format(th_min=int(th.min()), th_max=int(th.max()), cor_min=int(cor.min()),
+                                                cor_max=int(cor.max()), n=sum(s.n for s in st))  # fmt: skip

@@ -1,0 +1,398 @@
+"""Ordinal SEM: (diagonally) weighted least squares on polychoric correlations, as lavaan's ``ordered=`` + WLSMV.
+
+lavaan 0.6's defaults for ``sem(model, data, ordered = items, estimator = "WLSMV")``:
+
+- sample statistics: thresholds and polychoric correlations by the two-step method, with their asymptotic
+  covariance ``Gamma`` (:mod:`relatie_lab.sem.polychoric`);
+- the delta parameterization: the latent responses ``y*`` have variance 1, so the residual variances of the
+  items are not parameters but ``1 - (common variance)``; the thresholds are parameters; intercepts of the
+  items and means of the factors are 0;
+- estimates minimise ``F = (s - sigma)' W (s - sigma)`` over thresholds and correlations (lavaan reports
+  ``fmin = F / 2``), with ``W = diag(Gamma)^-1`` (DWLS; WLSMV), ``W = I`` (ULS; ULSMV) or ``W = Gamma^-1`` (WLS);
+- robust (sandwich) standard errors ``(D'WD)^-1 D'W Gamma W D (D'WD)^-1 / N`` (``se = "robust.sem"``);
+- the test ``T = N F`` and its mean-and-variance adjusted (scaled-and-shifted) version
+  ``a T + b`` with ``a = sqrt(df / tr((U Gamma)^2))``, ``b = df - a tr(U Gamma)`` and
+  ``U = W - W D (D'WD)^-1 D'W`` (Asparouhov & Muthén 2010); the same for the baseline (independence) model, which
+  gives ``cfi_scaled``, ``tli_scaled``;
+- missing answers: ``missing="listwise"`` (lavaan's default) or pairwise (every statistic on the rows that have
+  its items; lavaan's ``missing = "pairwise"``), which ``fit_sem`` uses by default for these estimators.
+
+The model matrices and their derivatives come from the ML engine (:class:`relatie_lab.sem.engine.Engine`); only the
+residual variances of the items are replaced (:class:`DeltaEngine`).
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> from relatie_lab.sem import fit_sem
+>>> rng = np.random.default_rng(5)
+>>> f = rng.normal(size=(500, 1))
+>>> ystar = f * 0.7 + rng.normal(size=(500, 4)) * 0.71
+>>> df = pd.DataFrame(np.digitize(ystar, [-1.0, 0.0, 1.0]) + 1, columns=["a", "b", "c", "d"])
+>>> res = fit_sem(df, "F =~ a + b + c + d", estimator="WLSMV", ordered=True)
+>>> res.estimator, res.fit_indices["df"]
+('WLSMV', 2)
+>>> bool(abs(res.estimates.query("op == '=~'")["std_all"] - 0.7).max() < 0.1)
+True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from relatie_lab.errors import SurveyError
+from relatie_lab.labels import label
+from relatie_lab.sem.engine import Engine, rmsea_ci
+from relatie_lab.sem.polychoric import OrdinalStats, ordinal_statistics, vech_lower
+from relatie_lab.sem.syntax import ParTable
+
+__all__ = ["ESTIMATORS", "DeltaEngine", "WLSFit", "fit_ordinal"]
+
+#: estimator -> (weights, robust SEs and scaled-shifted test)
+ESTIMATORS = {"WLSMV": ("dwls", True), "DWLS": ("dwls", False), "ULSMV": ("uls", True), "ULS": ("uls", False),
+              "WLS": ("wls", False)}  # fmt: skip
+MAX_CATEGORIES = 10
+
+
+class DeltaEngine(Engine):
+    """The ML engine's model with the delta parameterization: item residual variances = 1 - common variance."""
+
+    def __init__(self, pt: pd.DataFrame, data: list, ordinal: list[str]) -> None:
+        super().__init__(pt, data, meanstructure=False)
+        self.ord_idx = np.array([self.ov.index(v) for v in ordinal], dtype=int)
+
+    def matrices(self, theta: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        A, S, m = super().matrices(theta, g)
+        if len(self.ord_idx):
+            S[self.ord_idx, self.ord_idx] = 0.0
+            B = np.linalg.inv(np.eye(self.nv) - A)[self.ord_idx]
+            common = np.einsum("ij,jk,ik->i", B, S, B)
+            S[self.ord_idx, self.ord_idx] = 1.0 - common
+        return A, S, m
+
+
+@dataclass
+class WLSFit:
+    """Raw results of a WLS-family fit (the parts ``SEMResult`` needs, plus the weighted-least-squares pieces)."""
+
+    theta: np.ndarray  # engine parameters, then thresholds
+    converged: bool
+    iterations: int
+    fmin: float
+    chisq: float
+    df: int
+    npar: int
+    vcov: np.ndarray | None
+    fit: dict[str, float]
+    loglik: float = math.nan
+    loglik_h1: float = math.nan
+    info_observed: np.ndarray | None = None
+    message: str = ""
+
+
+# --------------------------------------------------------------------------------------------------
+def delta_partable(pt: ParTable, ordinal: list[str]) -> ParTable:
+    """Fix the residual variances of the ordinal items (delta parameterization) and renumber the free parameters."""
+    pt = pt.copy()
+    fix = (pt.op == "~~") & (pt.lhs == pt.rhs) & pt.lhs.isin(ordinal)
+    pt.loc[fix, "free"] = 0
+    pt.loc[fix, "ustart"] = 0.0
+    old = pt.free.to_numpy()
+    ids = sorted({int(f) for f in old if f > 0})
+    remap = {f: i + 1 for i, f in enumerate(ids)}
+    pt["free"] = [remap.get(int(f), 0) for f in old]
+    return pt
+
+
+def _weights(kind: str, gamma: np.ndarray) -> np.ndarray:
+    if kind == "dwls":
+        return np.diag(1.0 / np.diag(gamma))
+    if kind == "uls":
+        return np.eye(len(gamma))
+    return np.linalg.inv(gamma)
+
+
+class _Problem:
+    """Stacked statistics, model and weights over groups; theta = (engine parameters, thresholds)."""
+
+    def __init__(self, eng: DeltaEngine, st: list[OrdinalStats], kind: str, th_free: list[np.ndarray],
+                 nth_par: int) -> None:  # fmt: skip
+        self.eng, self.st, self.kind = eng, st, kind
+        self.th_free = th_free  # per group: parameter index (0-based, after the engine's) of each threshold
+        self.q = eng.q + nth_par
+        self.N = sum(s.n for s in st)
+        self.f = [s.n / self.N for s in st]
+        self.wobj = [(s.n - 1) / self.N for s in st]
+        self.W = [_weights(kind, s.gamma) for s in st]
+        self.s = [s.wls_obs for s in st]
+        self.ri, self.ci = vech_lower(eng.p)
+
+    def model(self, theta: np.ndarray, g: int, deriv: bool = True):
+        eng = self.eng
+        te = theta[: eng.q]
+        if deriv:
+            Sigma, _, dS, _ = eng.delta(te, g)
+        else:
+            Sigma = eng.implied(te, g)[0]
+        idx = self.th_free[g]
+        sig = np.r_[theta[eng.q + idx], Sigma[self.ri, self.ci]]
+        if not deriv:
+            return sig, None
+        nth = len(idx)
+        D = np.zeros((len(sig), self.q))
+        D[np.arange(nth), eng.q + idx] = 1.0
+        D[nth:, : eng.q] = dS[:, self.ri, self.ci].T
+        return sig, D
+
+    def group_values(self, theta: np.ndarray) -> list[float]:
+        """``F_g = (s_g - sigma_g)' W_g (s_g - sigma_g)`` per group."""
+        out = []
+        for g in range(len(self.st)):
+            e = self.s[g] - self.model(theta, g, deriv=False)[0]
+            out.append(float(e @ self.W[g] @ e))
+        return out
+
+    def objective(self, theta: np.ndarray) -> float:
+        """lavaan's weighting of the groups: ``sum_g (N_g - 1) F_g / N``."""
+        return sum(w * v for w, v in zip(self.wobj, self.group_values(theta), strict=True))
+
+    def gauss_newton(self, theta: np.ndarray, tol: float = 1e-10, maxit: int = 200) -> tuple[np.ndarray, bool, int]:
+        f0 = self.objective(theta)
+        for it in range(1, maxit + 1):
+            H = np.zeros((self.q, self.q))
+            gvec = np.zeros(self.q)
+            for g in range(len(self.st)):
+                sig, D = self.model(theta, g)
+                WD = self.W[g] @ D
+                H += self.wobj[g] * D.T @ WD
+                gvec += self.wobj[g] * WD.T @ (self.s[g] - sig)
+            try:
+                step = np.linalg.solve(H, gvec)
+            except np.linalg.LinAlgError:
+                step = np.linalg.lstsq(H, gvec, rcond=None)[0]
+            alpha = 1.0
+            while alpha > 1e-8:
+                new = theta + alpha * step
+                f1 = self.objective(new)
+                if np.isfinite(f1) and f1 <= f0 + 1e-14 * abs(f0):
+                    break
+                alpha /= 2
+            else:
+                return theta, bool(np.max(np.abs(gvec)) < 1e-6), it
+            theta, fold, f0 = new, f0, f1
+            if np.max(np.abs(gvec)) < tol or (abs(fold - f0) < 1e-16 and np.max(np.abs(alpha * step)) < 1e-10):
+                return theta, True, it
+        return theta, False, maxit
+
+    def pieces(self, theta: np.ndarray):
+        """Per group: residual, Delta (weighted by the group share)."""
+        out = []
+        for g in range(len(self.st)):
+            sig, D = self.model(theta, g)
+            out.append((self.s[g] - sig, D))
+        return out
+
+
+def _scaled_shifted(Ds: list[np.ndarray], W: list[np.ndarray], G: list[np.ndarray], f: list[float],
+                    df: int) -> tuple[float, float, float, float]:  # fmt: skip
+    """tr(U Gamma), tr((U Gamma)^2), scale a and shift b of the mean-and-variance adjusted test."""
+    sizes = [len(w) for w in W]
+    tot = sum(sizes)
+    Wb = np.zeros((tot, tot))
+    Gb = np.zeros((tot, tot))
+    o = 0
+    for w, gm, fg, n in zip(W, G, f, sizes, strict=True):
+        Wb[o : o + n, o : o + n] = fg * w
+        Gb[o : o + n, o : o + n] = gm / fg
+        o += n
+    D = np.vstack(Ds)
+    WD = Wb @ D
+    U = Wb - WD @ np.linalg.pinv(D.T @ WD) @ WD.T
+    UG = U @ Gb
+    t1 = float(np.trace(UG))
+    t2 = float(np.einsum("ij,ji->", UG, UG))
+    if df <= 0 or t2 <= 0:
+        return t1, t2, math.nan, math.nan
+    a = math.sqrt(df / t2)
+    return t1, t2, a, df - a * t1
+
+
+def _cfi(T: float, df: float, Tb: float, dfb: float) -> float:
+    num = max(T - df, 0.0)
+    den = max(T - df, Tb - dfb, 0.0)
+    return 1.0 if den == 0 else 1 - num / den
+
+
+def _tli(T: float, df: float, Tb: float, dfb: float) -> float:
+    if df <= 0:
+        return 1.0
+    return (Tb / dfb - T / df) / (Tb / dfb - 1)
+
+
+def _rmsea(T: float, df: float, N: float, G: int) -> float:
+    return math.sqrt(max(T / N / df - 1 / N, 0.0)) * math.sqrt(G) if df > 0 else 0.0
+
+
+# --------------------------------------------------------------------------------------------------
+def fit_ordinal(
+    pt0: ParTable, parts: list[pd.DataFrame], ordered: list[str], estimator: str, warn: Any,
+    group_labels: list | None = None,
+) -> tuple[DeltaEngine, ParTable, WLSFit, list[OrdinalStats], pd.DataFrame]:  # fmt: skip
+    """Estimate the model on ordinal items; returns the engine, the delta parameter table, the fit, the sample
+    statistics per group and the threshold rows (a small parameter table: lhs, op '|', rhs 't1', ...).
+    """
+    kind, robust = ESTIMATORS[estimator]
+    lang = warn.lang
+    names = list(pt0.attrs["observed"])
+    G = len(parts)
+    stats_: list[OrdinalStats] = []
+    for g, part in enumerate(parts):
+        X = np.asarray(part[names] if isinstance(part, pd.DataFrame) else part, float)
+        st = ordinal_statistics(X, names)
+        gname = group_labels[g] if group_labels else None
+        for j, lev in enumerate(st.levels):
+            if len(lev) > MAX_CATEGORIES:
+                raise SurveyError(label("ord_err_too_many_categories", lang).format(
+                    item=names[j], k=len(lev), max=MAX_CATEGORIES))  # fmt: skip
+            if len(lev) < 2:
+                where = "" if gname is None else " " + label("ord_lbl_in_group", lang).format(group=gname)
+                raise SurveyError(label("ord_err_one_category", lang).format(item=names[j]) + where)
+        stats_.append(st)
+    if G > 1:  # every group needs every category (lavaan: thresholds are matched across groups)
+        for j, v in enumerate(names):
+            allv = np.unique(np.concatenate([s.levels[j] for s in stats_]))
+            for g, s in enumerate(stats_):
+                lacking = [x for x in allv if x not in s.levels[j]]
+                if lacking:
+                    raise SurveyError(label("ord_err_empty_category", lang).format(
+                        item=v, group=group_labels[g] if group_labels else g + 1,
+                        values=", ".join(f"{x:g}" for x in lacking)))  # fmt: skip
+    for g, st in enumerate(stats_):
+        gname = group_labels[g] if group_labels else None
+        if st.zero_cells:
+            pairs = "; ".join(f"{a} x {b}" for a, b in st.zero_cells[:8]) + (" ..." if len(st.zero_cells) > 8 else "")
+            warn("ord_msg_zero_cells", n=len(st.zero_cells), pairs=pairs, in_group=gname)
+        ev = np.linalg.eigvalsh(st.cor)
+        if ev.min() <= 0:
+            warn("ord_msg_cor_not_pd", value=float(ev.min()), in_group=gname)
+        if not st.converged:
+            warn("ord_msg_cor_not_converged", in_group=gname)
+    pt = delta_partable(pt0, ordered)
+    eng = DeltaEngine(pt, parts, ordered)
+    # thresholds: one parameter per threshold per group (group_equal "thresholds": shared)
+    th_free: list[np.ndarray] = []
+    nth_par = 0
+    for g, st in enumerate(stats_):
+        if g > 0 and "thresholds" in (pt0.attrs.get("group_equal") or ()):
+            th_free.append(th_free[0])
+            continue
+        th_free.append(np.arange(nth_par, nth_par + len(st.th)))
+        nth_par += len(st.th)
+    prob = _Problem(eng, stats_, kind, th_free, nth_par)
+    theta0 = np.r_[_start(eng, stats_), np.concatenate([st.th for st in stats_])[:nth_par]]
+    theta, conv, it = prob.gauss_newton(theta0)
+    N = prob.N
+    n_stat = sum(len(s) for s in prob.s)
+    df = n_stat - prob.q
+    # lavaan: chisq_g = (N_g - 1) F_g, fmin = chisq / (2 N), SEs and RMSEA with N - G
+    Fg = prob.group_values(theta)
+    chisq = sum((st.n - 1) * v for st, v in zip(stats_, Fg, strict=True))
+    F = chisq / N
+    Nc = N - G
+    pieces = prob.pieces(theta)
+    Ds = [D for _, D in pieces]
+    A = sum(fg * D.T @ w @ D for fg, D, w in zip(prob.f, Ds, prob.W, strict=True))
+    vcov = None
+    try:
+        Ainv = np.linalg.inv(A)
+        if robust or kind != "wls":
+            meat = sum(fg * D.T @ w @ st.gamma @ w @ D for fg, D, w, st in zip(prob.f, Ds, prob.W, stats_, strict=True))
+            vcov = Ainv @ meat @ Ainv / Nc
+        else:
+            vcov = Ainv / Nc
+    except np.linalg.LinAlgError:
+        vcov = np.full((prob.q, prob.q), np.nan)
+    fit: dict[str, float] = {"npar": prob.q, "nobs": N, "fmin": F / 2, "chisq": chisq, "df": df,
+                             "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan}  # fmt: skip
+    # baseline: correlations 0, thresholds free
+    Db = []
+    Tb = 0.0
+    for g, st in enumerate(stats_):
+        nth = len(st.th)
+        D0 = np.zeros((len(prob.s[g]), nth))
+        D0[:nth, :nth] = np.eye(nth)
+        e = prob.s[g].copy()
+        w = prob.W[g]
+        # optimal thresholds for the independence model: least squares with weights w
+        WD = w @ D0
+        e = e - D0 @ np.linalg.solve(D0.T @ WD, WD.T @ e)
+        Tb += (st.n - 1) * float(e @ w @ e)
+        Db.append(D0)
+    dfb = sum(len(vech_lower(eng.p)[0]) for _ in stats_)
+    fit["baseline_chisq"], fit["baseline_df"] = Tb, dfb
+    fit["cfi"], fit["tli"] = _cfi(chisq, df, Tb, dfb), _tli(chisq, df, Tb, dfb)
+    fit["rmsea"] = _rmsea(chisq, df, Nc, G)
+    fit["rmsea_ci_lower"], fit["rmsea_ci_upper"] = rmsea_ci(chisq, df, Nc, G)
+    if robust:
+        gam = [st.gamma for st in stats_]
+        _, _, a, b = _scaled_shifted(Ds, prob.W, gam, prob.f, df)
+        Dbb = [np.c_[np.zeros((len(D0), 0)), D0] for D0 in Db]
+        # block-diagonal baseline Delta over groups
+        blocks = []
+        off = 0
+        totb = sum(D0.shape[1] for D0 in Dbb)
+        for D0 in Dbb:
+            full = np.zeros((len(D0), totb))
+            full[:, off : off + D0.shape[1]] = D0
+            off += D0.shape[1]
+            blocks.append(full)
+        _, _, ab, bb = _scaled_shifted(blocks, prob.W, gam, prob.f, dfb)
+        Ts = a * chisq + b if np.isfinite(a) else math.nan
+        Tbs = ab * Tb + bb
+        fit.update({"chisq_scaled": Ts, "df_scaled": df, "pvalue_scaled": float(stats.chi2.sf(Ts, df)) if df > 0
+                    else math.nan, "scaling_factor": 1 / a if np.isfinite(a) else math.nan, "shift_parameter": b,
+                    "baseline_chisq_scaled": Tbs, "baseline_pvalue_scaled": float(stats.chi2.sf(Tbs, dfb)),
+                    "cfi_scaled": _cfi(Ts, df, Tbs, dfb), "tli_scaled": _tli(Ts, df, Tbs, dfb),
+                    "rmsea_scaled": _rmsea(Ts, df, Nc, G)})  # fmt: skip
+        lo, up = rmsea_ci(Ts, df, Nc, G)
+        fit["rmsea_ci_lower_scaled"], fit["rmsea_ci_upper_scaled"] = lo, up
+    fit["srmr"] = _srmr(prob, theta)
+    res = WLSFit(theta, conv, it, F / 2, chisq, df, prob.q, vcov, fit)
+    th_rows = pd.DataFrame({
+        "lhs": [v.split("|")[0] for st in stats_ for v in st.th_names],
+        "op": "|",
+        "rhs": [v.split("|")[1] for st in stats_ for v in st.th_names],
+        "group": [g + 1 for g, st in enumerate(stats_) for _ in st.th_names],
+        "par": np.concatenate([eng.q + th_free[g] for g in range(G)]),
+    })  # fmt: skip
+    return eng, pt, res, stats_, th_rows
+
+
+def _start(eng: DeltaEngine, stats_: list[OrdinalStats]) -> np.ndarray:
+    """lavaan-like start values from the polychoric correlations (the engine's simple rules)."""
+    import copy
+
+    from relatie_lab.sem.engine import GroupData
+
+    proxy = copy.copy(eng)
+    p = eng.p
+    proxy.groups = [GroupData(np.zeros((0, p)), np.ones((1, p), bool), np.array([st.n]), np.zeros((1, p)),
+                              st.cor[None], np.zeros(0, int), True) for st in stats_]  # fmt: skip
+    return proxy.start_values()
+
+
+def _srmr(prob: _Problem, theta: np.ndarray) -> float:
+    """lavaan's SRMR for categorical data: root mean square of the correlation residuals (diagonal included)."""
+    total = 0.0
+    p = prob.eng.p
+    for g, st in enumerate(prob.st):
+        Sigma = prob.eng.implied(theta[: prob.eng.q], g)[0]
+        R = st.cor - Sigma
+        iu = np.tril_indices(p, -1)
+        total += math.sqrt(float((R[iu] ** 2).sum()) / (p * (p + 1) / 2))
+    return total / len(prob.st)
