@@ -310,7 +310,7 @@ def fit_ordinal(
     vcov = None
     try:
         Ainv = np.linalg.inv(A)
-        if robust or kind != "wls":
+        if robust:
             meat = sum(fg * D.T @ w @ st.gamma @ w @ D for fg, D, w, st in zip(prob.f, Ds, prob.W, stats_, strict=True))
             vcov = Ainv @ meat @ Ainv / Nc
         else:
