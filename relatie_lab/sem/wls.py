@@ -9,6 +9,8 @@ lavaan 0.6's defaults for ``sem(model, data, ordered = items, estimator = "WLSMV
   items and means of the factors are 0;
 - estimates minimise ``F = (s - sigma)' W (s - sigma)`` over thresholds and correlations (lavaan reports
   ``fmin = F / 2``), with ``W = diag(Gamma)^-1`` (DWLS; WLSMV), ``W = I`` (ULS; ULSMV) or ``W = Gamma^-1`` (WLS);
+- robust CFI/TLI/RMSEA as lavaan 0.6.14's ``cfi.robust`` etc. for categorical data (Savalei 2021; lavaan's
+  "catML" correction), see :func:`_robust_catml`;
 - robust (sandwich) standard errors ``(D'WD)^-1 D'W Gamma W D (D'WD)^-1 / N`` (``se = "robust.sem"``);
 - the test ``T = N F`` and its mean-and-variance adjusted (scaled-and-shifted) version
   ``a T + b`` with ``a = sqrt(df / tr((U Gamma)^2))``, ``b = df - a tr(U Gamma)`` and
@@ -317,8 +319,9 @@ def fit_ordinal(
             vcov = Ainv / Nc
     except np.linalg.LinAlgError:
         vcov = np.full((prob.q, prob.q), np.nan)
+    has_p = df > 0 and estimator != "ULS"  # lavaan: plain ULS has no reference distribution
     fit: dict[str, float] = {"npar": prob.q, "nobs": N, "fmin": F / 2, "chisq": chisq, "df": df,
-                             "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan}  # fmt: skip
+                             "pvalue": float(stats.chi2.sf(chisq, df)) if has_p else math.nan}  # fmt: skip
     # baseline: correlations 0, thresholds free
     Db = []
     Tb = 0.0
@@ -361,6 +364,8 @@ def fit_ordinal(
                     "rmsea_scaled": _rmsea(Ts, df, Nc, G)})  # fmt: skip
         lo, up = rmsea_ci(Ts, df, Nc, G)
         fit["rmsea_ci_lower_scaled"], fit["rmsea_ci_upper_scaled"] = lo, up
+        if kind == "dwls" or kind == "uls":
+            fit.update(_robust_catml(prob, theta, Ds, A, df, Nc))
     fit["srmr"] = _srmr(prob, theta)
     res = WLSFit(theta, conv, it, F / 2, chisq, df, prob.q, vcov, fit)
     th_rows = pd.DataFrame({
@@ -384,6 +389,57 @@ def _start(eng: DeltaEngine, stats_: list[OrdinalStats]) -> np.ndarray:
     proxy.groups = [GroupData(np.zeros((0, p)), np.ones((1, p), bool), np.array([st.n]), np.zeros((1, p)),
                               st.cor[None], np.zeros(0, int), True) for st in stats_]  # fmt: skip
     return proxy.start_values()
+
+
+def _robust_catml(prob: _Problem, theta: np.ndarray, Ds: list[np.ndarray], A: np.ndarray, df: int,
+                  Nc: int) -> dict[str, float]:  # fmt: skip
+    """lavaan 0.6.14's ``cfi.robust``, ``tli.robust``, ``rmsea.robust`` for ordinal data (Savalei 2021).
+
+    The ML discrepancy of the polychoric correlations from the model-implied correlations at the (D/U)WLS
+    estimates (lavaan's "catML" object, not re-estimated), corrected by ``c = tr(U' V U Gamma) / df``, with ``V``
+    the normal-theory weight matrix of the correlations at the implied matrix and ``U = I - D A^-1 D'W``
+    (correlation rows only); the baseline's by ``tr(Gamma) / df_null``. NaN when a polychoric matrix is not
+    positive definite (lavaan then smooths it and refits; not done here).
+    """
+    nan = dict.fromkeys(("cfi_robust", "tli_robust", "rmsea_robust"), math.nan)
+    eng = prob.eng
+    p = eng.p
+    ri, ci = prob.ri, prob.ci
+    X3 = X3null = 0.0
+    Wb, Vb, Gb, Db = [], [], [], []
+    for g, st in enumerate(prob.st):
+        if np.linalg.eigvalsh(st.cor).min() < np.sqrt(np.finfo(float).eps):
+            return nan
+        Sigma = eng.implied(theta[: eng.q], g)[0]
+        try:
+            P = np.linalg.inv(Sigma)
+            _, logdet_s = np.linalg.slogdet(Sigma)
+        except np.linalg.LinAlgError:
+            return nan
+        _, logdet_r = np.linalg.slogdet(st.cor)
+        X3 += st.n * (logdet_s + np.trace(st.cor @ P) - logdet_r - p)
+        X3null += st.n * (-logdet_r)
+        nth = len(st.th)
+        fg = prob.f[g]
+        Vg = P[np.ix_(ri, ci)] * P[np.ix_(ci, ri)] + P[np.ix_(ri, ri)] * P[np.ix_(ci, ci)]
+        Vb.append(fg * Vg)
+        Wb.append(fg * prob.W[g][nth:, nth:])
+        Gb.append(st.gamma[nth:, nth:] / fg)
+        Db.append(Ds[g][nth:])
+    from scipy.linalg import block_diag
+
+    W, V, Gm, D = block_diag(*Wb), block_diag(*Vb), block_diag(*Gb), np.vstack(Db)
+    WiU = np.eye(len(W)) - D @ np.linalg.solve(A, D.T @ W)
+    c3 = float(np.trace(WiU.T @ V @ WiU @ Gm)) / df if df > 0 else math.nan
+    dfb = len(W)
+    c3null = float(np.trace(Gm)) / dfb
+    G = len(prob.st)
+    t1 = max(X3 - c3 * df, 0.0)
+    t2 = max(X3 - c3 * df, X3null - c3null * dfb, 0.0)
+    cfi = 1.0 if t1 == 0 and t2 == 0 else 1 - t1 / t2
+    tli = 1 - ((X3 - c3 * df) * dfb) / ((X3null - c3null * dfb) * df) if df > 0 else 1.0
+    rmsea = math.sqrt(max(X3 / Nc / df - c3 / Nc, 0.0)) * math.sqrt(G) if df > 0 else 0.0
+    return {"cfi_robust": cfi, "tli_robust": tli, "rmsea_robust": rmsea}
 
 
 def _srmr(prob: _Problem, theta: np.ndarray) -> float:
