@@ -7,7 +7,9 @@ The SEM takes DataFrames and lavaan model text; it knows nothing of the codebook
 - :mod:`~relatie_lab.sem.engine`: the estimator (ML, FIML, MLR), standard errors and fit indices;
 - :mod:`~relatie_lab.sem.result`: :func:`fit_sem` and the :class:`SEMResult` object;
 - :mod:`~relatie_lab.sem.bootstrap`: bootstrap CIs for indirect effects and ``:=`` parameters;
-- :mod:`~relatie_lab.sem.invariance`: the measurement-invariance sequence.
+- :mod:`~relatie_lab.sem.invariance`: the measurement-invariance sequence;
+- :mod:`~relatie_lab.sem.polychoric`, :mod:`~relatie_lab.sem.wls`, :mod:`~relatie_lab.sem.ordinal`: ordinal items
+  (thresholds, polychoric correlations, WLSMV and relatives).
 
 Examples
 --------
@@ -21,12 +23,14 @@ from __future__ import annotations
 
 from relatie_lab.sem.bootstrap import bca_interval
 from relatie_lab.sem.invariance import invariance, lrt
+from relatie_lab.sem.polychoric import OrdinalStats, ordinal_statistics
 from relatie_lab.sem.result import ESTIMATE_COLUMNS, SEMResult, defined_values, fit_sem
 from relatie_lab.sem.syntax import ModelSyntaxError, ParTable, parse_model
 
 __all__ = [
     "ESTIMATE_COLUMNS",
     "ModelSyntaxError",
+    "OrdinalStats",
     "ParTable",
     "SEMResult",
     "bca_interval",
@@ -34,5 +38,6 @@ __all__ = [
     "fit_sem",
     "invariance",
     "lrt",
+    "ordinal_statistics",
     "parse_model",
 ]

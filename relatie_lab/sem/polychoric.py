@@ -50,7 +50,7 @@ def bivariate_normal_cdf(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndar
 
     Examples
     --------
-    >>> float(round(bivariate_normal_cdf(np.array(0.0), np.array(0.0), np.array(0.5)), 6))  # 1/4 + asin(r)/(2 pi)
+    >>> round(float(bivariate_normal_cdf(0.0, 0.0, 0.5)), 6)  # 1/4 + asin(r)/(2 pi)
     0.333333
     """
     h, k, r = np.broadcast_arrays(np.asarray(h, float), np.asarray(k, float), np.asarray(r, float))
@@ -177,7 +177,7 @@ class OrdinalStats:
         r, c = vech_lower(len(self.names))
         rows = [("threshold", nm, v, int(self.n_item[i])) for nm, v, i in zip(self.th_names, self.th, self.th_var,
                                                                                   strict=True)]  # fmt: skip
-        rows += [("correlation", f"{self.names[i]} ~~ {self.names[j]}", self.cor[i, j], int(self.n_pair[i, j]))
+        rows += [("correlation", f"{self.names[j]} ~~ {self.names[i]}", self.cor[i, j], int(self.n_pair[i, j]))
                  for i, j in zip(r, c, strict=True)]  # fmt: skip
         return pd.DataFrame(rows, columns=["kind", "name", "value", "n"])
 
@@ -275,12 +275,17 @@ def ordinal_statistics(data: pd.DataFrame | np.ndarray, names: list[str] | None 
             hess = (w * d2pi).sum(axis=(1, 2)) - np.where(tab > 0, tab * dpi**2 / pi**2, 0.0).sum(axis=(1, 2))
             expected = np.where(pi > 0, n_pair_vec[:, None, None] * dpi**2 / pi, 0.0).sum(axis=(1, 2))
         info = np.where(hess < 0, -hess, expected)
-        step = score / np.maximum(info, 1e-300)
-        new = np.clip(rho + step, -0.9999, 0.9999)
-        done = np.max(np.abs(score / np.maximum(n_pair_vec, 1))) < tol
-        rho = new
-        if done:
+        if np.max(np.abs(score / np.maximum(n_pair_vec, 1))) < tol:
             break
+        step = score / np.maximum(info, 1e-300)
+        ll = _loglik(tab, pi)
+        for _ in range(30):  # Newton with step halving, pair by pair
+            new = np.clip(rho + step, -0.9999, 0.9999)
+            worse = _loglik(tab, _cell_probs(H, Kc, new)[0]) < ll - 1e-12 * np.abs(ll)
+            if not worse.any():
+                break
+            step = np.where(worse, step / 2, step)
+        rho = new
     else:
         converged = False
     R = np.eye(p)
@@ -303,6 +308,11 @@ def _start_rho(C: np.ndarray, ri: np.ndarray, ci: np.ndarray, both: np.ndarray) 
     with np.errstate(invalid="ignore", divide="ignore"):
         r = (di * dj).sum(0) / np.sqrt((di * di).sum(0) * (dj * dj).sum(0))
     return np.clip(np.nan_to_num(r), -0.95, 0.95)
+
+
+def _loglik(tab: np.ndarray, pi: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(tab > 0, tab * np.log(np.where(pi > 0, pi, 1e-300)), 0.0).sum(axis=(1, 2))
 
 
 def _cell_probs(H: np.ndarray, K: np.ndarray, rho: np.ndarray, second: bool = False):
@@ -385,10 +395,11 @@ def _gamma(C, obs, K, TH, corner, ri, ci, rho, th_var, n) -> np.ndarray:
         sl = slice(th_start[j], th_start[j] + K[j] - 1)
         A11[sl, sl] = inner[sl, sl]
     a22 = np.einsum("ij,ij->j", S_cor, S_cor)
-    A11_inv = np.linalg.inv(A11)
-    B21 = -(A21 / a22[:, None]) @ A11_inv
+    A11_inv = np.linalg.pinv(A11)  # lavaan: generalized inverse when singular
+    inv22 = np.divide(1.0, a22, out=np.zeros_like(a22), where=a22 > 0)
+    B21 = -(A21 * inv22[:, None]) @ A11_inv
     Binv = np.zeros((nth + P, nth + P))
     Binv[:nth, :nth] = A11_inv
     Binv[nth:, :nth] = B21
-    Binv[nth:, nth:] = np.diag(1 / a22)
+    Binv[nth:, nth:] = np.diag(inv22)
     return n * (Binv @ inner @ Binv.T)
