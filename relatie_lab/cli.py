@@ -40,6 +40,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         warnings.simplefilter("ignore", DataQualityWarning)  # every warning is also a line of the summary
         survey = load_survey(args.file, args.mapping, lang=args.lang)
     print(survey.summary(args.lang))
+    from relatie_lab.sem.ordinal import ordinal_advice_text  # items with few categories or floor/ceiling: WLSMV
+
+    items = [c for c in survey.data.columns if c in set(survey.instrument.items().index)] if survey.instrument else []
+    if (advice := ordinal_advice_text(survey.data, items, args.lang)) is not None:
+        print(advice)
     if args.write:
         path = survey.to_parquet(args.out)
         print(label("load.cli.written", args.lang).format(path=path))

@@ -115,3 +115,48 @@ def test_listwise_uses_complete_rows_only():
     assert res.nobs == 260
     assert res.sample_stats[0].n_pair.min() == 260
     assert "listwise deletion" in res.summary(lang="en")
+
+
+def test_ordinal_advice_flags_few_categories_and_floor_ceiling():
+    from relatie_lab.sem.ordinal import ordinal_advice, ordinal_advice_text
+
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({
+        "three": rng.integers(1, 4, 200).astype(float),  # 3 categories
+        "ceiling": np.where(rng.random(200) < 0.4, 7, rng.integers(1, 7, 200)).astype(float),  # ~45% answer 7
+        "fine": rng.integers(1, 8, 200).astype(float),  # 7 categories, ~14% each
+    })  # fmt: skip
+    adv = ordinal_advice(df)
+    assert adv.item.tolist() == ["three", "ceiling"]
+    assert adv.reason.tolist() == ["few_categories", "floor_ceiling"]
+    assert ordinal_advice(df[["fine"]]).empty
+    nl, en = ordinal_advice_text(df), ordinal_advice_text(df, lang="en")
+    assert "three (3 categorieën)" in nl
+    assert "% in de hoogste categorie" in nl
+    assert "estimator='WLSMV', ordered=True" in nl
+    assert "three (3 categories)" in en
+    assert "% in the highest category" in en
+    assert "ML on the answer codes gives too low loadings" in en
+    assert ordinal_advice_text(df[["fine"]]) is None
+
+
+def test_validate_suggests_wlsmv_for_three_point_items(make_csv, salt, capsys):
+    from conftest import survey_frame
+    from relatie_lab import cli
+
+    df = survey_frame(n=60)
+    df["com_1"] = (np.arange(60) % 3 + 1).astype(float)  # a 7-point item answered on only three points
+    assert cli.main(["validate", str(make_csv(df)), "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "Ordinal items: " in out
+    assert "com_1 (3 categories)" in out
+    assert "estimator='WLSMV'" in out
+
+
+def test_group_equal_with_ordinal_items_says_what_works():
+    data = ordinal_data(n=400)
+    data["groep"] = np.where(np.arange(400) < 200, "x", "y")
+    with pytest.raises(SurveyError, match="group_equal \\(loadings\\) met ordinale items wordt nog niet"):
+        fit_sem(data, MODEL, estimator="WLSMV", ordered=True, group="groep", group_equal=["loadings"])
+    with pytest.raises(SurveyError, match="The configural model \\(without group_equal\\) works"):
+        fit_sem(data, MODEL, estimator="WLSMV", ordered=True, group="groep", group_equal=["loadings"], lang="en")

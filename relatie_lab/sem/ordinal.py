@@ -18,7 +18,13 @@ from relatie_lab.errors import SurveyError
 from relatie_lab.labels import check_lang, label
 from relatie_lab.sem.wls import ESTIMATORS, fit_ordinal
 
-__all__ = ["ORDINAL_ESTIMATORS", "fit_ordinal_sem", "wants_ordinal"]
+__all__ = ["ORDINAL_ESTIMATORS", "fit_ordinal_sem", "ordinal_advice", "ordinal_advice_text", "wants_ordinal"]
+
+#: A share of answers in the lowest or highest category from which a floor or ceiling effect is reported
+#: (Terwee et al. 2007: more than 15%); "strong" here: 25% or more.
+FLOOR_CEILING = 0.25
+#: Items with at most this many categories are better treated as ordinal (Rhemtulla, Brosseau-Liard & Savalei 2012).
+FEW_CATEGORIES = 4
 
 ORDINAL_ESTIMATORS = tuple(ESTIMATORS)
 _Z975 = float(stats.norm.ppf(0.975))
@@ -51,6 +57,8 @@ def fit_ordinal_sem(data: pd.DataFrame, model: str, *, estimator: str, ordered: 
         raise SurveyError(label("ord_err_missing", lang).format(missing=missing))
     missing = "listwise" if missing == "listwise" else "pairwise"
     group_equal = tuple(group_equal)
+    if group_equal:  # needs lavaan's scale factors and latent means across groups: not built yet
+        raise SurveyError(label("ord_err_group_equal", lang).format(options=", ".join(group_equal)))
     warn = _Warn(lang)
     probe = parse_model(model)
     names = list(probe.attrs["observed"])
@@ -119,3 +127,69 @@ def cases_used_line(result: Any, lang: str) -> str | None:
     cor = np.concatenate([s.n_pair[np.tril_indices(len(s.names), -1)] for s in st])
     return label("ord_cases_used", lang).format(th_min=int(th.min()), th_max=int(th.max()), cor_min=int(cor.min()),
                                                 cor_max=int(cor.max()), n=sum(s.n for s in st))  # fmt: skip
+
+
+def ordinal_advice(data: pd.DataFrame, items: list[str] | None = None, *, min_answers: int = 30) -> pd.DataFrame:
+    """Items that are better analysed as ordinal (WLSMV): few categories, or strong floor or ceiling effects.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Answers (numbers; NaN = no answer).
+    items : list of str, optional
+        Columns to check (default: every numeric column).
+    min_answers : int
+        Items with fewer answers are not judged.
+
+    Returns
+    -------
+    DataFrame
+        One row per flagged item: ``item, n_categories, floor, ceiling`` (shares of answers in the lowest and
+        highest observed category), ``reason`` (``few_categories`` or ``floor_ceiling``).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": [1, 2, 3] * 20, "b": [1, 2, 3, 4, 5, 5, 5, 5, 5, 5] * 6})
+    >>> ordinal_advice(df)[["item", "n_categories", "reason"]].to_numpy().tolist()
+    [['a', 3, 'few_categories'], ['b', 5, 'floor_ceiling']]
+    """
+    cols = items if items is not None else [c for c in data.columns if pd.api.types.is_numeric_dtype(data[c])]
+    rows = []
+    for c in cols:
+        x = pd.to_numeric(data[c], errors="coerce").dropna()
+        if len(x) < min_answers:
+            continue
+        counts = x.value_counts().sort_index()
+        k = len(counts)
+        if k < 2:
+            continue
+        floor, ceiling = counts.iloc[0] / len(x), counts.iloc[-1] / len(x)
+        if k <= FEW_CATEGORIES:
+            rows.append((c, k, floor, ceiling, "few_categories"))
+        elif max(floor, ceiling) >= FLOOR_CEILING:
+            rows.append((c, k, floor, ceiling, "floor_ceiling"))
+    return pd.DataFrame(rows, columns=["item", "n_categories", "floor", "ceiling", "reason"])
+
+
+def ordinal_advice_text(data: pd.DataFrame, items: list[str] | None = None, lang: str = "nl") -> str | None:
+    """One plain-language note naming the items :func:`ordinal_advice` flags and suggesting WLSMV (None if none).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": [1, 2, 3] * 20})
+    >>> print(ordinal_advice_text(df, lang="en"))  # doctest: +ELLIPSIS
+    Ordinal items: a (3 categories)...estimator='WLSMV', ordered=True)...
+    """
+    lang = check_lang(lang)
+    adv = ordinal_advice(data, items)
+    if adv.empty:
+        return None
+    parts = []
+    for r in adv.itertuples():
+        if r.reason == "few_categories":
+            parts.append(label("ord_advice_few", lang).format(item=r.item, k=r.n_categories))
+        else:
+            side, share = ("floor", r.floor) if r.floor >= r.ceiling else ("ceiling", r.ceiling)
+            parts.append(label(f"ord_advice_{side}", lang).format(item=r.item, pct=100 * share))
+    shown = parts[:12] + (["..."] if len(parts) > 12 else [])
+    return label("ord_advice", lang).format(items="; ".join(shown), n=len(parts))
