@@ -42,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "invariance": "relatie_lab.sem",
     "bca_interval": "relatie_lab.sem",
     "ordinal_statistics": "relatie_lab.sem",
+    "ordinal_invariance": "relatie_lab.sem",
     "widgets": "relatie_lab.widgets",
     "build_report": "relatie_lab.report",
     "run_batch": "relatie_lab.batch",

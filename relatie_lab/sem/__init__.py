@@ -11,8 +11,9 @@ The SEM takes DataFrames and lavaan model text; it knows nothing of the codebook
 - :mod:`~relatie_lab.sem.result`: :func:`fit_sem` and the :class:`SEMResult` object;
 - :mod:`~relatie_lab.sem.bootstrap`: bootstrap CIs for indirect effects and ``:=`` parameters;
 - :mod:`~relatie_lab.sem.invariance`: the measurement-invariance sequence;
-- :mod:`~relatie_lab.sem.polychoric`, :mod:`~relatie_lab.sem.wls`, :mod:`~relatie_lab.sem.ordinal`: ordinal items
-  (thresholds, polychoric correlations, WLSMV and relatives).
+- :mod:`~relatie_lab.sem.polychoric`, :mod:`~relatie_lab.sem.wls`, :mod:`~relatie_lab.sem.ordinal`,
+  :mod:`~relatie_lab.sem.ordinal_invariance`: ordinal items (thresholds, polychoric correlations, WLSMV and
+  relatives, invariance steps).
 
 Examples
 --------
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 from relatie_lab.sem.bootstrap import bca_interval
 from relatie_lab.sem.invariance import invariance, lrt
+from relatie_lab.sem.ordinal_invariance import ordinal_invariance
 from relatie_lab.sem.polychoric import OrdinalStats, ordinal_statistics
 from relatie_lab.sem.result import ESTIMATE_COLUMNS, SEMResult, defined_values, fit_sem
 from relatie_lab.sem.syntax import ModelSyntaxError, ParTable, parse_model
@@ -41,6 +43,7 @@ __all__ = [
     "fit_sem",
     "invariance",
     "lrt",
+    "ordinal_invariance",
     "ordinal_statistics",
     "parse_model",
 ]

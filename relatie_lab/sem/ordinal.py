@@ -42,8 +42,13 @@ def wants_ordinal(estimator: str, ordered: Any) -> bool:
 
 
 def fit_ordinal_sem(data: pd.DataFrame, model: str, *, estimator: str, ordered: Any, missing: str,
-                    group: str | None, group_equal: tuple[str, ...], seed: int | None, lang: str):  # fmt: skip
-    """See :func:`relatie_lab.sem.result.fit_sem` (``estimator`` in WLSMV, ULSMV, DWLS, ULS, WLS)."""
+                    group: str | None, group_equal: tuple[str, ...], seed: int | None, lang: str,
+                    invariance_step: tuple[str, ...] | None = None):  # fmt: skip
+    """See :func:`relatie_lab.sem.result.fit_sem` (``estimator`` in WLSMV, ULSMV, DWLS, ULS, WLS).
+
+    ``invariance_step``: the constraints of one step of :func:`relatie_lab.sem.ordinal_invariance.ordinal_invariance`
+    (Wu & Estabrook's identification), used instead of ``group_equal``.
+    """
     from relatie_lab.sem.result import SEMResult, _Warn, estimates_table, prepare
     from relatie_lab.sem.syntax import parse_model
 
@@ -57,7 +62,7 @@ def fit_ordinal_sem(data: pd.DataFrame, model: str, *, estimator: str, ordered: 
         raise SurveyError(label("ord_err_missing", lang).format(missing=missing))
     missing = "listwise" if missing == "listwise" else "pairwise"
     group_equal = tuple(group_equal)
-    if group_equal:  # needs lavaan's scale factors and latent means across groups: not built yet
+    if group_equal:  # lavaan's own group.equal conventions for ordinal items are not built; invariance steps are
         raise SurveyError(label("ord_err_group_equal", lang).format(options=", ".join(group_equal)))
     warn = _Warn(lang)
     probe = parse_model(model)
@@ -80,21 +85,35 @@ def fit_ordinal_sem(data: pd.DataFrame, model: str, *, estimator: str, ordered: 
             from relatie_lab.sem.result import _render
 
             raise SurveyError(_render("sem_err_too_few_rows", kw, lang))
-    pt0 = parse_model(model, ngroups=G, meanstructure=False, group_equal=group_equal)
-    pt0.attrs["group_equal"] = group_equal
+    if invariance_step is None:
+        pt0 = parse_model(model, ngroups=G, meanstructure=False, group_equal=group_equal)
+    else:
+        from relatie_lab.sem.ordinal_invariance import invariance_partable
+
+        pt0 = invariance_partable(model, G, invariance_step, ordered_list)
     eng, pt, res, st, th_rows = fit_ordinal(pt0, parts, ordered_list, estimator, warn,
-                                            levels if group else None)  # fmt: skip
+                                            levels if group else None, equal=invariance_step)  # fmt: skip
     if not res.converged:
         warn("sem_msg_not_converged")
     q = eng.q
     V = res.vcov if res.vcov is not None else np.full((res.npar, res.npar), np.nan)
     est = estimates_table(eng, SimpleNamespace(theta=res.theta[:q], vcov=V[:q, :q]), pt, levels if group else None)
-    th_est = res.theta[th_rows.par.to_numpy()]
-    th_se = np.sqrt(np.clip(np.diag(V)[th_rows.par.to_numpy()], 0, None))
-    rows = pd.DataFrame({"lhs": th_rows.lhs, "op": "|", "rhs": th_rows.rhs, "label": "", "est": th_est,
-                         "se": th_se, "z": th_est / th_se, "pvalue": 2 * stats.norm.sf(np.abs(th_est / th_se)),
+    par = th_rows.par.to_numpy()
+    fixed = par < 0  # scale factors fixed at 1 (first group)
+    th_est = np.where(fixed, 1.0, res.theta[np.where(fixed, 0, par)])
+    th_se = np.where(fixed, 0.0, np.sqrt(np.clip(np.diag(V)[np.where(fixed, 0, par)], 0, None)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(fixed, np.nan, th_est / th_se)
+    rows = pd.DataFrame({"lhs": th_rows.lhs, "op": th_rows.op, "rhs": th_rows.rhs, "label": "", "est": th_est,
+                         "se": th_se, "z": z, "pvalue": 2 * stats.norm.sf(np.abs(z)),
                          "ci_lower": th_est - _Z975 * th_se, "ci_upper": th_est + _Z975 * th_se,
                          "std_all": th_est})  # fmt: skip
+    if eng.scales is not None:  # a threshold in standard deviations of y*: times the item's scale factor
+        is_th = (th_rows.op == "|").to_numpy()
+        item = [eng.ov.index(v) for v in th_rows.lhs]
+        factor = np.array([eng.scales[g - 1][j] for g, j in zip(th_rows.group, item, strict=True)])
+        rows.loc[is_th, "std_all"] = th_est[is_th] * factor[is_th]
+        rows.loc[~is_th, "std_all"] = 1.0  # scale factors (lavaan's std.all)
     if group:
         rows["group"] = [levels[g - 1] for g in th_rows.group]
     n_pt = int((est.op != ":=").sum())

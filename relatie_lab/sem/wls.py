@@ -40,7 +40,7 @@ True
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -53,7 +53,7 @@ from relatie_lab.sem.engine import Engine, rmsea_ci
 from relatie_lab.sem.polychoric import OrdinalStats, ordinal_statistics, vech_lower
 from relatie_lab.sem.syntax import ParTable
 
-__all__ = ["ESTIMATORS", "DeltaEngine", "WLSFit", "fit_ordinal"]
+__all__ = ["ESTIMATORS", "DeltaEngine", "WLSFit", "fit_ordinal", "scaled_shifted_difference"]
 
 #: estimator -> (weights, robust SEs and scaled-shifted test)
 ESTIMATORS = {"WLSMV": ("dwls", True), "DWLS": ("dwls", False), "ULSMV": ("uls", True), "ULS": ("uls", False),
@@ -64,9 +64,11 @@ MAX_CATEGORIES = 10
 class DeltaEngine(Engine):
     """The ML engine's model with the delta parameterization: item residual variances = 1 - common variance."""
 
-    def __init__(self, pt: pd.DataFrame, data: list, ordinal: list[str]) -> None:
-        super().__init__(pt, data, meanstructure=False)
+    def __init__(self, pt: pd.DataFrame, data: list, ordinal: list[str], meanstructure: bool = False) -> None:
+        super().__init__(pt, data, meanstructure=meanstructure)
         self.ord_idx = np.array([self.ov.index(v) for v in ordinal], dtype=int)
+        #: per group, the scale factors of the items (1 unless freed; set after the fit, for reporting)
+        self.scales: list[np.ndarray] | None = None
 
     def matrices(self, theta: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         A, S, m = super().matrices(theta, g)
@@ -74,7 +76,8 @@ class DeltaEngine(Engine):
             S[self.ord_idx, self.ord_idx] = 0.0
             B = np.linalg.inv(np.eye(self.nv) - A)[self.ord_idx]
             common = np.einsum("ij,jk,ik->i", B, S, B)
-            S[self.ord_idx, self.ord_idx] = 1.0 - common
+            total = 1.0 if self.scales is None else self.scales[g][self.ord_idx] ** -2.0
+            S[self.ord_idx, self.ord_idx] = total - common
         return A, S, m
 
 
@@ -95,6 +98,7 @@ class WLSFit:
     loglik_h1: float = math.nan
     info_observed: np.ndarray | None = None
     message: str = ""
+    problem: Any = field(default=None, repr=False)  # statistics, model and weights (for difference tests)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -123,32 +127,68 @@ class _Problem:
     """Stacked statistics, model and weights over groups; theta = (engine parameters, thresholds)."""
 
     def __init__(self, eng: DeltaEngine, st: list[OrdinalStats], kind: str, th_free: list[np.ndarray],
-                 nth_par: int) -> None:  # fmt: skip
+                 nth_par: int, sc_free: list[np.ndarray] | None = None) -> None:  # fmt: skip
         self.eng, self.st, self.kind = eng, st, kind
         self.th_free = th_free  # per group: parameter index (0-based, after the engine's) of each threshold
-        self.q = eng.q + nth_par
+        # per group and item: index of its scale factor after the engine's parameters, -1 = fixed at 1
+        self.sc_free = sc_free if sc_free is not None else [np.full(eng.p, -1) for _ in st]
+        self.q = eng.q + max([nth_par - 1, *[int(s.max()) for s in self.sc_free]]) + 1
         self.N = sum(s.n for s in st)
         self.f = [s.n / self.N for s in st]
         self.wobj = [(s.n - 1) / self.N for s in st]
         self.W = [_weights(kind, s.gamma) for s in st]
+        self.Wd = None if kind == "wls" else [np.diag(w).copy() for w in self.W]  # diagonal weights: vectors
         self.s = [s.wls_obs for s in st]
         self.ri, self.ci = vech_lower(eng.p)
 
+    def scales(self, theta: np.ndarray, g: int) -> np.ndarray:
+        sc = np.ones(self.eng.p)
+        free = self.sc_free[g] >= 0
+        sc[free] = theta[self.eng.q + self.sc_free[g][free]]
+        return sc
+
+    def implied_cor(self, theta: np.ndarray, g: int) -> np.ndarray:
+        """Model-implied correlations of the latent responses (unit diagonal)."""
+        Sigma = self.eng.implied(theta[: self.eng.q], g)[0]
+        sc = self.scales(theta, g)
+        R = Sigma * np.outer(sc, sc)
+        np.fill_diagonal(R, 1.0)
+        return R
+
     def model(self, theta: np.ndarray, g: int, deriv: bool = True):
+        """Model thresholds ``scale * (tau - mu*)`` and correlations ``scale_i scale_j Sigma_ij`` (+ Delta)."""
         eng = self.eng
-        te = theta[: eng.q]
+        q = eng.q
+        te = theta[:q]
         if deriv:
-            Sigma, _, dS, _ = eng.delta(te, g)
+            Sigma, mu, dS, dm = eng.delta(te, g)
         else:
-            Sigma = eng.implied(te, g)[0]
+            Sigma, mu = eng.implied(te, g)
+        if not eng.meanstructure:
+            mu = np.zeros(eng.p)
         idx = self.th_free[g]
-        sig = np.r_[theta[eng.q + idx], Sigma[self.ri, self.ci]]
+        tj = self.st[g].th_var
+        sc = self.scales(theta, g)
+        tau = theta[q + idx]
+        ri, ci = self.ri, self.ci
+        sig = np.r_[sc[tj] * (tau - mu[tj]), sc[ri] * sc[ci] * Sigma[ri, ci]]
         if not deriv:
             return sig, None
         nth = len(idx)
         D = np.zeros((len(sig), self.q))
-        D[np.arange(nth), eng.q + idx] = 1.0
-        D[nth:, : eng.q] = dS[:, self.ri, self.ci].T
+        D[np.arange(nth), q + idx] = sc[tj]
+        D[nth:, :q] = (sc[ri] * sc[ci])[:, None] * dS[:, ri, ci].T
+        if eng.meanstructure:
+            D[:nth, :q] = -sc[tj][:, None] * dm[:, tj].T
+        free = self.sc_free[g]
+        if (free >= 0).any():
+            rows = np.arange(nth)
+            ft = free[tj] >= 0
+            D[rows[ft], q + free[tj][ft]] += (tau - mu[tj])[ft]
+            pr = np.arange(len(ri))
+            fi, fj = free[ri] >= 0, free[ci] >= 0
+            D[nth + pr[fi], q + free[ri][fi]] += (sc[ci] * Sigma[ri, ci])[fi]
+            D[nth + pr[fj], q + free[ci][fj]] += (sc[ri] * Sigma[ri, ci])[fj]
         return sig, D
 
     def group_values(self, theta: np.ndarray) -> list[float]:
@@ -156,7 +196,7 @@ class _Problem:
         out = []
         for g in range(len(self.st)):
             e = self.s[g] - self.model(theta, g, deriv=False)[0]
-            out.append(float(e @ self.W[g] @ e))
+            out.append(float(e @ self.W[g] @ e) if self.Wd is None else float((e * e * self.Wd[g]).sum()))
         return out
 
     def objective(self, theta: np.ndarray) -> float:
@@ -170,7 +210,7 @@ class _Problem:
             gvec = np.zeros(self.q)
             for g in range(len(self.st)):
                 sig, D = self.model(theta, g)
-                WD = self.W[g] @ D
+                WD = self.W[g] @ D if self.Wd is None else self.Wd[g][:, None] * D
                 H += self.wobj[g] * D.T @ WD
                 gvec += self.wobj[g] * WD.T @ (self.s[g] - sig)
             try:
@@ -243,10 +283,15 @@ def _rmsea(T: float, df: float, N: float, G: int) -> float:
 # --------------------------------------------------------------------------------------------------
 def fit_ordinal(
     pt0: ParTable, parts: list[pd.DataFrame], ordered: list[str], estimator: str, warn: Any,
-    group_labels: list | None = None,
+    group_labels: list | None = None, *, equal: tuple[str, ...] | None = None,
 ) -> tuple[DeltaEngine, ParTable, WLSFit, list[OrdinalStats], pd.DataFrame]:  # fmt: skip
     """Estimate the model on ordinal items; returns the engine, the delta parameter table, the fit, the sample
-    statistics per group and the threshold rows (a small parameter table: lhs, op '|', rhs 't1', ...).
+    statistics per group and the threshold rows (a small parameter table: lhs, op '|', rhs 't1', ...; scale factors
+    as op '~*~').
+
+    ``equal`` (measurement invariance, :mod:`relatie_lab.sem.ordinal_invariance`): ``pt0`` is then a parameter table
+    with a mean structure, already identified as Wu & Estabrook (2016); with ``"thresholds"`` the thresholds are
+    shared by the groups and the scale factors of every group but the first are free.
     """
     kind, robust = ESTIMATORS[estimator]
     lang = warn.lang
@@ -285,18 +330,24 @@ def fit_ordinal(
         if not st.converged:
             warn("ord_msg_cor_not_converged", in_group=gname)
     pt = delta_partable(pt0, ordered)
-    eng = DeltaEngine(pt, parts, ordered)
-    # thresholds: one parameter per threshold per group (group_equal "thresholds": shared)
+    eng = DeltaEngine(pt, parts, ordered, meanstructure=equal is not None)
+    # thresholds: one parameter per threshold per group ("thresholds" equal: shared)
+    share = equal is not None and "thresholds" in equal
     th_free: list[np.ndarray] = []
     nth_par = 0
     for g, st in enumerate(stats_):
-        if g > 0 and "thresholds" in (pt0.attrs.get("group_equal") or ()):
+        if g > 0 and share:
             th_free.append(th_free[0])
             continue
         th_free.append(np.arange(nth_par, nth_par + len(st.th)))
         nth_par += len(st.th)
-    prob = _Problem(eng, stats_, kind, th_free, nth_par)
-    theta0 = np.r_[_start(eng, stats_), np.concatenate([st.th for st in stats_])[:nth_par]]
+    th_start = np.concatenate([st.th for st in stats_])[:nth_par]
+    sc_free = [np.full(eng.p, -1) for _ in stats_]
+    for g in range(1, G if share else 0):  # Wu & Estabrook: scale factors free once the thresholds are equal
+        sc_free[g] = nth_par + (g - 1) * eng.p + np.arange(eng.p)
+    nsc = sum(int((s >= 0).sum()) for s in sc_free)
+    prob = _Problem(eng, stats_, kind, th_free, nth_par, sc_free)
+    theta0 = np.r_[_start(eng, stats_), th_start, np.ones(nsc)]
     theta, conv, it = prob.gauss_newton(theta0)
     N = prob.N
     n_stat = sum(len(s) for s in prob.s)
@@ -367,7 +418,8 @@ def fit_ordinal(
         if kind == "dwls" or kind == "uls":
             fit.update(_robust_catml(prob, theta, Ds, A, df, Nc))
     fit["srmr"] = _srmr(prob, theta)
-    res = WLSFit(theta, conv, it, F / 2, chisq, df, prob.q, vcov, fit)
+    res = WLSFit(theta, conv, it, F / 2, chisq, df, prob.q, vcov, fit, problem=prob)
+    eng.scales = [prob.scales(theta, g) for g in range(G)]
     th_rows = pd.DataFrame({
         "lhs": [v.split("|")[0] for st in stats_ for v in st.th_names],
         "op": "|",
@@ -375,6 +427,11 @@ def fit_ordinal(
         "group": [g + 1 for g, st in enumerate(stats_) for _ in st.th_names],
         "par": np.concatenate([eng.q + th_free[g] for g in range(G)]),
     })  # fmt: skip
+    if nsc:
+        sc_rows = pd.DataFrame({"lhs": eng.ov * G, "op": "~*~", "rhs": eng.ov * G,
+                                "group": np.repeat(np.arange(1, G + 1), eng.p),
+                                "par": np.concatenate([np.where(s >= 0, eng.q + s, -1) for s in sc_free])})  # fmt: skip
+        th_rows = pd.concat([th_rows, sc_rows], ignore_index=True)
     return eng, pt, res, stats_, th_rows
 
 
@@ -410,7 +467,7 @@ def _robust_catml(prob: _Problem, theta: np.ndarray, Ds: list[np.ndarray], A: np
     for g, st in enumerate(prob.st):
         if np.linalg.eigvalsh(st.cor).min() < np.sqrt(np.finfo(float).eps):
             return nan
-        Sigma = eng.implied(theta[: eng.q], g)[0]
+        Sigma = prob.implied_cor(theta, g)
         try:
             P = np.linalg.inv(Sigma)
             _, logdet_s = np.linalg.slogdet(Sigma)
@@ -447,8 +504,50 @@ def _srmr(prob: _Problem, theta: np.ndarray) -> float:
     total = 0.0
     p = prob.eng.p
     for g, st in enumerate(prob.st):
-        Sigma = prob.eng.implied(theta[: prob.eng.q], g)[0]
-        R = st.cor - Sigma
+        R = st.cor - prob.implied_cor(theta, g)
         iu = np.tril_indices(p, -1)
         total += math.sqrt(float((R[iu] ** 2).sum()) / (p * (p + 1) / 2))
     return total / len(prob.st)
+
+
+def scaled_shifted_difference(fit1: WLSFit, fit0: WLSFit) -> dict[str, float]:
+    """lavaan's ``lavTestLRT`` for WLSMV: Satorra's (2000) scaled-and-shifted difference test of nested models.
+
+    ``fit1`` is the less restricted model, ``fit0`` the more restricted one (both on the same data). The
+    constraints are found as lavaan's ``A.method = "delta"`` does: the directions of ``fit0``'s parameters (its
+    Delta at its estimates) in ``fit1``'s parameter space (``pinv(Delta1) Delta0``); ``A`` spans their orthogonal
+    complement. Returns ``chisq_diff`` (scaled and shifted), ``df_diff``, ``pvalue``.
+    """
+    p1, p0 = fit1.problem, fit0.problem
+    m = int(fit0.df - fit1.df)
+    if m <= 0:
+        return {"chisq_diff": fit0.chisq - fit1.chisq, "df_diff": m, "pvalue": math.nan}
+    G = len(p1.st)
+    D1 = [p1.model(fit1.theta, g)[1] for g in range(G)]
+    D0 = [p0.model(fit0.theta, g)[1] for g in range(G)]
+    H = np.linalg.pinv(np.vstack(D1)) @ np.vstack(D0)
+    # orthogonal complement of H's column space (rank-revealing SVD)
+    U_, sv, _ = np.linalg.svd(H, full_matrices=True)
+    rank = int((sv > sv.max() * max(H.shape) * np.finfo(float).eps).sum()) if sv.size else 0
+    A = U_[:, rank:].T
+    P = sum(fg * D.T @ w @ D for fg, D, w in zip(p1.f, D1, p1.W, strict=True))
+    Pinv = np.linalg.pinv(P)
+    APA = A @ Pinv @ A.T
+    small = np.sqrt(np.finfo(float).eps)
+    keep = ~((np.abs(APA.sum(axis=0)) < small) & (np.abs(APA.sum(axis=1)) < small))
+    A = A[keep]
+    PAAPAAP = Pinv @ A.T @ np.linalg.pinv(A @ Pinv @ A.T) @ A @ Pinv
+    t1 = 0.0
+    for fg, D, w, st in zip(p1.f, D1, p1.W, p1.st, strict=True):
+        t1 += fg * float(np.trace(w @ st.gamma @ w @ D @ PAAPAAP @ D.T))
+    from scipy.linalg import block_diag
+
+    Gall = block_diag(*[fg * st.gamma for fg, st in zip(p1.f, p1.st, strict=True)])
+    Vall = block_diag(*p1.W)
+    Pall = np.vstack(D1)
+    UG = Vall @ Pall @ PAAPAAP @ Pall.T @ Vall @ Gall
+    t2 = float(np.einsum("ij,ji->", UG, UG))
+    a = math.sqrt(m / t2)
+    b = m - a * t1
+    T = (fit0.chisq - fit1.chisq) * a + b
+    return {"chisq_diff": T, "df_diff": m, "pvalue": float(stats.chi2.sf(T, m))}
