@@ -162,3 +162,14 @@ def test_group_equal_with_ordinal_items_says_what_works():
         fit_sem(data, MODEL, estimator="WLSMV", ordered=True, group="groep", group_equal=["loadings"])
     with pytest.raises(SurveyError, match=en):
         fit_sem(data, MODEL, estimator="WLSMV", ordered=True, group="groep", group_equal=["loadings"], lang="en")
+
+
+def test_bootstrap_of_indirect_effects_is_refused_with_the_alternative():
+    data = ordinal_data()
+    res = fit_sem(data, "F =~ a + b*b + c*c + d\nbc := b*c", estimator="WLSMV", ordered=True)
+    assert res.estimates.query("op == ':='").se.notna().all()
+    with pytest.raises(SurveyError, match=r"Bootstrapintervallen voor indirecte effecten zijn er nog niet.*delta"):
+        res.indirect_effects(n_boot=10)
+    res.lang = "en"
+    with pytest.raises(SurveyError, match=r"Bootstrap intervals for indirect effects are not available.*delta-method"):
+        res.indirect_effects(n_boot=10)

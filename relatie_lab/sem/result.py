@@ -196,7 +196,10 @@ class SEMResult:
         See :func:`relatie_lab.sem.bootstrap.indirect_effects`.
         """
         from relatie_lab.sem.bootstrap import indirect_effects
+        from relatie_lab.sem.ordinal import ORDINAL_ESTIMATORS
 
+        if self.estimator in ORDINAL_ESTIMATORS:  # the bootstrap refits with the ML engine: not for ordinal items
+            raise SurveyError(label("ord_err_bootstrap", self.lang))
         return indirect_effects(self, n_boot=n_boot, ci=ci, seed=self.seed if seed is None else seed,
                                 progress=progress, n_jobs=n_jobs)
 
