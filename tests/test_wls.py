@@ -25,7 +25,7 @@ from relatie_lab.sem.wls import DeltaEngine, delta_partable
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lavaan"
 EST_TOL, SE_REL_TOL, FIT_TOL = 1e-3, 0.01, 1e-3
-CASES = ["ord_cfa", "ord_sem", "ord_missing", "ord_groups", "ord_cfa_ulsmv", "ord_cfa_wls"]
+CASES = ["ord_cfa", "ord_sem", "ord_missing", "ord_groups"] + [f"ord_cfa_{e}" for e in ("ulsmv", "wls", "dwls", "uls")]
 FIT_KEYS = {
     "npar": "npar", "fmin": "fmin", "chisq": "chisq", "df": "df", "pvalue": "pvalue",
     "cfi": "cfi", "tli": "tli", "rmsea": "rmsea", "rmsea_ci_lower": "rmsea.ci.lower",
