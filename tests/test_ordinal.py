@@ -36,8 +36,6 @@ def test_ordered_true_means_every_item_and_list_the_same():
 @pytest.mark.parametrize(("kwargs", "nl", "en"), [
     ({"estimator": "ML", "ordered": True}, "gebruik estimator='WLSMV'", "use estimator='WLSMV'"),
     ({"estimator": "WLSMV"}, "geef ordered=True", "pass ordered=True"),
-    ({"estimator": "WLSMV", "ordered": ["a", "b"]}, "ordinale en niet-ordinale variabelen (c, d)",
-     "mixes ordinal and non-ordinal variables (c, d)"),
     ({"estimator": "WLSMV", "ordered": ["a", "zz"]}, "niet in het model staan: zz", "not in the model: zz"),
     ({"estimator": "WLSMV", "ordered": True, "missing": "em"}, "gebruik missing='pairwise'",
      "use missing='pairwise'"),
@@ -173,3 +171,18 @@ def test_bootstrap_of_indirect_effects_is_refused_with_the_alternative():
     res.lang = "en"
     with pytest.raises(SurveyError, match=r"Bootstrap intervals for indirect effects are not available.*delta-method"):
         res.indirect_effects(n_boot=10)
+
+
+def test_continuous_items_mixed_in_and_covariates_refused():
+    data = ordinal_data()
+    data["c"] = data["c"] + np.random.default_rng(0).normal(size=len(data))  # continuous
+    res = fit_sem(data, MODEL, estimator="WLSMV", ordered=["a", "b", "d"])
+    est = res.estimates
+    assert est.query("op == '|' and lhs == 'c'").empty  # no thresholds for the continuous item
+    assert est.query("op == '~1' and lhs == 'c'").se.item() > 0  # its intercept (mean) is a parameter
+    assert est.query("op == '~~' and lhs == 'c' and rhs == 'c'").se.item() > 0  # and its residual variance
+    data["x"] = np.random.default_rng(1).normal(size=len(data))
+    with pytest.raises(SurveyError, match=r"deze variabelen \(x\) nog niet ondersteund: observed covariaten"):
+        fit_sem(data, MODEL + "\nF ~ x", estimator="WLSMV", ordered=["a", "b", "c", "d"])
+    with pytest.raises(SurveyError, match=r"these variables \(x\) are not supported yet: observed covariates"):
+        fit_sem(data, MODEL + "\nF ~ x", estimator="WLSMV", ordered=["a", "b", "c", "d"], lang="en")

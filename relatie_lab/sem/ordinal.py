@@ -73,9 +73,10 @@ def fit_ordinal_sem(data: pd.DataFrame, model: str, *, estimator: str, ordered: 
         if unknown:
             raise SurveyError(label("ord_err_ordered_unknown", lang).format(cols=", ".join(map(str, unknown))))
     ordered_list = names if ordered is True else [v for v in names if v in ordered]
-    mixed = [v for v in names if v not in ordered_list] + list(probe.attrs.get("ov_x", []))
-    if mixed:
-        raise SurveyError(label("ord_err_mixed", lang).format(cols=", ".join(dict.fromkeys(mixed))))
+    numeric = [v for v in names if v not in ordered_list]  # continuous items: polyserial / Pearson correlations
+    covariates = list(probe.attrs.get("ov_x", []))
+    if covariates or (numeric and invariance_step is not None):
+        raise SurveyError(label("ord_err_mixed", lang).format(cols=", ".join(dict.fromkeys(covariates or numeric))))
     _pt, parts, levels, df, _ = prepare(data, model, missing="listwise" if missing == "listwise" else "fiml",
                                         group=group, group_equal=group_equal, warn=warn)  # fmt: skip
     G = max(len(parts), 1)
@@ -86,13 +87,13 @@ def fit_ordinal_sem(data: pd.DataFrame, model: str, *, estimator: str, ordered: 
 
             raise SurveyError(_render("sem_err_too_few_rows", kw, lang))
     if invariance_step is None:
-        pt0 = parse_model(model, ngroups=G, meanstructure=False, group_equal=group_equal)
+        pt0 = parse_model(model, ngroups=G, meanstructure=bool(numeric), group_equal=group_equal)
     else:
         from relatie_lab.sem.ordinal_invariance import invariance_partable
 
         pt0 = invariance_partable(model, G, invariance_step, ordered_list)
-    eng, pt, res, st, th_rows = fit_ordinal(pt0, parts, ordered_list, estimator, warn,
-                                            levels if group else None, equal=invariance_step)  # fmt: skip
+    eng, pt, res, st, th_rows = fit_ordinal(pt0, parts, ordered_list, estimator, warn, levels if group else None,
+                                            equal=invariance_step, numeric=numeric)  # fmt: skip
     if not res.converged:
         warn("sem_msg_not_converged")
     q = eng.q

@@ -165,12 +165,43 @@ class OrdinalStats:
     n_pair: np.ndarray
     zero_cells: list[tuple[str, str]] = field(default_factory=list)
     converged: bool = True
+    numeric: np.ndarray | None = None  # mask of continuous variables (None: all ordinal)
+    mean: np.ndarray | None = None  # means of the continuous variables (NaN for ordinal ones)
+    var: np.ndarray | None = None  # variances (divided by n) of the continuous variables
+
+    @property
+    def slot_var(self) -> np.ndarray:
+        """Variable of each univariate slot: per variable its thresholds, or its mean when continuous."""
+        if self.numeric is None:
+            return self.th_var
+        out = []
+        for j in range(len(self.names)):
+            out += [j] if self.numeric[j] else [j] * int((self.th_var == j).sum())
+        return np.array(out, dtype=int)
+
+    @property
+    def slot_is_mean(self) -> np.ndarray:
+        return np.zeros(len(self.th), bool) if self.numeric is None else self.numeric[self.slot_var]
+
+    @property
+    def cov(self) -> np.ndarray:
+        """Correlations, in the covariance metric for continuous variables (their variances on the diagonal)."""
+        if self.numeric is None:
+            return self.cor
+        sd = np.where(self.numeric, np.sqrt(np.where(self.numeric, self.var, 1.0)), 1.0)
+        return self.cor * np.outer(sd, sd)
 
     @property
     def wls_obs(self) -> np.ndarray:
-        """lavaan's WLS.obs: thresholds, then the correlations below the diagonal, column by column."""
+        """lavaan's WLS.obs: per variable its thresholds (or minus its mean), the variances of the continuous
+        variables, then the correlations (covariances) below the diagonal, column by column."""
         r, c = vech_lower(len(self.names))
-        return np.r_[self.th, self.cor[r, c]]
+        if self.numeric is None:
+            return np.r_[self.th, self.cor[r, c]]
+        slots = np.zeros(len(self.slot_var))
+        slots[~self.slot_is_mean] = self.th
+        slots[self.slot_is_mean] = -self.mean[self.numeric]
+        return np.r_[slots, self.var[self.numeric], self.cov[r, c]]
 
     def summary_table(self) -> pd.DataFrame:
         """One row per statistic: ``kind`` (threshold / correlation), ``name``, ``value`` and ``n`` (cases used)."""
@@ -331,9 +362,24 @@ def _cell_probs(H: np.ndarray, K: np.ndarray, rho: np.ndarray, second: bool = Fa
     return pi, dpi, d2pi
 
 
+def _ordinal_pair_scores(st: OrdinalStats, C: np.ndarray):
+    """Casewise polychoric scores (n, pairs) and A21 (pairs, thresholds) of ordinal statistics ``st``."""
+    p = len(st.names)
+    K = np.array([len(lev) for lev in st.levels])
+    kmax = int(K.max())
+    TH = np.full((p, kmax - 1), _BIG)
+    for j in range(p):
+        TH[j, : K[j] - 1] = st.th[st.th_var == j]
+    corner = np.c_[np.full(p, -_BIG), TH, np.full(p, _BIG)]
+    ri, ci = vech_lower(p)
+    th_start = np.r_[0, np.cumsum(K - 1)][:-1]
+    S_cor, A21 = _pair_scores(C, C >= 0, K, corner, ri, ci, st.cor[ri, ci], th_start, len(st.th), len(C))
+    return S_cor, A21, ri, ci
+
+
 def _gamma(C, obs, K, TH, corner, ri, ci, rho, th_var, n) -> np.ndarray:
     """N * B^-1 (S'S) B^-T: the asymptotic covariance of thresholds and correlations (Muthén 1984)."""
-    p, kmax = len(K), int(K.max())
+    p = len(K)
     nth = len(th_var)
     th_start = np.r_[0, np.cumsum(K - 1)][:-1]
     # univariate threshold scores per row: category a -> +phi(t_a)/p_a at t_a, -phi(t_{a-1})/p_a at t_{a-1}
@@ -351,6 +397,29 @@ def _gamma(C, obs, K, TH, corner, ri, ci, rho, th_var, n) -> np.ndarray:
         r_ok = rows[ok]
         S_th[r_ok[up], th_start[j] + a[up]] += fu[j, a[up] + 1] / pa[up]
         S_th[r_ok[lo], th_start[j] + a[lo] - 1] -= fu[j, a[lo]] / pa[lo]
+    P = len(ri)
+    S_cor, A21 = _pair_scores(C, obs, K, corner, ri, ci, rho, th_start, nth, n)
+    # INNER and the blocks of B
+    S = np.c_[S_th, S_cor]
+    inner = S.T @ S
+    A11 = np.zeros((nth, nth))
+    for j in range(p):
+        sl = slice(th_start[j], th_start[j] + K[j] - 1)
+        A11[sl, sl] = inner[sl, sl]
+    a22 = np.einsum("ij,ij->j", S_cor, S_cor)
+    A11_inv = np.linalg.pinv(A11)  # lavaan: generalized inverse when singular
+    inv22 = np.divide(1.0, a22, out=np.zeros_like(a22), where=a22 > 0)
+    B21 = -(A21 * inv22[:, None]) @ A11_inv
+    Binv = np.zeros((nth + P, nth + P))
+    Binv[:nth, :nth] = A11_inv
+    Binv[nth:, :nth] = B21
+    Binv[nth:, nth:] = np.diag(inv22)
+    return n * (Binv @ inner @ Binv.T)
+
+
+def _pair_scores(C, obs, K, corner, ri, ci, rho, th_start, nth, n):
+    """Casewise rho scores of every pair and A21 (the rho scores times the threshold scores, summed by cell)."""
+    kmax = int(K.max())
     # bivariate: per cell, the rho score and the threshold derivatives of log pi
     P = len(ri)
     H = corner[ri][:, :, None] * np.ones((1, 1, kmax + 1))
@@ -387,19 +456,4 @@ def _gamma(C, obs, K, TH, corner, ri, ci, rho, th_var, n) -> np.ndarray:
         okc = k < K[ci] - 1
         A21[np.arange(P)[okr], th_start[ri[okr]] + k] = up_r[okr]
         A21[np.arange(P)[okc], th_start[ci[okc]] + k] = up_c[okc]
-    # INNER and the blocks of B
-    S = np.c_[S_th, S_cor]
-    inner = S.T @ S
-    A11 = np.zeros((nth, nth))
-    for j in range(p):
-        sl = slice(th_start[j], th_start[j] + K[j] - 1)
-        A11[sl, sl] = inner[sl, sl]
-    a22 = np.einsum("ij,ij->j", S_cor, S_cor)
-    A11_inv = np.linalg.pinv(A11)  # lavaan: generalized inverse when singular
-    inv22 = np.divide(1.0, a22, out=np.zeros_like(a22), where=a22 > 0)
-    B21 = -(A21 * inv22[:, None]) @ A11_inv
-    Binv = np.zeros((nth + P, nth + P))
-    Binv[:nth, :nth] = A11_inv
-    Binv[nth:, :nth] = B21
-    Binv[nth:, nth:] = np.diag(inv22)
-    return n * (Binv @ inner @ Binv.T)
+    return S_cor, A21

@@ -102,12 +102,16 @@ class WLSFit:
 
 
 # --------------------------------------------------------------------------------------------------
-def delta_partable(pt: ParTable, ordinal: list[str]) -> ParTable:
+def delta_partable(pt: ParTable, ordinal: list[str], invariance: bool = False) -> ParTable:
     """Fix the residual variances of the ordinal items (delta parameterization) and renumber the free parameters."""
     pt = pt.copy()
     fix = (pt.op == "~~") & (pt.lhs == pt.rhs) & pt.lhs.isin(ordinal)
     pt.loc[fix, "free"] = 0
     pt.loc[fix, "ustart"] = 0.0
+    if invariance is False:  # mean structure for continuous items: the ordinal items' intercepts are 0
+        icpt = (pt.op == "~1") & pt.lhs.isin(ordinal)
+        pt.loc[icpt, "free"] = 0
+        pt.loc[icpt, "ustart"] = 0.0
     old = pt.free.to_numpy()
     ids = sorted({int(f) for f in old if f > 0})
     remap = {f: i + 1 for i, f in enumerate(ids)}
@@ -151,6 +155,9 @@ class _Problem:
         """Model-implied correlations of the latent responses (unit diagonal)."""
         Sigma = self.eng.implied(theta[: self.eng.q], g)[0]
         sc = self.scales(theta, g)
+        num = self.st[g].numeric
+        if num is not None and num.any():  # continuous items: covariances to correlations
+            sc = sc / np.where(num, np.sqrt(np.abs(np.diag(Sigma))), 1.0)
         R = Sigma * np.outer(sc, sc)
         np.fill_diagonal(R, 1.0)
         return R
@@ -166,29 +173,40 @@ class _Problem:
             Sigma, mu = eng.implied(te, g)
         if not eng.meanstructure:
             mu = np.zeros(eng.p)
+        st = self.st[g]
         idx = self.th_free[g]
-        tj = self.st[g].th_var
+        tj = st.th_var
         sc = self.scales(theta, g)
         tau = theta[q + idx]
         ri, ci = self.ri, self.ci
-        sig = np.r_[sc[tj] * (tau - mu[tj]), sc[ri] * sc[ci] * Sigma[ri, ci]]
+        is_mean = st.slot_is_mean
+        numv = np.flatnonzero(st.numeric) if st.numeric is not None else np.zeros(0, int)
+        nslot, nnum = len(is_mean), len(numv)
+        slots = np.empty(nslot)
+        slots[~is_mean] = sc[tj] * (tau - mu[tj])
+        slots[is_mean] = -mu[numv]  # continuous items: minus the mean, as lavaan's WLS.obs
+        sig = np.r_[slots, Sigma[numv, numv], sc[ri] * sc[ci] * Sigma[ri, ci]]
         if not deriv:
             return sig, None
-        nth = len(idx)
+        th_rows, mean_rows = np.flatnonzero(~is_mean), np.flatnonzero(is_mean)
+        off = nslot + nnum  # first correlation row
         D = np.zeros((len(sig), self.q))
-        D[np.arange(nth), q + idx] = sc[tj]
-        D[nth:, :q] = (sc[ri] * sc[ci])[:, None] * dS[:, ri, ci].T
+        D[th_rows, q + idx] = sc[tj]
+        D[off:, :q] = (sc[ri] * sc[ci])[:, None] * dS[:, ri, ci].T
+        if nnum:
+            D[nslot:off, :q] = dS[:, numv, numv].T
         if eng.meanstructure:
-            D[:nth, :q] = -sc[tj][:, None] * dm[:, tj].T
+            D[th_rows, :q] = -sc[tj][:, None] * dm[:, tj].T
+            if nnum:
+                D[mean_rows, :q] = -dm[:, numv].T
         free = self.sc_free[g]
         if (free >= 0).any():
-            rows = np.arange(nth)
             ft = free[tj] >= 0
-            D[rows[ft], q + free[tj][ft]] += (tau - mu[tj])[ft]
+            D[th_rows[ft], q + free[tj][ft]] += (tau - mu[tj])[ft]
             pr = np.arange(len(ri))
             fi, fj = free[ri] >= 0, free[ci] >= 0
-            D[nth + pr[fi], q + free[ri][fi]] += (sc[ci] * Sigma[ri, ci])[fi]
-            D[nth + pr[fj], q + free[ci][fj]] += (sc[ri] * Sigma[ri, ci])[fj]
+            D[off + pr[fi], q + free[ri][fi]] += (sc[ci] * Sigma[ri, ci])[fi]
+            D[off + pr[fj], q + free[ci][fj]] += (sc[ri] * Sigma[ri, ci])[fj]
         return sig, D
 
     def group_values(self, theta: np.ndarray) -> list[float]:
@@ -283,7 +301,7 @@ def _rmsea(T: float, df: float, N: float, G: int) -> float:
 # --------------------------------------------------------------------------------------------------
 def fit_ordinal(
     pt0: ParTable, parts: list[pd.DataFrame], ordered: list[str], estimator: str, warn: Any,
-    group_labels: list | None = None, *, equal: tuple[str, ...] | None = None,
+    group_labels: list | None = None, *, equal: tuple[str, ...] | None = None, numeric: list[str] | tuple = (),
 ) -> tuple[DeltaEngine, ParTable, WLSFit, list[OrdinalStats], pd.DataFrame]:  # fmt: skip
     """Estimate the model on ordinal items; returns the engine, the delta parameter table, the fit, the sample
     statistics per group and the threshold rows (a small parameter table: lhs, op '|', rhs 't1', ...; scale factors
@@ -300,9 +318,16 @@ def fit_ordinal(
     stats_: list[OrdinalStats] = []
     for g, part in enumerate(parts):
         X = np.asarray(part[names] if isinstance(part, pd.DataFrame) else part, float)
-        st = ordinal_statistics(X, names)
+        if numeric:
+            from relatie_lab.sem.polyserial import mixed_statistics
+
+            st = mixed_statistics(pd.DataFrame(X, columns=names), names, numeric=list(numeric))
+        else:
+            st = ordinal_statistics(X, names)
         gname = group_labels[g] if group_labels else None
         for j, lev in enumerate(st.levels):
+            if names[j] in numeric:
+                continue
             if len(lev) > MAX_CATEGORIES:
                 raise SurveyError(label("ord_err_too_many_categories", lang).format(
                     item=names[j], k=len(lev), max=MAX_CATEGORIES))  # fmt: skip
@@ -312,6 +337,8 @@ def fit_ordinal(
         stats_.append(st)
     if G > 1:  # every group needs every category (lavaan: thresholds are matched across groups)
         for j, v in enumerate(names):
+            if v in numeric:
+                continue
             allv = np.unique(np.concatenate([s.levels[j] for s in stats_]))
             for g, s in enumerate(stats_):
                 lacking = [x for x in allv if x not in s.levels[j]]
@@ -329,8 +356,8 @@ def fit_ordinal(
             warn("ord_msg_cor_not_pd", value=float(ev.min()), in_group=gname)
         if not st.converged:
             warn("ord_msg_cor_not_converged", in_group=gname)
-    pt = delta_partable(pt0, ordered)
-    eng = DeltaEngine(pt, parts, ordered, meanstructure=equal is not None)
+    pt = delta_partable(pt0, ordered, invariance=equal is not None)
+    eng = DeltaEngine(pt, parts, ordered, meanstructure=equal is not None or bool(numeric))
     # thresholds: one parameter per threshold per group ("thresholds" equal: shared)
     share = equal is not None and "thresholds" in equal
     th_free: list[np.ndarray] = []
@@ -377,7 +404,7 @@ def fit_ordinal(
     Db = []
     Tb = 0.0
     for g, st in enumerate(stats_):
-        nth = len(st.th)
+        nth = len(prob.s[g]) - len(prob.ri)  # thresholds (means) and variances: free in the baseline model
         D0 = np.zeros((len(prob.s[g]), nth))
         D0[:nth, :nth] = np.eye(nth)
         e = prob.s[g].copy()
@@ -443,8 +470,9 @@ def _start(eng: DeltaEngine, stats_: list[OrdinalStats]) -> np.ndarray:
 
     proxy = copy.copy(eng)
     p = eng.p
-    proxy.groups = [GroupData(np.zeros((0, p)), np.ones((1, p), bool), np.array([st.n]), np.zeros((1, p)),
-                              st.cor[None], np.zeros(0, int), True) for st in stats_]  # fmt: skip
+    proxy.groups = [GroupData(np.zeros((0, p)), np.ones((1, p), bool), np.array([st.n]),
+                              (np.zeros(p) if st.mean is None else np.nan_to_num(st.mean))[None], st.cov[None],
+                              np.zeros(0, int), True) for st in stats_]  # fmt: skip
     return proxy.start_values()
 
 
@@ -459,6 +487,8 @@ def _robust_catml(prob: _Problem, theta: np.ndarray, Ds: list[np.ndarray], A: np
     positive definite (lavaan then smooths it and refits; not done here).
     """
     nan = dict.fromkeys(("cfi_robust", "tli_robust", "rmsea_robust"), math.nan)
+    if any(st.numeric is not None and st.numeric.any() for st in prob.st):
+        return nan  # lavaan 0.6.14: not for continuous variables mixed in
     eng = prob.eng
     p = eng.p
     ri, ci = prob.ri, prob.ci
