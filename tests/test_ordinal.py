@@ -144,7 +144,7 @@ def test_validate_suggests_wlsmv_for_three_point_items(make_csv, salt, capsys):
 
     df = survey_frame(n=60)
     df["com_1"] = (np.arange(60) % 3 + 1).astype(float)  # a 7-point item answered on only three points
-    assert cli.main(["validate", str(make_csv(df)), "--lang", "en"]) == 0
+    cli.main(["validate", str(make_csv(df)), "--lang", "en"])  # exit code: whether the report would be complete
     out = capsys.readouterr().out
     assert "Ordinal items: " in out
     assert "com_1 (3 categories)" in out
