@@ -186,3 +186,11 @@ def test_continuous_items_mixed_in_and_covariates_refused():
         fit_sem(data, MODEL + "\nF ~ x", estimator="WLSMV", ordered=["a", "b", "c", "d"])
     with pytest.raises(SurveyError, match=r"these variables \(x\) are not supported yet: observed covariates"):
         fit_sem(data, MODEL + "\nF ~ x", estimator="WLSMV", ordered=["a", "b", "c", "d"], lang="en")
+
+
+def test_ordinal_item_as_predictor_refused():
+    data = ordinal_data()
+    with pytest.raises(SurveyError, match=r"Een ordinaal item als voorspeller in een regressie \(b\)"):
+        fit_sem(data, "F =~ a + c + d\nF ~ b", estimator="WLSMV", ordered=True)
+    with pytest.raises(SurveyError, match=r"An ordinal item as a predictor in a regression \(b\).*F =~ item"):
+        fit_sem(data, "F =~ a + c + d\nF ~ b", estimator="WLSMV", ordered=True, lang="en")
