@@ -11,16 +11,22 @@ lavaan 0.6's defaults for ``sem(model, data, ordered = items, estimator = "WLSMV
   ``fmin = F / 2``), with ``W = diag(Gamma)^-1`` (DWLS; WLSMV), ``W = I`` (ULS; ULSMV) or ``W = Gamma^-1`` (WLS);
 - robust CFI/TLI/RMSEA as lavaan 0.6.14's ``cfi.robust`` etc. for categorical data (Savalei 2021; lavaan's
   "catML" correction), see :func:`_robust_catml`;
-- robust (sandwich) standard errors ``(D'WD)^-1 D'W Gamma W D (D'WD)^-1 / N`` (``se = "robust.sem"``);
-- the test ``T = N F`` and its mean-and-variance adjusted (scaled-and-shifted) version
+- robust (sandwich) standard errors ``(D'WD)^-1 D'W Gamma W D (D'WD)^-1 / (N - G)`` (``se = "robust.sem"``;
+  without MV: ``(D'WD)^-1 / (N - G)``, lavaan's "standard");
+- the test ``T = sum_g (N_g - 1) F_g`` and its mean-and-variance adjusted (scaled-and-shifted) version
   ``a T + b`` with ``a = sqrt(df / tr((U Gamma)^2))``, ``b = df - a tr(U Gamma)`` and
   ``U = W - W D (D'WD)^-1 D'W`` (Asparouhov & Muthén 2010); the same for the baseline (independence) model, which
   gives ``cfi_scaled``, ``tli_scaled``;
 - missing answers: ``missing="listwise"`` (lavaan's default) or pairwise (every statistic on the rows that have
-  its items; lavaan's ``missing = "pairwise"``), which ``fit_sem`` uses by default for these estimators.
+  its items; lavaan's ``missing = "pairwise"``), which ``fit_sem`` uses by default for these estimators;
+- continuous items mixed in (:mod:`relatie_lab.sem.polyserial`): their means (as minus the mean) and variances join
+  the statistics, their intercepts and residual variances are parameters;
+- invariance steps (:mod:`relatie_lab.sem.ordinal_invariance`): the latent-response intercepts and the scale factors
+  (``~*~``) of the items enter the model thresholds ``scale * (tau - mu*)`` and correlations
+  ``scale_i scale_j Sigma_ij``.
 
 The model matrices and their derivatives come from the ML engine (:class:`relatie_lab.sem.engine.Engine`); only the
-residual variances of the items are replaced (:class:`DeltaEngine`).
+residual variances of the ordinal items are replaced (:class:`DeltaEngine`). Estimation is Gauss-Newton on ``F``.
 
 Examples
 --------
