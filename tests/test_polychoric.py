@@ -72,3 +72,15 @@ def test_codes_need_not_be_consecutive_and_counts_are_pairwise():
 def test_vech_lower_is_lavaans_column_order():
     r, c = vech_lower(4)
     assert list(zip(r.tolist(), c.tolist(), strict=True)) == [(1, 0), (2, 0), (3, 0), (2, 1), (3, 1), (3, 2)]
+
+
+def test_two_by_two_table_with_an_empty_cell_as_lavaan():
+    """lavaan moves 0.5 into the empty cell of a 2x2 table (margins kept); without it the estimate would be 1."""
+    data = pd.read_csv(FIXTURES / "binary.csv")
+    assert ((data.a == 0) & (data.b == 1)).sum() == 0
+    st = ordinal_statistics(data)
+    ref = lavaan_stats("ord_binary")
+    np.testing.assert_allclose(st.cor, np.array(ref["cov"]), atol=1e-6)
+    assert st.cor[1, 0] < 0.9  # lavaan: 0.783
+    np.testing.assert_allclose(st.gamma, np.array(ref["gamma"]), atol=1e-6 * np.abs(ref["gamma"]).max())
+    assert st.zero_cells == [("b", "a")]

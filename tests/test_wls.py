@@ -25,7 +25,7 @@ from relatie_lab.sem.wls import DeltaEngine, delta_partable
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lavaan"
 EST_TOL, SE_REL_TOL, FIT_TOL = 1e-3, 0.01, 1e-3
-CASES = ["ord_cfa", "ord_sem", "ord_missing", "ord_groups", "ord_mixed"] + [f"ord_cfa_{e}" for e in
+CASES = ["ord_cfa", "ord_sem", "ord_missing", "ord_groups", "ord_mixed", "ord_binary"] + [f"ord_cfa_{e}" for e in
                                                                         ("ulsmv", "wls", "dwls", "uls")]
 FIT_KEYS = {
     "npar": "npar", "fmin": "fmin", "chisq": "chisq", "df": "df", "pvalue": "pvalue",

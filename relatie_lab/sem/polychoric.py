@@ -297,6 +297,7 @@ def ordinal_statistics(data: pd.DataFrame | np.ndarray, names: list[str] | None 
     H = corner[ri][:, :, None] * np.ones((1, 1, kmax + 1))  # (P, kmax+1, kmax+1): row item's corner
     Kc = corner[ci][:, None, :] * np.ones((1, kmax + 1, 1))
     rho = _start_rho(C, ri, ci, both)
+    tab = _two_by_two_zero_cell(tab, K[ri], K[ci])
     converged = True
     for _ in range(100):
         pi, dpi, d2pi = _cell_probs(H, Kc, rho, second=True)
@@ -325,6 +326,20 @@ def ordinal_statistics(data: pd.DataFrame | np.ndarray, names: list[str] | None 
     out = OrdinalStats(names, levels_, th, th_var_arr, th_names, R, None, n, n_item, n_pair, zero, converged)
     if gamma:
         out.gamma = _gamma(C, obs, K, TH, corner, ri, ci, rho, th_var_arr, n)
+    return out
+
+
+def _two_by_two_zero_cell(tab: np.ndarray, k1: np.ndarray, k2: np.ndarray) -> np.ndarray:
+    """lavaan's correction for a 2x2 table with one empty cell: 0.5 moved into it, keeping the margins."""
+    out = tab
+    for k in np.flatnonzero((k1 == 2) & (k2 == 2)):
+        t = tab[k, :2, :2]
+        if int((t == 0).sum()) != 1:
+            continue
+        if out is tab:
+            out = tab.copy()
+        sign = 1.0 if t[0, 0] == 0 or t[1, 1] == 0 else -1.0  # an empty diagonal cell: the diagonal gains
+        out[k, :2, :2] = t + sign * 0.5 * np.array([[1.0, -1.0], [-1.0, 1.0]])
     return out
 
 

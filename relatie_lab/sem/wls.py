@@ -439,7 +439,7 @@ def fit_ordinal(
             off += D0.shape[1]
             blocks.append(full)
         _, _, ab, bb = _scaled_shifted(blocks, prob.W, gam, prob.f, dfb)
-        Ts = a * chisq + b if np.isfinite(a) else math.nan
+        Ts = (a * chisq + b if np.isfinite(a) else math.nan) if df > 0 else chisq  # lavaan: df 0 -> T itself
         Tbs = ab * Tb + bb
         fit.update({"chisq_scaled": Ts, "df_scaled": df, "pvalue_scaled": float(stats.chi2.sf(Ts, df)) if df > 0
                     else math.nan, "scaling_factor": 1 / a if np.isfinite(a) else math.nan, "shift_parameter": b,
@@ -523,7 +523,7 @@ def _robust_catml(prob: _Problem, theta: np.ndarray, Ds: list[np.ndarray], A: np
 
     W, V, Gm, D = block_diag(*Wb), block_diag(*Vb), block_diag(*Gb), np.vstack(Db)
     WiU = np.eye(len(W)) - D @ np.linalg.solve(A, D.T @ W)
-    c3 = float(np.trace(WiU.T @ V @ WiU @ Gm)) / df if df > 0 else math.nan
+    c3 = float(np.trace(WiU.T @ V @ WiU @ Gm)) / df if df > 0 else 0.0  # df 0: the correction does not enter
     dfb = len(W)
     c3null = float(np.trace(Gm)) / dfb
     G = len(prob.st)
