@@ -43,7 +43,7 @@ def wants_ordinal(estimator: str, ordered: Any) -> bool:
 
 def fit_ordinal_sem(data: pd.DataFrame, model: str, *, estimator: str, ordered: Any, missing: str,
                     group: str | None, group_equal: tuple[str, ...], seed: int | None, lang: str,
-                    invariance_step: tuple[str, ...] | None = None):  # fmt: skip
+                    invariance_step: tuple[str, ...] | None = None, sample_stats: list | None = None):  # fmt: skip
     """See :func:`relatie_lab.sem.result.fit_sem` (``estimator`` in WLSMV, ULSMV, DWLS, ULS, WLS).
 
     ``invariance_step``: the constraints of one step of :func:`relatie_lab.sem.ordinal_invariance.ordinal_invariance`
@@ -96,7 +96,8 @@ def fit_ordinal_sem(data: pd.DataFrame, model: str, *, estimator: str, ordered: 
 
         pt0 = invariance_partable(model, G, invariance_step, ordered_list)
     eng, pt, res, st, th_rows = fit_ordinal(pt0, parts, ordered_list, estimator, warn, levels if group else None,
-                                            equal=invariance_step, numeric=numeric)  # fmt: skip
+                                            equal=invariance_step, numeric=numeric,
+                                            sample_stats=sample_stats)  # fmt: skip
     if not res.converged:
         warn("sem_msg_not_converged")
     q = eng.q

@@ -124,7 +124,8 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered: A
         with single_thread_blas():
             res = fit_ordinal_sem(data, model, estimator=estimator, ordered=ordered, missing=missing,
                                   group=group, group_equal=(), seed=None, lang=lang,
-                                  invariance_step=ORDINAL_STEPS[step])  # fmt: skip
+                                  invariance_step=ORDINAL_STEPS[step],
+                                  sample_stats=fits[names[0]].sample_stats if fits else None)  # fmt: skip
         fits[step] = res
         fi = res.fit_indices
         row = {"step": step, "chisq": fi["chisq_scaled"], "df": fi["df"], "pvalue": fi["pvalue_scaled"],

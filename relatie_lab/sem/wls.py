@@ -308,6 +308,7 @@ def _rmsea(T: float, df: float, N: float, G: int) -> float:
 def fit_ordinal(
     pt0: ParTable, parts: list[pd.DataFrame], ordered: list[str], estimator: str, warn: Any,
     group_labels: list | None = None, *, equal: tuple[str, ...] | None = None, numeric: list[str] | tuple = (),
+    sample_stats: list[OrdinalStats] | None = None,
 ) -> tuple[DeltaEngine, ParTable, WLSFit, list[OrdinalStats], pd.DataFrame]:  # fmt: skip
     """Estimate the model on ordinal items; returns the engine, the delta parameter table, the fit, the sample
     statistics per group and the threshold rows (a small parameter table: lhs, op '|', rhs 't1', ...; scale factors
@@ -315,7 +316,8 @@ def fit_ordinal(
 
     ``equal`` (measurement invariance, :mod:`relatie_lab.sem.ordinal_invariance`): ``pt0`` is then a parameter table
     with a mean structure, already identified as Wu & Estabrook (2016); with ``"thresholds"`` the thresholds are
-    shared by the groups and the scale factors of every group but the first are free.
+    shared by the groups and the scale factors of every group but the first are free. ``sample_stats``: the
+    statistics of the same data computed before (the invariance steps share them).
     """
     kind, robust = ESTIMATORS[estimator]
     lang = warn.lang
@@ -324,7 +326,9 @@ def fit_ordinal(
     stats_: list[OrdinalStats] = []
     for g, part in enumerate(parts):
         X = np.asarray(part[names] if isinstance(part, pd.DataFrame) else part, float)
-        if numeric:
+        if sample_stats is not None:
+            st = sample_stats[g]
+        elif numeric:
             from relatie_lab.sem.polyserial import mixed_statistics
 
             st = mixed_statistics(pd.DataFrame(X, columns=names), names, numeric=list(numeric))
