@@ -42,8 +42,13 @@ _EXPORTS: dict[str, str] = {
     "invariance": "relatie_lab.sem",
     "bca_interval": "relatie_lab.sem",
     "compare": "relatie_lab.sem",
+    "ordinal_statistics": "relatie_lab.sem",
+    "ordinal_invariance": "relatie_lab.sem",
     "widgets": "relatie_lab.widgets",
     "build_report": "relatie_lab.report",
+    "run_report": "relatie_lab.report",
+    "plan_report": "relatie_lab.sections",
+    "compare_constructs": "relatie_lab.group_comparison",
     "run_batch": "relatie_lab.batch",
     # Pol's framework as analyses
     "construct_scores": "relatie_lab.scores",

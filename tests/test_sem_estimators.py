@@ -23,8 +23,10 @@ def test_ml_x_keeps_the_rows_fiml_drops():
 @pytest.mark.parametrize(("kw", "lang", "words"), [
     ({"estimator": "MLM"}, "nl", "MLM vraagt volledige gegevens"),
     ({"estimator": "MLM"}, "en", "MLM needs complete data"),
-    ({"estimator": "WLS"}, "en", "Unknown estimator 'WLS'"),
-    ({"estimator": "WLS"}, "nl", "Onbekende schatter 'WLS'"),
+    ({"estimator": "WLS"}, "en", "Estimator 'WLS' works only with ordinal items: pass ordered=True"),
+    ({"estimator": "WLS"}, "nl", "Schatter 'WLS' werkt alleen met ordinale items: geef ordered=True"),
+    ({"estimator": "GLS"}, "en", "Unknown estimator 'GLS'"),
+    ({"estimator": "GLS"}, "nl", "Onbekende schatter 'GLS'"),
     ({"missing": "pairwise"}, "en", "Unknown choice for missing answers 'pairwise'"),
     ({"se": "robust.huber"}, "nl", "Onbekend soort standaardfouten"),
     ({"se": "bootstrap", "n_boot": 1}, "en", "at least 2 draws"),

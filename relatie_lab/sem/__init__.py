@@ -16,6 +16,9 @@ The SEM takes DataFrames and lavaan model text; it knows nothing of the codebook
   :mod:`~relatie_lab.sem.factor_scores`, :mod:`~relatie_lab.sem.compare` (nested-model tests);
   estimators: :mod:`~relatie_lab.sem.estimators` (MLM, cluster, ml.x, bootstrap SEs),
   :mod:`~relatie_lab.sem.robust_options`, :mod:`~relatie_lab.sem.bootstrap_se`.
+- :mod:`~relatie_lab.sem.polychoric`, :mod:`~relatie_lab.sem.wls`, :mod:`~relatie_lab.sem.ordinal`,
+  :mod:`~relatie_lab.sem.ordinal_invariance`: ordinal items (thresholds, polychoric correlations, WLSMV and
+  relatives, invariance steps).
 
 Examples
 --------
@@ -30,12 +33,15 @@ from __future__ import annotations
 from relatie_lab.sem.bootstrap import bca_interval
 from relatie_lab.sem.compare import compare
 from relatie_lab.sem.invariance import invariance, lrt
+from relatie_lab.sem.ordinal_invariance import ordinal_invariance
+from relatie_lab.sem.polychoric import OrdinalStats, ordinal_statistics
 from relatie_lab.sem.result import ESTIMATE_COLUMNS, SEMResult, defined_values, fit_sem
 from relatie_lab.sem.syntax import ModelSyntaxError, ParTable, parse_model
 
 __all__ = [
     "ESTIMATE_COLUMNS",
     "ModelSyntaxError",
+    "OrdinalStats",
     "ParTable",
     "SEMResult",
     "bca_interval",
@@ -44,5 +50,7 @@ __all__ = [
     "fit_sem",
     "invariance",
     "lrt",
+    "ordinal_invariance",
+    "ordinal_statistics",
     "parse_model",
 ]

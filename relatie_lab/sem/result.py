@@ -111,10 +111,15 @@ class SEMResult:
         fi = self.fit_indices
         out = [f"{label('sem_title', lang)} ({self.estimator}), {self.nobs} "
                f"{'respondenten' if lang == 'nl' else 'respondents'}"]  # fmt: skip
-        miss = {"fiml": "sem_fiml", "listwise": "sem_listwise", "ml.x": "sem_fiml_x"}[self.missing]
-        if self.engine.complete and self.missing == "fiml":
+        miss = {"fiml": "sem_fiml", "listwise": "sem_listwise", "ml.x": "sem_fiml_x",
+                "pairwise": "ord_pairwise"}[self.missing]
+        if self.engine.complete and self.missing in ("fiml", "pairwise"):
             miss = "sem_complete"
         out.append(f"{label('sem_missing', lang)}: {label(miss, lang)}")
+        from relatie_lab.sem.ordinal import cases_used_line
+
+        if (used := cases_used_line(self, lang)) is not None:
+            out.append(used)
         if self.group:
             out.append(f"{label('sem_groups', lang)} ({self.group}): {', '.join(map(str, self.group_labels))}")
         out += ["", label("sem_fit", lang)]
@@ -122,6 +127,7 @@ class SEMResult:
                 ("cfi", "CFI"), ("tli", "TLI"), ("cfi_robust", "CFI robust"), ("tli_robust", "TLI robust"),
                 ("rmsea", "RMSEA"), ("rmsea_ci_lower", "RMSEA 90% CI lower"),
                 ("rmsea_ci_upper", "RMSEA 90% CI upper"), ("rmsea_robust", "RMSEA robust"),
+                ("cfi_scaled", "CFI scaled"), ("tli_scaled", "TLI scaled"), ("rmsea_scaled", "RMSEA scaled"),
                 ("srmr", "SRMR"), ("loglik", "Loglikelihood"), ("aic", "AIC"), ("bic", "BIC"),
                 ("npar", "npar")]  # fmt: skip
         for key, name in rows:
@@ -130,7 +136,8 @@ class SEMResult:
                 txt = f"{int(v)}" if key in ("df", "npar") else f"{v:.3f}"
                 out.append(f"  {name:<28}{txt:>12}")
         sections = [("=~", "sem_loadings"), ("~", "sem_regressions"), ("~~", "sem_covariances"),
-                    ("var", "sem_variances"), ("~1", "sem_intercepts"), (":=", "sem_defined")]  # fmt: skip
+                    ("var", "sem_variances"), ("~1", "sem_intercepts"), ("|", "ord_thresholds"),
+                    (":=", "sem_defined")]  # fmt: skip
         est = self.estimates
         groups = est["group"].unique() if "group" in est else [None]
         head = f"  {'':<36}{'est':>9}{'se':>9}{'z':>9}{'p':>8}{'std_all':>9}"
@@ -218,7 +225,10 @@ class SEMResult:
         See :func:`relatie_lab.sem.bootstrap.indirect_effects`.
         """
         from relatie_lab.sem.bootstrap import indirect_effects
+        from relatie_lab.sem.ordinal import ORDINAL_ESTIMATORS
 
+        if self.estimator in ORDINAL_ESTIMATORS:  # the bootstrap refits with the ML engine: not for ordinal items
+            raise SurveyError(label("ord_err_bootstrap", self.lang))
         return indirect_effects(self, n_boot=n_boot, ci=ci, seed=self.seed if seed is None else seed,
                                 progress=progress, n_jobs=n_jobs)
 
@@ -400,6 +410,7 @@ def fit_sem(
     se: str = "standard",
     n_boot: int = 1000,
     n_jobs: int | None = None,
+    ordered: bool | list[str] | None = None,
 ) -> SEMResult:
     """Fit a structural equation model written in lavaan syntax.
 
@@ -409,12 +420,15 @@ def fit_sem(
         One row per respondent; the model's variables as numeric columns (NaN = no answer).
     model : str
         lavaan model syntax (``=~``, ``~``, ``~~``, ``~ 1``, labels ``a*x``, ``:=``).
-    estimator : {"ML", "MLR", "MLM"}
+    estimator : {"ML", "MLR", "MLM", "WLSMV", "ULSMV", "DWLS", "ULS", "WLS"}
         ``"MLR"``: robust (Huber-White) SEs and the Yuan-Bentler scaled test; ``"MLM"`` (complete data):
-        robust SEs with the expected information and the Satorra-Bentler scaled test.
-    missing : {"fiml", "listwise", "ml.x"}
+        robust SEs with the expected information and the Satorra-Bentler scaled test. ``"WLSMV"`` (with
+        ``ordered=``): ordinal items as lavaan's ``ordered=`` + WLSMV (see :mod:`relatie_lab.sem.wls`).
+    missing : {"fiml", "listwise", "ml.x", "pairwise"}
         ``"fiml"`` uses every answer (lavaan ``missing="ml"``); ``"listwise"`` drops incomplete rows;
-        ``"ml.x"`` is FIML that also keeps respondents with a missing covariate (lavaan ``missing="ml.x"``).
+        ``"ml.x"`` is FIML that also keeps respondents with a missing covariate (lavaan ``missing="ml.x"``). With
+        ordinal items ``"fiml"`` (the default) means ``"pairwise"``: every threshold and correlation uses every
+        answer.
     group : str, optional
         Column with the groups for a multi-group model.
     group_equal : sequence of str
@@ -440,6 +454,8 @@ def fit_sem(
         ``se="bootstrap"``), seeded by ``seed``, on ``n_jobs`` processes.
     n_boot, n_jobs : int
         Number of bootstrap draws and of worker processes (``se="bootstrap"``).
+    ordered : True or list of str, optional
+        Ordinal items (``True``: every item of the model), for the WLS-family estimators.
 
     Returns
     -------
@@ -456,6 +472,17 @@ def fit_sem(
     >>> row["lhs"], float(round(row["est"], 2))
     ('ab', 0.19)
     """
+    from relatie_lab.sem.ordinal import fit_ordinal_sem, wants_ordinal  # ordinal items: WLSMV and relatives
+
+    if wants_ordinal(estimator, ordered):
+        given = {"group_partial": bool(group_partial), "std_lv": std_lv, "orthogonal": orthogonal,
+                 "meanstructure": meanstructure is not None, "cluster": cluster is not None,
+                 "se": se != "standard"}  # fmt: skip
+        if refused := [name for name, on in given.items() if on]:
+            raise SurveyError(label("ord_err_option", lang).format(options=", ".join(refused), estimator=estimator))
+        with single_thread_blas():
+            return fit_ordinal_sem(data, model, estimator=estimator, ordered=ordered, missing=missing, group=group,
+                                   group_equal=tuple(group_equal), seed=seed, lang=lang)  # fmt: skip
     options = {"group_partial": tuple(group_partial), "std_lv": std_lv, "orthogonal": orthogonal,
                "meanstructure": meanstructure}  # fmt: skip
     with single_thread_blas():
