@@ -154,3 +154,8 @@ def test_completeness_note_lists_the_open_sections():
 def test_report_filename():
     assert rp.report_filename("nl") == "rapport.html"
     assert rp.report_filename("en") == "report.html"
+
+
+def test_a_kernel_that_died_while_starting_is_started_again():
+    assert rp._kernel_start_failed(RuntimeError("Kernel died before replying to kernel_info"))
+    assert not rp._kernel_start_failed(RuntimeError("notebook kapot"))

@@ -128,7 +128,7 @@ def test_own_codebook_and_model_real_report(tmp_path):
     old = os.environ.get("RELATIE_LAB_SALT")
     os.environ["RELATIE_LAB_SALT"] = "zout"
     try:
-        notebooks = [p for p in rp.report_notebooks() if p.name.startswith(("01_", "02_", "03_"))]
+        notebooks = [p for p in rp.report_notebooks() if p.name.startswith(("01_", "02_", "03_", "04_"))]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = rp.run_report(EXAMPLE / "winkel_enquete.csv", tmp_path / "rapport", lang="en", n_boot=50,
@@ -148,7 +148,10 @@ def test_own_codebook_and_model_real_report(tmp_path):
         assert text in page, text
     for absent in ("klant0@voorbeeld.nl", "Traceback", "This report is incomplete", "could not be computed:"):
         assert absent not in page, absent
+    assert "Ladder" not in page  # Pol's ladder notebook is left out: this codebook has none of its constructs
     repro = json.loads((result.path.parent / "reproducibility.json").read_text())
+    assert repro["notebooks"] == ["01_datakwaliteit.ipynb", "02_meetmodel_betrouwbaarheid.ipynb",
+                                  "03_commitment_trust_sem.ipynb"]  # fmt: skip
     assert repro["instrument_file"] == "codebook.yaml"
     assert repro["model_file"] == "model.lav"
     results = json.loads((result.path.parent / "results.json").read_text())
