@@ -7,7 +7,8 @@ its parsers must call ``set_defaults(func=...)`` with a function ``func(args) ->
 modules' top-level imports light (no semopy or matplotlib at import), so that ``relatie-lab --help`` stays fast.
 
 Exit codes: 0 = fine (warnings allowed), 1 = the data cannot be used as it is (a :class:`SurveyError`, printed
-as a plain message without traceback), 2 = wrong command-line arguments (argparse).
+as a plain message without traceback) or, for ``validate``, the report would be incomplete, 2 = wrong command-line
+arguments (argparse). ``report`` has its own: 0 complete, 1 written but incomplete, 2 nothing could be made.
 
 Examples
 --------

@@ -51,7 +51,7 @@ from relatie_lab.labels import check_lang, label
 from relatie_lab.notebook import QUALITY_NAME, record, safe_quality, strip_personal_columns
 from relatie_lab.paths import NOTEBOOKS, PACKAGE_DIR, PROJECT_DIR
 from relatie_lab.report_context import SECTIONS_FILE, log_filename
-from relatie_lab.sections import section
+from relatie_lab.sections import notebook_applies, section
 
 __all__ = [
     "DEFAULT_N_BOOT",
@@ -264,6 +264,8 @@ def run_report(
 
     survey = _load(data_path, settings.mapping, settings.lang, settings.instrument)  # fails early
     _check_inputs(survey, settings)
+    # Pol's notebooks show nothing with a codebook that has none of their constructs: not run at all
+    nb_paths = [p for p in nb_paths if notebook_applies(p.name[:2], survey.instrument)]
     started = dt.datetime.now(dt.UTC)
     log_name = log_filename(settings.lang)
     with atomic_dir(out_dir) as tmp:
@@ -360,29 +362,44 @@ def _execute(nb_path: Path, nb_dir: Path, settings: _Settings, log: Path) -> tup
     }
     declared = _declared_parameters(nb_path)
     parameters = {k: v for k, v in parameters.items() if k in declared}
-    try:
-        pm.execute_notebook(
-            str(nb_path),
-            str(target),
-            parameters=parameters,
-            kernel_name=KERNEL,
-            cwd=str(nb_dir),
-            log_output=False,
-            progress_bar=False,
-            execution_timeout=settings.cell_timeout,
-            # the kernel's start-up notice about TCP transport is noise in a report run; errors still show
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-        )
-    except Exception as exc:  # papermill raises PapermillExecutionError, nbclient a timeout error, ...
-        import traceback
-
-        detail = "".join(getattr(exc, "traceback", None) or traceback.format_exception(exc))
-        detail = re.sub(r"\x1b\[[0-9;]*m", "", detail)  # no terminal colours in the log
-        stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        old = log.read_text(encoding="utf-8") if log.is_file() else ""
-        write_text(log, f"{old}[{stamp}] {nb_path.name}\n{detail}\n\n")
-        return target, _user_error(exc, settings.lang)
+    for attempt in (1, 2):
+        try:
+            pm.execute_notebook(
+                str(nb_path),
+                str(target),
+                parameters=parameters,
+                kernel_name=KERNEL,
+                cwd=str(nb_dir),
+                log_output=False,
+                progress_bar=False,
+                execution_timeout=settings.cell_timeout,
+                # the kernel's start-up notice about TCP transport is noise in a report run; errors still show
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            )
+            break
+        except Exception as exc:  # papermill raises PapermillExecutionError, nbclient a timeout error, ...
+            # a kernel that died while starting (e.g. a port taken by a parallel kernel) ran nothing: try once more
+            if attempt == 1 and _kernel_start_failed(exc):
+                continue
+            return target, _failed(nb_path, exc, settings, log)
     return target, None
+
+
+def _kernel_start_failed(exc: BaseException) -> bool:
+    """True when the kernel died before it ran a cell (nothing to lose by starting it again)."""
+    return "Kernel died before replying to kernel_info" in str(exc) or type(exc).__name__ == "ZMQError"
+
+
+def _failed(nb_path: Path, exc: BaseException, settings: _Settings, log: Path) -> str:
+    """Append the traceback of a failed notebook to ``log``; return the message for the report."""
+    import traceback
+
+    detail = "".join(getattr(exc, "traceback", None) or traceback.format_exception(exc))
+    detail = re.sub(r"\x1b\[[0-9;]*m", "", detail)  # no terminal colours in the log
+    stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    old = log.read_text(encoding="utf-8") if log.is_file() else ""
+    write_text(log, f"{old}[{stamp}] {nb_path.name}\n{detail}\n\n")
+    return _user_error(exc, settings.lang)
 
 
 def _user_error(exc: BaseException, lang: str) -> str:

@@ -54,6 +54,7 @@ __all__ = [
     "misspelt_columns",
     "needs_markdown",
     "needs_table",
+    "notebook_applies",
     "plan_report",
     "read_model",
     "section",
@@ -146,6 +147,8 @@ SECTIONS: tuple[SectionNeed, ...] = (
     SectionNeed("ab_power", "07", "report_nb07_power", AB_OUTCOMES, 0, pol=True),
 )
 _BY_ID = {s.id: s for s in SECTIONS}
+# the values a section's group column must hold (the two arms of the A/B test, with and without a choice)
+_VALUES = {"ab_effects": ("prijs", "zorg"), "ab_types": ("prijs", "zorg"), "blocks_choice": ("ja", "nee")}
 
 
 @dataclass
@@ -524,12 +527,13 @@ def plan_report(
                     status = worse("partial", status)
                     reasons.append(t("no_group_partial", column=shown))
                 todos.append(t("todo_group", column=shown))
-        if need.id in ("ab_effects", "ab_types") and status != "skip" and d.group:
+        if need.id in _VALUES and status != "skip" and d.group:
             values = set(data[d.group].dropna().astype(str))
-            if not {"prijs", "zorg"} <= values:
+            if not set(_VALUES[need.id]) <= values:
                 status = "skip"
-                reasons.append(t("ab_arms", column=d.group, values=", ".join(sorted(values)) or "-"))
-                todos.append(t("todo_ab_arms", column=d.group))
+                key = "ab_arms" if need.id.startswith("ab_") else "choice_values"
+                reasons.append(t(key, column=d.group, values=", ".join(sorted(values)) or "-"))
+                todos.append(t(f"todo_{key}", column=d.group))
         d.status = status
         d.reason = " ".join(dict.fromkeys(reasons))
         d.todo = " ".join(dict.fromkeys(todos))
@@ -688,3 +692,20 @@ def misspelt_columns(columns: list[str], instrument: Any = None, lang: str = "nl
             message = label("sec_misspelt", lang).format(column=name, suggestion=best)
             rows.append({"column": name, "suggestion": best, "similarity": score, "message": message})
     return pd.DataFrame(rows, columns=["column", "suggestion", "similarity", "message"])
+
+
+def notebook_applies(number: str, instrument: Any = None) -> bool:
+    """False when every section of report notebook ``number`` (``"05"``) is one of Pol's and the codebook has none
+    of its constructs: the report then leaves the notebook out (it would show nothing). Unknown numbers: True.
+
+    Examples
+    --------
+    >>> notebook_applies("04"), notebook_applies("99")
+    (True, True)
+    """
+    inst = _instrument(instrument)
+    known = set(inst.constructs().index)
+    needs = [s for s in SECTIONS if s.notebook == number]
+    if not needs:
+        return True
+    return any(not s.pol or set(s.constructs) & known for s in needs)

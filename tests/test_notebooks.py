@@ -217,7 +217,9 @@ def test_same_input_and_seed_give_identical_tables(report_nl, report_nl_again):
     second = _tables(report_nl_again.read_text(encoding="utf-8"))
     assert len(first) >= 10
     assert first == second
-    assert "report_context(" in report_nl_again.read_text(encoding="utf-8")  # --show-code keeps the code
+    shown = re.sub(r"<[^>]+>", "", report_nl_again.read_text(encoding="utf-8"))
+    assert "ctx = report_context(data_path, mapping_path" in shown  # --show-code keeps the code
+    assert "ctx = report_context(data_path, mapping_path" not in re.sub(r"<[^>]+>", "", report_nl.read_text())
 
 
 @pytest.mark.slow

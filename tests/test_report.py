@@ -154,3 +154,25 @@ def test_completeness_note_lists_the_open_sections():
 def test_report_filename():
     assert rp.report_filename("nl") == "rapport.html"
     assert rp.report_filename("en") == "report.html"
+
+
+def test_a_kernel_that_died_while_starting_is_started_again():
+    assert rp._kernel_start_failed(RuntimeError("Kernel died before replying to kernel_info"))
+    assert not rp._kernel_start_failed(RuntimeError("notebook kapot"))
+
+
+@pytest.mark.parametrize(("status", "code"), [("run", 0), ("partial", 1), ("skip", 1)])
+def test_cli_report_exit_status_follows_completeness(tmp_path, monkeypatch, capsys, status, code):
+    from pathlib import Path
+
+    import pandas as pd
+
+    from relatie_lab.cli import main
+
+    sections = pd.DataFrame([{"notebook": "04", "section": "ladder_funnel", "status": status, "reason": "",
+                              "todo": "", "message": ""}])  # fmt: skip
+    result = rp.ReportResult(path=Path(tmp_path / "report.html"), sections=sections, failed_notebooks=[])
+    monkeypatch.setattr(rp, "run_report", lambda *a, **k: result)
+    assert main(["report", "x.csv", "--lang", "en", "--out", str(tmp_path)]) == code
+    err = capsys.readouterr().err
+    assert ("This report is incomplete: 1 section(s)" in err) == (code == 1)

@@ -295,3 +295,17 @@ def test_plan_accepts_a_codebook_path(own):
     assert plan.status("reliability") == "run"
     assert isinstance(own.instrument, Instrument)
     assert Path(EXAMPLE / "codebook.yaml").is_file()
+
+
+def test_pol_notebooks_apply_only_with_their_constructs(own):
+    from relatie_lab.sections import notebook_applies
+
+    assert [notebook_applies(n, own.instrument) for n in ("01", "02", "03", "04", "05", "06", "07")] == [
+        True, True, True, False, False, False, False]  # fmt: skip
+    assert all(notebook_applies(n) for n in ("01", "04", "07"))
+
+
+def test_choice_section_needs_ja_and_nee(demo):
+    plan = plan_report(demo.assign(keuze_aanbieder=["wel", "niet"] * 50), lang="en")
+    assert plan.status("blocks_choice") == "skip"
+    assert "does not hold the values 'ja' and 'nee' (found: niet, wel)" in plan.decision("blocks_choice").reason
