@@ -41,6 +41,7 @@ _EXPORTS: dict[str, str] = {
     "parse_model": "relatie_lab.sem",
     "invariance": "relatie_lab.sem",
     "bca_interval": "relatie_lab.sem",
+    "power_sem": "relatie_lab.sem.power",
     "widgets": "relatie_lab.widgets",
     "build_report": "relatie_lab.report",
     "run_batch": "relatie_lab.batch",

@@ -194,6 +194,12 @@ class SEMResult:
         return indirect_effects(self, n_boot=n_boot, ci=ci, seed=self.seed if seed is None else seed,
                                 progress=progress, n_jobs=n_jobs)
 
+    def dynamic_cutoffs(self, reps: int = 500, seed: int | None = None, client: Any = None, **kwargs: Any):
+        """McNeish & Wolf's (2023) dynamic fit index cutoffs; see :func:`relatie_lab.sem.cutoffs.dynamic_cutoffs`."""
+        from relatie_lab.sem.cutoffs import dynamic_cutoffs
+
+        return dynamic_cutoffs(self, reps=reps, seed=self.seed if seed is None else seed, client=client, **kwargs)
+
 
 def _fmt(v: float, w: int) -> str:
     return f"{'':>{w}}" if v is None or not np.isfinite(v) else f"{v:>{w}.3f}"
