@@ -36,6 +36,14 @@ def _boom(x: int) -> int:
     return x * 10
 
 
+def _die_once(x: int, marker: str) -> int:
+    """Kill the worker process the first time task 1 runs (as a crash or an out-of-memory kill would)."""
+    if x == 1 and not os.path.exists(marker):
+        Path(marker).write_text("died", encoding="utf-8")
+        os._exit(1)
+    return x * 10
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # without a cluster
 
@@ -96,7 +104,8 @@ def dask_cluster(tmp_path_factory):
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     log = open(folder / "cluster.log", "w")  # noqa: SIM115 - closed at teardown
-    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    # the workers import this test module for the helper tasks defined here (_die_once)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
     procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
                               cwd=folder, stdout=log, stderr=subprocess.STDOUT, env=env)]  # fmt: skip
     try:
@@ -126,6 +135,18 @@ def dask_cluster(tmp_path_factory):
                 p.kill()
                 p.wait(timeout=5)
         log.close()
+
+
+def test_a_worker_that_dies_costs_only_its_task_which_runs_again(dask_cluster, tmp_path):
+    from distributed import Client
+
+    marker = str(tmp_path / "died.txt")
+    with Client(dask_cluster, set_as_default=False) as client:
+        out = parallel.run_tasks(_die_once, [0, 1, 2, 3], shared={"marker": marker}, client=client)
+        client.wait_for_workers(2, timeout=60)  # the nanny restarts the worker
+    assert Path(marker).is_file()  # a worker did die
+    assert out.results == [0, 10, 20, 30]
+    assert out.failed == []
 
 
 def test_power_through_scheduler_equals_local_default(dask_cluster, tmp_path):
