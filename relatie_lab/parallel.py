@@ -154,8 +154,9 @@ def get_client(
         close_local_cluster()
         from distributed import LocalCluster
 
+        # silence_logs: closing workers log connection errors that mean nothing to a user
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                               silence_logs=40)  # fmt: skip
+                               silence_logs=50)  # fmt: skip
         _LOCAL.update(cluster=cluster, client=Client(cluster, set_as_default=False), n_workers=workers)
         return _LOCAL["client"]
 

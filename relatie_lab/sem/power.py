@@ -156,6 +156,7 @@ class PowerResult:
     seed: int | None
     failed_tasks: list[tuple[int, str]] = field(default_factory=list)
     lang: str = "nl"
+    n_tasks: int = 0
 
     def smallest_n(self, power: float = 0.8) -> pd.DataFrame:
         """Per parameter the smallest N of the grid with at least this power (NaN when none reaches it).
@@ -197,7 +198,7 @@ class PowerResult:
         out += ["", label("power_mc_error", lang).format(se=math.sqrt(0.8 * 0.2 / max(self.reps, 1)))]
         if self.failed_tasks:
             out.append(label("parallel_msg_failed_tasks", lang).format(
-                n=len(self.failed_tasks), total="?", first="; ".join(m for _, m in self.failed_tasks[:3])))
+                n=len(self.failed_tasks), total=self.n_tasks, first="; ".join(m for _, m in self.failed_tasks[:3])))
         return "\n".join(out)
 
     def __str__(self) -> str:
@@ -337,7 +338,7 @@ def power_sem(
         parts = [r for r, s in zip(done.results, where, strict=True) if s == size and r is not None]
         rows += _summarise(parts, size, truth, alpha)
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
-    return PowerResult(table, int(reps), float(alpha), estimator, missing, seed, done.failed, lang)
+    return PowerResult(table, int(reps), float(alpha), estimator, missing, seed, done.failed, lang, len(tasks))
 
 
 def _task(item: tuple[int, list], **shared: Any) -> dict[str, np.ndarray]:
