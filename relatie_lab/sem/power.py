@@ -78,7 +78,10 @@ def _defined_se(eng: Any, pt: Any, theta: np.ndarray, vcov: np.ndarray, names: l
     labels_ = pt["label"].tolist()
     value = defined_values(pt, eng.row_values(theta), labels_, defs)
     J = np.zeros((len(defs), len(theta)))
-    for k in range(len(theta)):
+    used = {n for d in defs for n in d.names}
+    free = pt["free"].to_numpy()
+    relevant = sorted({int(f) - 1 for f, lab in zip(free, labels_, strict=True) if f > 0 and lab in used})
+    for k in relevant:  # the definitions depend on their labelled parameters only
         h = 1e-6 * max(1.0, abs(theta[k]))
         tp, tm = theta.copy(), theta.copy()
         tp[k] += h
