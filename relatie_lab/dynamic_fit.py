@@ -31,7 +31,8 @@ def dynamic_cutoffs_table(cutoffs: Any, lang: str = "nl"):
 
     lang = check_lang(lang)
     table = cutoffs.table(lang)
-    headers = {"row": label("cutoffs_col_row", lang), "cfi": "CFI", "rmsea": "RMSEA", "srmr": "SRMR", "rule": label("cutoffs_col_rule", lang),
+    headers = {"row": label("cutoffs_col_row", lang), "cfi": "CFI", "rmsea": "RMSEA", "srmr": "SRMR",
+               "rule": label("cutoffs_col_rule", lang),
                "omitted": label("cutoffs_col_misspecification", lang)}  # fmt: skip
     return nb.apa_table(table, lang, caption=label("cutoffs_title", lang) + f", N = {cutoffs.n}",
                         note=cutoffs.mc_error(lang), decimals=3, columns=headers)  # fmt: skip
