@@ -10,6 +10,7 @@ Run: ``.venv/bin/python benchmarks/bench_power.py`` (a few minutes on 2 cores).
 
 from __future__ import annotations
 
+import os
 import time
 import warnings
 
@@ -36,10 +37,12 @@ def main() -> None:
         survey = load_survey(DEMO_CSV)
         fitted = fit_sem(survey.data, commitment_trust(available=survey.data))
     # fit time per replication, in this process (no Dask)
-    started = time.perf_counter()
-    power_sem(fitted, n=[N], reps=50, seed=9, client="local", progress=False)
-    per_rep = (time.perf_counter() - started) / 50
-    print(f"one replication (draw + fit, N={N}): {per_rep * 1000:.1f} ms in one process")
+    power_sem(fitted, n=[N], reps=5, seed=8, client="local", progress=False)  # warm caches
+    started = time.process_time()
+    power_sem(fitted, n=[N], reps=100, seed=9, client="local", progress=False)
+    per_rep = (time.process_time() - started) / 100
+    print(f"one replication (draw + fit, N={N}): {per_rep * 1000:.1f} ms CPU in one process; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (a busy machine slows the wall times)")
     sizes = sorted({1, 2, machine_workers()})
     times, tables = {}, {}
     for workers in sizes:
