@@ -97,6 +97,19 @@ def _unreachable(address: str, exc: BaseException, lang: str) -> SurveyError:
                                                                       error=f"{type(exc).__name__}: {exc}"))
 
 
+def _probe(address: str, timeout: float) -> None:
+    """Open and close a TCP connection to ``tcp://HOST:PORT`` (other protocols are left to Dask)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    if not address.startswith("tcp://"):
+        return
+    parts = urlsplit(address)
+    if parts.hostname and parts.port:
+        with socket.create_connection((parts.hostname, parts.port), timeout=min(timeout, 5.0)):
+            pass
+
+
 def get_client(
     client: Any = None,
     *,
@@ -143,6 +156,7 @@ def get_client(
     address = scheduler or os.environ.get(ENV_SCHEDULER) or None
     if address:
         try:
+            _probe(address, timeout)  # a refused connection fails at once, not after the whole timeout
             return Client(address, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise _unreachable(address, exc, lang) from None
