@@ -80,6 +80,16 @@ def test_failed_tasks_are_reported_in_order_never_hidden():
     assert "1 of 3 tasks failed" in out.failure_text("en")
 
 
+def test_progress_bar_on_request_and_by_default_only_when_someone_watches(capsys, monkeypatch):
+    parallel.run_tasks(_boom, [1, 3], local=True, progress=True, desc="power")
+    assert "power: 100%" in capsys.readouterr().err
+    parallel.run_tasks(_boom, [1, 3], local=True, progress=False)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setitem(sys.modules, "ipykernel", object())  # a running notebook kernel counts as watching
+    assert parallel.default_progress(2)
+    assert not parallel.default_progress(1)
+
+
 def test_seeds_do_not_depend_on_the_grouping_in_tasks():
     seeds = parallel.spawn_seeds(5, 10)
     by_three = [s for c in parallel.chunks(seeds, 3) for s in c]
