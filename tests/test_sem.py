@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -316,7 +318,18 @@ def test_unidentified_model_is_flagged():
     df = pd.DataFrame(f @ [[1, 0.8, 0.7, 0.6]] + rng.normal(size=(300, 4)) * 0.6, columns=list("abcd"))
     with pytest.warns(ModelWarning):
         res = fit_sem(df, "F =~ NA*a + b + c + d", lang="en")  # scale of F not fixed
-    assert any("identified" in w for w in res.warnings)
+    # the rank check names the parameters (the structural null direction: all loadings and the factor variance)
+    msg = next(w for w in res.warnings if "not identified" in w)
+    assert "F =~ a, F =~ b, F =~ c, F =~ d, F ~~ F" in msg
+    assert "std_lv" in msg
+    assert not any("singular" in w for w in res.warnings)
+    assert res.estimates.loc[res.estimates.op == "=~", "se"].isna().all()
+    with pytest.warns(ModelWarning, match="niet geïdentificeerd"):
+        res_nl = fit_sem(df, "F =~ NA*a + b + c + d")
+    assert "F =~ a, F =~ b, F =~ c, F =~ d, F ~~ F" in res_nl.warnings[0]
+    with warnings.catch_warnings():  # the same data with the scale fixed: identified, no warning
+        warnings.simplefilter("error", ModelWarning)
+        fit_sem(df, "F =~ a + b + c + d")
 
 
 def test_infinite_values_are_refused(ct):

@@ -37,7 +37,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import linalg as scipy_linalg
 from scipy import optimize, special, stats
+
+from relatie_lab.sem.identification import unidentified_parameters
 
 __all__ = ["Engine", "EngineFit", "GroupData", "linear_dependencies", "rmsea_ci", "single_thread_blas"]
 
@@ -230,6 +233,7 @@ class EngineFit:
     fit: dict[str, float] = field(default_factory=dict)
     info_observed: np.ndarray | None = None
     message: str = ""
+    unidentified: list[int] = field(default_factory=list)  # free parameters (0-based) the data cannot separate
 
 
 # --------------------------------------------------------------------------------------------------
@@ -413,9 +417,9 @@ class Engine:
         if gd.complete:
             try:
                 L = np.linalg.cholesky(Sigma)
+                P = np.linalg.inv(Sigma)
             except np.linalg.LinAlgError:
                 return math.inf, None, None
-            P = np.linalg.inv(Sigma)
             d = gd.means[0] - mu if use_mean else np.zeros(p)
             T = gd.covs[0] + np.outer(d, d)
             PT = P @ T
@@ -581,7 +585,7 @@ class Engine:
             try:
                 if H is None or (it <= 2 and hess0 is None):
                     H = self.expected_info(theta) if self.complete else self._approx_info(theta)
-                step = np.linalg.solve(H, g)
+                step = newton_step(H, g)
             except np.linalg.LinAlgError:
                 H = None
                 step = g
@@ -791,7 +795,10 @@ class Engine:
         chisq = max(2 * (ll1 - ll), 0.0) if not self.complete else max(self._chisq_complete(theta), 0.0)
         info_obs = None
         vcov = None
-        if se != "none":
+        unident = unidentified_parameters(self, theta) if np.all(np.isfinite(theta)) else list(range(npar))
+        if unident:  # no SEs for a model that is not identified (the information matrix is singular)
+            vcov = np.full((npar, npar), np.nan) if se != "none" else None
+        elif se != "none":
             try:
                 if se == "expected":
                     vcov = np.linalg.inv(0.5 * self.N * self.expected_info(theta))
@@ -805,7 +812,8 @@ class Engine:
                         vcov = inv
             except np.linalg.LinAlgError:
                 vcov = np.full((npar, npar), np.nan)
-        res = EngineFit(theta, bool(conv), it, f, float(chisq), df, npar, ll, ll1, vcov, info_observed=info_obs)
+        res = EngineFit(theta, bool(conv), it, f, float(chisq), df, npar, ll, ll1, vcov, info_observed=info_obs,
+                        unidentified=unident)  # fmt: skip
         res.fit = self.fit_indices(res, h1, baseline=baseline)
         if robust:
             res.fit.update(self.robust_indices(res, h1))
@@ -1131,6 +1139,28 @@ class Engine:
 
 
 # --------------------------------------------------------------------------------------------------
+def newton_step(H: np.ndarray, g: np.ndarray, rcond: float = 1e-12) -> np.ndarray:
+    """``H^-1 g`` by Cholesky; for a (numerically) singular ``H`` the minimum-norm step in its range.
+
+    An unidentified model has a singular information matrix: a plain solve then gives a huge step whose size
+    depends on rounding (so on the BLAS). The pseudo-inverse step moves only in the identified directions, the
+    same on every machine.
+    """
+    try:
+        L = np.linalg.cholesky(H)
+        d = np.diag(L) ** 2
+        if d.min() > rcond * d.max():
+            return scipy_linalg.cho_solve((L, True), g)
+    except np.linalg.LinAlgError:
+        pass
+    w, V = np.linalg.eigh(0.5 * (H + H.T))
+    keep = w > 1e-10 * max(float(w.max()), 1e-300)
+    if not keep.any():
+        raise np.linalg.LinAlgError("information matrix without positive eigenvalues")
+    Vk = V[:, keep]
+    return Vk @ ((Vk.T @ g) / w[keep])
+
+
 def _scatter(out: np.ndarray, k: np.ndarray, values: np.ndarray) -> None:
     """out[k] += values, fast when the indices are unique (no equality constraints)."""
     if len(k) < 2 or np.all(np.diff(k) > 0) or len(np.unique(k)) == len(k):

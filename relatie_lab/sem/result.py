@@ -388,12 +388,16 @@ def _fit_sem(data: pd.DataFrame, model: str, *, estimator: str, missing: str, gr
     try:
         res = eng.fit(se=se, robust=estimator == "MLR")
     except np.linalg.LinAlgError as exc:  # e.g. FIML's saturated model with exactly dependent items
-        raise SurveyError(label("sem_err_singular", lang).format(items=warn.cause or "?")) from exc
+        if warn.cause:
+            raise SurveyError(label("sem_err_singular", lang).format(items=warn.cause)) from exc
+        raise SurveyError(label("sem_err_numerical", lang)) from exc
     if not res.converged:
         warn("sem_msg_not_converged")
     if 5 * eng.q > eng.N:
         warn("sem_msg_few_respondents", n=eng.N, npar=eng.q, need=5 * eng.q)
-    if not _vcov_ok(res.vcov):
+    if res.unidentified:
+        warn("sem_msg_not_identified_params", params=", ".join(parameter_names(pt, res.unidentified, levels)))
+    elif not _vcov_ok(res.vcov):
         warn("sem_msg_se_failed")
     est = estimates_table(eng, res, pt, levels if group else None)
     _post_checks(eng, res, est, warn, levels if group else None)
@@ -405,6 +409,20 @@ def _fit_sem(data: pd.DataFrame, model: str, *, estimator: str, missing: str, gr
     )  # fmt: skip
     result._warning_keys = warn.keys  # type: ignore[attr-defined]
     return result
+
+
+def parameter_names(pt: ParTable, free: list[int], levels: list | None = None) -> list[str]:
+    """Readable names of free parameters (0-based indices): ``"F =~ a"``, ``"y ~1"``, with label and group."""
+    out = []
+    for k in free:
+        r = pt[pt.free == k + 1].iloc[0]
+        name = f"{r.lhs} ~1" if r.op == "~1" else f"{r.lhs} {r.op} {r.rhs}"
+        if r.label and not str(r.label).startswith("."):
+            name += f" ({r.label})"
+        if levels and len(levels) > 1:
+            name += f" [{levels[int(r.group) - 1]}]"
+        out.append(name)
+    return out
 
 
 def _vcov_ok(vcov: np.ndarray | None) -> bool:
