@@ -4,7 +4,10 @@ The SEM takes DataFrames and lavaan model text; it knows nothing of the codebook
 (the Pol model library, :mod:`relatie_lab.models`, builds model text outside it). One module per concern:
 
 - :mod:`~relatie_lab.sem.syntax`: the lavaan model-syntax parser (parameter table);
-- :mod:`~relatie_lab.sem.engine`: the estimator (ML, FIML, MLR), standard errors and fit indices;
+- :mod:`~relatie_lab.sem.engine`: the compiled model (``Engine``), thin over the concern modules
+  :mod:`~relatie_lab.sem.moments`, :mod:`~relatie_lab.sem.matrices`, :mod:`~relatie_lab.sem.estimation`,
+  :mod:`~relatie_lab.sem.identification`, :mod:`~relatie_lab.sem.inference`, :mod:`~relatie_lab.sem.fit_indices`,
+  :mod:`~relatie_lab.sem.robust` and :mod:`~relatie_lab.sem.diagnostics`;
 - :mod:`~relatie_lab.sem.result`: :func:`fit_sem` and the :class:`SEMResult` object;
 - :mod:`~relatie_lab.sem.bootstrap`: bootstrap CIs for indirect effects and ``:=`` parameters;
 - :mod:`~relatie_lab.sem.invariance`: the measurement-invariance sequence.
