@@ -63,6 +63,9 @@ def show_dynamic_cutoffs(fit: Any, lang: str = "nl", *, reps: int = REPORT_REPS,
     except SurveyError as exc:
         display(Markdown(str(exc)))
         return None
+    except Exception as exc:  # a report shows the rest of its sections, and says what went wrong here
+        display(Markdown(label("cutoffs_err_failed", lang).format(error=f"{type(exc).__name__}: {exc}")))
+        return None
     display(dynamic_cutoffs_table(cutoffs, lang))
     display(Markdown(cutoffs.interpretation(lang)))
     return cutoffs

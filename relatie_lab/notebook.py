@@ -58,6 +58,7 @@ __all__ = [
     "show",
     "strip_personal_columns",
     "text",
+    "use_instrument",
 ]
 
 #: Headline figures of a report (see :func:`record`); batch runs read them for their summary table.
@@ -110,6 +111,22 @@ _CONSTRUCT_COLUMNS = frozenset({"construct", "construct_a", "construct_b", "outc
 _INT_COLUMNS = frozenset({"n", "count", "df", "n_items", "n_respondents"})
 
 
+_INSTRUMENT: list[Any] = []  # the codebook of the running report (use_instrument); empty: the shipped one
+
+
+def use_instrument(instrument: Any) -> None:
+    """Use ``instrument`` (a researcher's codebook) for construct names and tables in this notebook."""
+    _INSTRUMENT[:] = [instrument] if instrument is not None else []
+
+
+def _instrument() -> Any:
+    if _INSTRUMENT:
+        return _INSTRUMENT[0]
+    from relatie_lab.instrument import default
+
+    return default()
+
+
 def strip_personal_columns(df: pd.DataFrame) -> pd.DataFrame:
     """The survey without personal columns (see :func:`relatie_lab.privacy.strip_personal_data`).
 
@@ -137,7 +154,9 @@ def safe_quality(quality: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def load_data(data_path: str | os.PathLike[str], mapping_path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+def load_data(
+    data_path: str | os.PathLike[str], mapping_path: str | os.PathLike[str] | None = None, *, instrument: Any = None
+) -> pd.DataFrame:
     """The survey for a notebook, without personal data.
 
     A ``.parquet`` file is the processed copy that :func:`relatie_lab.report.build_report` wrote (mapping
@@ -157,7 +176,7 @@ def load_data(data_path: str | os.PathLike[str], mapping_path: str | os.PathLike
         return pd.read_parquet(path)
     from relatie_lab.loaders import load_survey
 
-    return strip_personal_columns(load_survey(path, mapping=mapping_path).data)
+    return strip_personal_columns(load_survey(path, mapping=mapping_path, instrument=instrument).data)
 
 
 def load_quality(
@@ -391,9 +410,7 @@ def _construct_name(value: str, lang: str) -> str:
     if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
         return value
     try:
-        from relatie_lab.instrument import label as instrument_label
-
-        return instrument_label(value, lang)
+        return _instrument().label(value, lang)
     except Exception:  # not an id of the instrument; maybe a relationship type
         for key in (f"type_{value}", f"report_value_{value}"):
             with contextlib.suppress(KeyError):
@@ -482,7 +499,7 @@ def sample_table(df: pd.DataFrame, group: str | None, lang: str = "nl") -> pd.Da
 
 def missing_table(df: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
     """Per construct of the instrument present in ``df``: its items and the % of missing answers."""
-    from relatie_lab import instrument
+    instrument = _instrument()
 
     rows = []
     for construct in instrument.constructs().index:
@@ -502,7 +519,7 @@ def missing_table(df: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
 
 
 def _is_facet(construct: str) -> bool:
-    from relatie_lab import instrument
+    instrument = _instrument()
 
     parent = instrument.constructs().loc[construct, "parent"]
     return isinstance(parent, str) and bool(parent)
@@ -542,7 +559,7 @@ def _path_rows(fit: Any) -> pd.DataFrame:
 
 def path_table(fit: Any, lang: str = "nl") -> pd.DataFrame:
     """The structural paths of a SEM fit: predictor -> outcome, estimate, SE, p, standardised estimate."""
-    from relatie_lab import instrument
+    instrument = _instrument()
 
     def name(v: str) -> str:
         try:
