@@ -168,8 +168,9 @@ def get_client(
         close_local_cluster()
         from distributed import LocalCluster
 
-        # silence_logs: closing workers log connection errors that mean nothing to a user
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+        # dashboard on a free port (no clash with another cluster); silence_logs: closing workers log connection
+        # errors that mean nothing to a user
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                                silence_logs=50)  # fmt: skip
         _LOCAL.update(cluster=cluster, client=Client(cluster, set_as_default=False), n_workers=workers)
         return _LOCAL["client"]

@@ -136,8 +136,8 @@ def dask_cluster(tmp_path_factory):
         client.close()
         yield address
     finally:
-        for p in reversed(procs):
-            p.terminate()
+        for p in reversed(procs):  # workers: killed (nothing to save); the scheduler: terminated
+            p.terminate() if p is procs[0] else p.kill()
         for p in procs:
             try:
                 p.wait(timeout=15)
