@@ -44,6 +44,7 @@ _EXPORTS: dict[str, str] = {
     "compare": "relatie_lab.sem",
     "ordinal_statistics": "relatie_lab.sem",
     "ordinal_invariance": "relatie_lab.sem",
+    "power_sem": "relatie_lab.sem.power",
     "widgets": "relatie_lab.widgets",
     "build_report": "relatie_lab.report",
     "run_report": "relatie_lab.report",

@@ -15,12 +15,13 @@ Examples
 from __future__ import annotations
 
 import argparse
-import concurrent.futures as cf
+import contextlib
 import html
 import json
-import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 import warnings
@@ -32,6 +33,7 @@ import pandas as pd
 
 from relatie_lab.atomic import write_text
 from relatie_lab.labels import check_lang, label
+from relatie_lab.parallel import add_scheduler_option, close_local_cluster, run_tasks
 
 __all__ = ["SUMMARY_COLUMNS", "add_cli", "dataset_names", "run_batch"]
 
@@ -101,6 +103,8 @@ def run_batch(
     *,
     workers: int = 2,
     progress: bool = True,
+    client: Any = None,
+    scheduler: str | None = None,
     **report_kwargs: Any,
 ) -> pd.DataFrame:
     """Build a report for every dataset in ``paths``, ``workers`` at a time, and summarise the outcome.
@@ -113,7 +117,11 @@ def run_batch(
         Batch folder: one report folder per dataset (``out_dir/<name>/``), plus ``summary.csv``,
         ``summary.json`` and ``index.html``.
     workers
-        Worker processes (each runs its own notebook kernels).
+        Worker processes of the local Dask cluster (each runs its own notebook kernels).
+    client, scheduler
+        Run on this Dask client or the scheduler at this address (``tcp://HOST:PORT``; default
+        ``RELATIE_LAB_SCHEDULER``) instead of a local cluster; the workers must see the same files
+        (docs/cluster.md). The results are the same.
     progress
         Print one line per finished dataset.
     **report_kwargs
@@ -122,7 +130,9 @@ def run_batch(
     Returns
     -------
     pandas.DataFrame
-        One row per dataset with :data:`SUMMARY_COLUMNS`: ``status`` is ``"ok"`` or ``"failed"``; ``n`` the
+        One row per dataset with :data:`SUMMARY_COLUMNS`: ``status`` is ``"ok"`` or ``"failed"``;
+        (``"stopped"`` when Ctrl-C or SIGTERM stopped the batch first: the summary is written, then the
+        ``KeyboardInterrupt`` goes on); ``n`` the
         number of respondents; ``cfi``, ``rmsea``, ``srmr`` the fit of the Commitment-Trust model and
         ``trust_commitment`` (``_p``) its trust -> commitment path (NaN when not available); ``error`` the
         message of a failed dataset and ``failed_notebook`` the executed notebook kept for inspection.
@@ -139,36 +149,83 @@ def run_batch(
     rows: list[dict[str, Any]] = []
     total = len(paths)
     if progress:
-        print(f"relatie-lab batch: {total} dataset(s), {workers} worker(s) -> {out}", flush=True)
-    context = multiprocessing.get_context("spawn")  # fresh interpreters: no inherited threads or kernels
-    with cf.ProcessPoolExecutor(max_workers=max(1, int(workers)), mp_context=context) as pool:
-        futures = {
-            pool.submit(_run_one, path, str(out / name), dict(report_kwargs)): (name, path)
-            for name, path in zip(names, paths, strict=True)
-        }
-        for future in cf.as_completed(futures):
-            name, path = futures[future]
-            try:
-                row = future.result()
-            except Exception as exc:  # the worker process itself died
-                row = {"path": path, "status": "failed", "error": f"worker crashed: {exc}"}
-            row["name"] = name
-            rows.append(row)
-            if progress:
-                what = f"n={row.get('n')}" if row["status"] == "ok" else _first_line(row.get("error"))
-                print(f"[{len(rows)}/{total}] {row['status']:6} {name}  {what}", flush=True)
-    order = {name: i for i, name in enumerate(names)}
-    summary = pd.DataFrame(rows).reindex(columns=SUMMARY_COLUMNS)
-    summary = summary.sort_values("name", key=lambda s: s.map(order)).reset_index(drop=True)
-    for col in ("n", "cfi", "rmsea", "srmr", "trust_commitment", "trust_commitment_p", "seconds"):
-        summary[col] = pd.to_numeric(summary[col], errors="coerce").astype(float)
-    _write_summary(summary, out, lang)
+        where = scheduler or os.environ.get("RELATIE_LAB_SCHEDULER") or f"{workers} worker(s)"
+        print(f"relatie-lab batch: {total} dataset(s), {where} -> {out}", flush=True)
+    finished: set[int] = set()
+
+    def collect(i: int, row: dict[str, Any] | None) -> None:
+        name, path = names[i], paths[i]
+        row = dict(row) if row is not None else {"path": path, "status": "failed", "error": failures.get(i)}
+        row["name"] = name
+        rows.append(row)
+        finished.add(i)
+        if progress:
+            what = f"n={row.get('n')}" if row["status"] == "ok" else _first_line(row.get("error"))
+            print(f"[{len(rows)}/{total}] {row['status']:6} {name}  {what}", flush=True)
+
+    failures: dict[int, str] = {}
+    tasks = [(path, str(out / name)) for name, path in zip(names, paths, strict=True)]
+    try:
+        with _stop_on_sigterm():
+            done = run_tasks(_run_task, tasks, shared={"report_kwargs": dict(report_kwargs)}, client=client,
+                             scheduler=scheduler, n_workers=max(1, int(workers)), progress=False, lang=lang,
+                             on_result=lambda i, r: None if r is None else collect(i, r))  # fmt: skip
+        for i, message in done.failed:  # the worker process itself died, again and again
+            failures[i] = f"worker crashed: {message}"
+            collect(i, None)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: stop the workers, write what had finished, then stop
+        close_local_cluster()
+        for i in range(total):
+            if i not in finished:
+                rows.append({"name": names[i], "path": paths[i], "status": "stopped",
+                             "error": label("batch_msg_stopped", lang)})  # fmt: skip
+        summary = _finish(rows, names, out, lang)
+        print(label("batch_msg_interrupted", lang).format(done=len(finished), total=total,
+                                                          path=out / "summary.csv"), file=sys.stderr, flush=True)
+        raise
+    summary = _finish(rows, names, out, lang)
     if progress:
         failed = int((summary["status"] == "failed").sum())
         partial = int((summary["status"] == "partial").sum())
         print(f"relatie-lab batch: {total - failed - partial} ok, {partial} partial, {failed} failed; "
               f"summary in {out / 'index.html'}", flush=True)  # fmt: skip
     return summary
+
+
+def _finish(rows: list[dict[str, Any]], names: list[str], out: Path, lang: str) -> pd.DataFrame:
+    order = {name: i for i, name in enumerate(names)}
+    summary = pd.DataFrame(rows).reindex(columns=SUMMARY_COLUMNS)
+    summary = summary.sort_values("name", key=lambda s: s.map(order)).reset_index(drop=True)
+    for col in ("n", "cfi", "rmsea", "srmr", "trust_commitment", "trust_commitment_p", "seconds"):
+        summary[col] = pd.to_numeric(summary[col], errors="coerce").astype(float)
+    _write_summary(summary, out, lang)
+    return summary
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an interrupt so that the batch can stop its workers and write its summary."""
+
+
+@contextlib.contextmanager
+def _stop_on_sigterm():
+    """While the batch runs (in the main thread): SIGTERM raises :class:`_Terminated` like Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise _Terminated()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_task(task: tuple[str, str], report_kwargs: dict[str, Any]) -> dict[str, Any]:
+    path, report_dir = task
+    return _run_one(path, report_dir, report_kwargs)
 
 
 def _incomplete(result: Any, lang: str) -> str:
@@ -272,6 +329,7 @@ def add_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("data", nargs="+", type=Path, help="survey files")
     parser.add_argument("--out", type=Path, required=True, help="batch folder (one report folder per file)")
     parser.add_argument("--workers", type=int, default=2, help="parallel worker processes (default 2)")
+    add_scheduler_option(parser)
     add_report_options(parser)
     parser.set_defaults(func=_cli_batch)
     return parser
@@ -280,7 +338,13 @@ def add_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def _cli_batch(args: argparse.Namespace) -> int:
     from relatie_lab.report import report_kwargs
 
-    summary = run_batch(args.data, args.out, workers=args.workers, **report_kwargs(args))
+    try:
+        summary = run_batch(args.data, args.out, workers=args.workers, scheduler=args.scheduler,
+                            **report_kwargs(args))
+    except _Terminated:
+        return 143  # 128 + SIGTERM, as a shell reports it
+    except KeyboardInterrupt:
+        return 130  # 128 + SIGINT
     failed = summary[summary["status"] != "ok"]
     for row in failed.itertuples(index=False):
         print(f"{str(row.status).upper()} {row.name}: {_first_line(row.error)}", file=sys.stderr)

@@ -30,7 +30,7 @@ from relatie_lab.errors import DataQualityWarning, SurveyError
 
 __all__ = ["PLUGIN_MODULES", "SUBCOMMANDS", "build_parser", "main"]
 
-PLUGIN_MODULES: tuple[str, ...] = ("relatie_lab.report", "relatie_lab.batch")
+PLUGIN_MODULES: tuple[str, ...] = ("relatie_lab.report", "relatie_lab.batch", "relatie_lab.sem.power")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

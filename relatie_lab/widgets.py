@@ -1090,3 +1090,80 @@ def ab_planner(lang: str = "nl", seed: int = 0) -> LectureWidget:
         description=label("wg_new_experiment", lang), icon="refresh", layout=widgets.Layout(width="auto")
     )
     return LectureWidget(label("wg_ab_title", lang), controls, compute, lang, buttons=[button])
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# SEM power (Monte Carlo, small reps): how many respondents to find trust -> commitment?
+SEM_POWER_N: tuple[int, ...] = (50, 100, 200, 400)
+
+
+def sem_power_model(path: float, loading: float) -> str:
+    """Population model of the widget: trust and commitment with three items each, ``commitment ~ path*trust``.
+
+    Examples
+    --------
+    >>> print(sem_power_model(0.2, 0.7).splitlines()[-1])
+    commitment ~ 0.2*vertrouwen
+    """
+    items = {"vertrouwen": ("vt_1", "vt_2", "vt_3"), "commitment": ("com_1", "com_2", "com_3")}
+    lines = [f"{f} =~ " + " + ".join(f"{loading}*{i}" for i in its) for f, its in items.items()]
+    return "\n".join([*lines, f"commitment ~ {path}*vertrouwen"])
+
+
+def sem_power_view(path: float = 0.2, loading: float = 0.7, reps: int = 100, n: tuple[int, ...] = SEM_POWER_N,
+                   seed: int | None = 0, lang: str = "nl") -> WidgetView:  # fmt: skip
+    """Monte Carlo power of the path trust -> commitment (:func:`relatie_lab.power_sem`, in this process).
+
+    Returns
+    -------
+    WidgetView
+        ``table``: ``n, power, coverage, converged`` of the path per N; ``result`` the :class:`PowerResult`.
+
+    Examples
+    --------
+    >>> view = sem_power_view(path=0.4, reps=20, n=(100,), seed=1)
+    >>> view.table.columns.tolist()
+    ['n', 'power', 'coverage', 'converged']
+    """
+    from relatie_lab.sem.power import power_sem
+
+    lang = check_lang(lang)
+    res = power_sem(sem_power_model(path, loading), n=list(n), reps=int(reps), seed=seed, client="local",
+                    progress=False, lang=lang)  # fmt: skip
+    table = res.table[res.table["parameter"] == "commitment ~ vertrouwen"][["n", "power", "coverage", "converged"]]
+    table = table.reset_index(drop=True)
+    fig = _new_figure(7.0, 4.0)
+    ax = fig.add_axes((0.11, 0.14, 0.85, 0.76))
+    ax.plot(table["n"], table["power"], marker="o", color=_BLUE, lw=2)
+    ax.axhline(0.8, color="grey", ls="--", lw=1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(label("power_plot_x", lang))
+    ax.set_ylabel(label("power_plot_y", lang))
+    ax.set_title(label("power_widget_title", lang))
+    target = int(table["n"].iloc[-1])
+    power = float(table["power"].iloc[-1])
+    reached = table[table["power"] >= 0.8]
+    if len(reached):
+        target, power = int(reached["n"].iloc[0]), float(reached["power"].iloc[0])
+    se = math.sqrt(max(power * (1 - power), 0.0025) / max(int(reps), 1))
+    text = "<p>" + html.escape(label("power_widget_text", lang).format(n=target, path=path, power=power, se=se,
+                                                                      reps=int(reps))) + "</p>"  # fmt: skip
+    return WidgetView(figure=fig, table=table, text=text, result=res)
+
+
+def sem_power_planner(lang: str = "nl", seed: int = 0) -> LectureWidget:
+    """Widget: the path trust -> commitment, the loadings and the replications -> Monte Carlo power per N.
+
+    Small ``reps`` (50-300) keep it quick in a lecture (a second or two); the text states the Monte Carlo error.
+    """
+    lang = check_lang(lang)
+    controls = {
+        "path": _slider("float", label("power_widget_path", lang), 0.2, 0.05, 0.6, 0.05),
+        "loading": _slider("float", label("power_widget_loading", lang), 0.7, 0.4, 0.9, 0.05),
+        "reps": _slider("int", label("power_widget_reps", lang), 100, 50, 300, 50),
+    }
+
+    def compute(v: dict[str, Any], draw: int) -> WidgetView:
+        return sem_power_view(path=v["path"], loading=v["loading"], reps=v["reps"], seed=seed + draw, lang=lang)
+
+    return LectureWidget(label("power_widget_title", lang), controls, compute, lang)

@@ -425,3 +425,17 @@ def test_lecture_notebooks_run_in_a_kernel(tmp_path):
         assert not [o for o in outputs if o.get("name") == "stderr" and "Traceback" in o.get("text", "")], stem
         views = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
         assert len(views) == 1, stem
+
+
+def test_sem_power_planner_widget():
+    widget = w.sem_power_planner(lang="en", seed=1)
+    table = widget.view.table
+    assert table["n"].tolist() == list(w.SEM_POWER_N)
+    assert table["power"].iloc[-1] > table["power"].iloc[0]  # N = 400 against 50: 0.98 against 0.26 expected
+    assert "you find the path trust → commitment (0.20)" in widget.text.value
+    with widget.suspend():
+        widget.controls["reps"].value = 50
+    widget.controls["path"].value = 0.4
+    assert widget.last_error is None
+    assert widget.view.result.reps == 50
+    assert "Met N = " in w.sem_power_view(path=0.4, reps=20, n=(100,), lang="nl").text

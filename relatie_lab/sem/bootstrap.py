@@ -29,12 +29,9 @@ True
 
 from __future__ import annotations
 
-import concurrent.futures
 import copy
 import itertools
 import math
-import multiprocessing
-import os
 import sys
 import warnings
 from typing import TYPE_CHECKING
@@ -44,6 +41,7 @@ import pandas as pd
 
 from relatie_lab.errors import ModelWarning
 from relatie_lab.labels import label
+from relatie_lab.parallel import run_tasks
 from relatie_lab.sem.engine import Engine, GroupData, single_thread_blas
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -166,11 +164,9 @@ def _draws(eng: Engine, theta: np.ndarray, hess: np.ndarray, values, streams: li
     return out
 
 
-_SHARED: dict[str, tuple] = {}
-
-
-def _draws_shared(streams: list) -> np.ndarray:
-    return _draws(*_SHARED["job"], streams)
+def _draws_task(streams: list, job: tuple) -> np.ndarray:
+    """One task of the parallel bootstrap: ``job`` is ``(engine, theta, hessian, effect function)``."""
+    return _draws(*job, streams)
 
 
 def bca_interval(boot: np.ndarray, estimate: float, jackknife: np.ndarray, level: float = 0.95) -> tuple[float, float]:
@@ -272,6 +268,8 @@ def indirect_effects(
     progress: bool | None = None,
     level: float = 0.95,
     n_jobs: int | None = None,
+    client=None,
+    scheduler: str | None = None,
 ) -> pd.DataFrame:
     """Bootstrap every indirect path and every ``:=`` parameter of a fitted model.
 
@@ -290,8 +288,11 @@ def indirect_effects(
     level : float
         Confidence level.
     n_jobs : int, optional
-        Worker processes (default 1). With more, forked workers are used where ``fork`` exists (Linux),
-        else joblib. The numbers do not depend on it.
+        Worker processes (default 1: in this process). With more, the draws run on a local Dask cluster of
+        that many processes (:mod:`relatie_lab.parallel`). The numbers do not depend on it.
+    client, scheduler : optional
+        Run the draws on this Dask client, or the scheduler at this address (``tcp://HOST:PORT``); see
+        :func:`relatie_lab.parallel.get_client`. The numbers are the same as in one process.
 
     Returns
     -------
@@ -313,36 +314,21 @@ def indirect_effects(
     with single_thread_blas():
         # the full-sample Hessian of the objective: a near-exact start for every draw (Newton-like steps)
         hess = eng.observed_info(theta) * 2 / eng.N
-    fork = "fork" in multiprocessing.get_all_start_methods()
-    if n_jobs is None:  # one process: safe in notebooks (forking a threaded kernel can hang)
+    if n_jobs is None:  # one process: safe in notebooks, and no cluster to start for a short run
         n_jobs = 1
-    n_jobs = max(1, min(int(n_jobs), os.cpu_count() or 1))
     if progress is None:
         progress = default_progress(n_boot, eng.N)
+    # 50 draws per task: per-task overhead far below the fit time; the same chunks whatever the workers
     chunks = [streams[i : i + 50] for i in range(0, n_boot, 50)]
-    pool = None
-    if n_jobs > 1 and fork:
-        _SHARED["job"] = (eng, theta, hess, values)  # inherited by the forked workers, not pickled
-        pool = concurrent.futures.ProcessPoolExecutor(n_jobs, mp_context=multiprocessing.get_context("fork"))
-        parts = pool.map(_draws_shared, chunks)
-    elif n_jobs > 1:
-        from joblib import Parallel, delayed
-
-        parts = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(_draws)(eng, theta, hess, values, chunk) for chunk in chunks
-        )
-    else:
-        parts = (_draws(eng, theta, hess, values, chunk) for chunk in chunks)
-    if progress:
-        from tqdm.auto import tqdm
-
-        parts = tqdm(parts, total=len(chunks), desc="bootstrap", unit="x50", leave=False)
-    try:
-        boot = np.vstack(list(parts)) if chunks else np.empty((0, len(names)))
-    finally:
-        if pool is not None:
-            pool.shutdown()
-            _SHARED.clear()
+    local = int(n_jobs) <= 1 and client is None and scheduler is None
+    done = run_tasks(_draws_task, chunks, shared={"job": (eng, theta, hess, values)}, client=client,
+                     scheduler=scheduler, n_workers=None if local else int(n_jobs), local=local,
+                     progress=progress, desc="bootstrap", lang=result.lang)  # fmt: skip
+    if done.failed:  # a task that failed: its draws count as failed draws, and it is said
+        warnings.warn(done.failure_text(result.lang), ModelWarning, stacklevel=2)
+    parts = [r if r is not None else np.full((len(c), len(names)), np.nan) for r, c in zip(done.results, chunks,
+             strict=True)]  # fmt: skip
+    boot = np.vstack(parts) if chunks else np.empty((0, len(names)))
     with single_thread_blas():
         jack = _jackknife(eng, theta, hess, values) if ci == "bca" else None
     failed = int(np.isnan(boot).any(axis=1).sum())

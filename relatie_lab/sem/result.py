@@ -269,6 +269,11 @@ class SEMResult:
         from relatie_lab.sem.factor_scores import factor_scores
 
         return factor_scores(self, method=method, data=data)
+    def dynamic_cutoffs(self, reps: int = 500, seed: int | None = None, client: Any = None, **kwargs: Any):
+        """McNeish & Wolf's (2023) dynamic fit index cutoffs; see :func:`relatie_lab.sem.cutoffs.dynamic_cutoffs`."""
+        from relatie_lab.sem.cutoffs import dynamic_cutoffs
+
+        return dynamic_cutoffs(self, reps=reps, seed=self.seed if seed is None else seed, client=client, **kwargs)
 
 
 def _fmt(v: float, w: int) -> str:
