@@ -467,3 +467,12 @@ def test_proper_solution_has_no_improper_rows(ct):
     res = fit_sem(ct, CT_MODEL)
     assert res.improper.empty
     assert "improper" not in res.summary(lang="en")
+
+
+def test_fit_sem_names_an_unsupported_operator_in_the_users_language(ct):
+    from relatie_lab.sem import ModelSyntaxError
+
+    with pytest.raises(ModelSyntaxError, match="the operator '<~'"):
+        fit_sem(ct, "vertrouwen <~ vt_1 + vt_2", lang="en")
+    with pytest.raises(ModelSyntaxError, match="de operator ':'"):
+        fit_sem(ct, "com_1 ~ vt_1 + vt_1:vt_2")

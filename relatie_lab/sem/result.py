@@ -362,7 +362,8 @@ def fit_sem(
     data : DataFrame
         One row per respondent; the model's variables as numeric columns (NaN = no answer).
     model : str
-        lavaan model syntax (``=~``, ``~``, ``~~``, ``~ 1``, labels ``a*x``, ``:=``).
+        lavaan model syntax (``=~``, ``~``, ``~~``, ``~ 1``, labels ``a*x``, ``c(...)`` per group, ``:=``,
+        constraints ``==``, ``<``, ``>``).
     estimator : {"ML", "MLR"}
         ``"MLR"``: robust (Huber-White) SEs and the Yuan-Bentler scaled test.
     missing : {"fiml", "listwise"}
