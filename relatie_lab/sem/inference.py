@@ -258,9 +258,11 @@ def saturated_hessian(gd: GroupData, Sigma: np.ndarray, mu: np.ndarray, use_mean
     Kd = np.einsum("jab,jb->ja", K, d)
     # unit-matrix tensors: Sigma_k = e_a e_b', Sigma_l = e_c e_d'
     wK = K * w[:, None, None]
-    H4 = -np.einsum("jbc,jda->abcd", wK, K, optimize=True)
-    H4 += np.einsum("jbc,jda->abcd", wK, Q, optimize=True)
-    H4 += np.einsum("jda,jbc->abcd", wK, Q, optimize=True)
+    # H4[a,b,c,d] = sum_j wK[j,b,c] (Q-K)[j,d,a] + Q[j,b,c] wK[j,d,a]: one matrix product over the patterns
+    J = len(w)
+    left = np.concatenate([wK, Q]).reshape(2 * J, p * p)
+    right = np.concatenate([Q - K, wK]).reshape(2 * J, p * p)
+    H4 = (left.T @ right).reshape(p, p, p, p).transpose(3, 0, 1, 2)
     Hmu_s = 2 * np.einsum("j,ja,jbc->abc", w, Kd, K, optimize=True)  # (c: mean index) [a,b] unit Sigma
     Hmm = 2 * np.einsum("j,jac->ac", w, K)
     iu = np.triu_indices(p)
