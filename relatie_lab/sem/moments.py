@@ -111,8 +111,10 @@ def pattern_inverses(Sigma: np.ndarray, gd: GroupData) -> tuple[np.ndarray, np.n
         Pcm = P[:, cols].transpose(1, 0, 2)  # (J_k, p, k)
         K[rows] -= Pcm @ np.linalg.inv(Pmm) @ Pcm.transpose(0, 2, 1)
         logdet[rows] += 2 * np.log(np.diagonal(Lm, axis1=1, axis2=2)).sum(axis=1)
-    M = gd.masks
-    K *= M[:, :, None] & M[:, None, :]
+    mm = gd.__dict__.get("_pair_mask")
+    if mm is None:  # observed pairs per pattern (cached: the same in every call)
+        mm = gd.__dict__["_pair_mask"] = gd.masks[:, :, None] & gd.masks[:, None, :]
+    np.multiply(K, mm, out=K)
     return K, logdet
 
 
