@@ -459,11 +459,22 @@ def test_improper_solution_is_flagged_as_not_interpretable():
     assert "c ~~ c" in text.split("Not interpretable")[1]
     assert "Niet interpreteerbaar (oplossing niet toelaatbaar):" in res.summary(lang="nl")
     assert any("beyond ±1 for 'f =~ c'" in w for w in res.warnings)
-    with pytest.warns(ModelWarning, match="buiten ±1 voor 'f =~ c'"):
-        fit_sem(_heywood_data(), "f =~ a + b + c")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ModelWarning)
+        res_nl = fit_sem(_heywood_data(), "f =~ a + b + c")
+    assert any("buiten ±1 voor 'f =~ c'" in w for w in res_nl.warnings)
 
 
 def test_proper_solution_has_no_improper_rows(ct):
     res = fit_sem(ct, CT_MODEL)
     assert res.improper.empty
     assert "improper" not in res.summary(lang="en")
+
+
+def test_fit_sem_names_an_unsupported_operator_in_the_users_language(ct):
+    from relatie_lab.sem import ModelSyntaxError
+
+    with pytest.raises(ModelSyntaxError, match="the operator '<~'"):
+        fit_sem(ct, "vertrouwen <~ vt_1 + vt_2", lang="en")
+    with pytest.raises(ModelSyntaxError, match="de operator ':'"):
+        fit_sem(ct, "com_1 ~ vt_1 + vt_1:vt_2")

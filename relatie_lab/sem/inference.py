@@ -20,6 +20,14 @@ __all__ = ["casewise_h1_scores", "expected_info", "h1_score_crossprod", "model_s
            "saturated_hessian", "vcov"]  # fmt: skip
 
 
+def _inverses(Sigma: np.ndarray, gd: GroupData, Sstar: np.ndarray, mm: np.ndarray) -> np.ndarray:
+    """Inverse observed blocks per pattern (embedded): by the Schur complement when Sigma is positive definite."""
+    from relatie_lab.sem.moments import pattern_inverses
+
+    fast = pattern_inverses(Sigma, gd)
+    return fast[0] if fast is not None else np.linalg.inv(Sstar) * mm
+
+
 def vcov(eng: Engine, theta: np.ndarray, se: str) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Covariance matrix of the estimates for ``se`` in ``expected``, ``observed``, ``robust``, ``none``.
 
@@ -62,7 +70,7 @@ def expected_info(eng: Engine, theta: np.ndarray) -> np.ndarray:
             mm = M[:, :, None] & M[:, None, :]
             Sstar = np.where(mm, Sigma[None], 0.0)
             Sstar[:, np.arange(p), np.arange(p)] += ~M
-            K = np.linalg.inv(Sstar) * mm
+            K = _inverses(Sigma, gd, Sstar, mm)
             w = gd.n / gd.N
             KbarS = np.einsum("j,jab->ab", w, K)
             KD = np.matmul(K[:, None], dS[None])  # (J, q, p, p)
@@ -124,7 +132,7 @@ def casewise_h1_scores(eng: Engine, g: int, Sigma: np.ndarray, mu: np.ndarray, r
     mm = gd.masks[:, :, None] & gd.masks[:, None, :]
     Sstar = np.where(mm, Sigma[None], 0.0)
     Sstar[:, np.arange(p), np.arange(p)] += ~gd.masks
-    Kp = np.linalg.inv(Sstar) * mm  # per pattern
+    Kp = _inverses(Sigma, gd, Sstar, mm)  # per pattern
     d = np.where(M, X - mu[None], 0.0)
     iu = np.triu_indices(p)
     mult = np.where(iu[0] == iu[1], 1.0, 2.0)
@@ -242,7 +250,7 @@ def saturated_hessian(gd: GroupData, Sigma: np.ndarray, mu: np.ndarray, use_mean
     mm = M[:, :, None] & M[:, None, :]
     Sstar = np.where(mm, Sigma[None], 0.0)
     Sstar[:, np.arange(p), np.arange(p)] += ~M
-    K = np.linalg.inv(Sstar) * mm
+    K = _inverses(Sigma, gd, Sstar, mm)
     d = (gd.means - mu[None]) * M if use_mean else np.zeros_like(gd.means)
     T = gd.covs + d[:, :, None] * d[:, None, :]
     Q = K @ T @ K
@@ -250,9 +258,11 @@ def saturated_hessian(gd: GroupData, Sigma: np.ndarray, mu: np.ndarray, use_mean
     Kd = np.einsum("jab,jb->ja", K, d)
     # unit-matrix tensors: Sigma_k = e_a e_b', Sigma_l = e_c e_d'
     wK = K * w[:, None, None]
-    H4 = -np.einsum("jbc,jda->abcd", wK, K, optimize=True)
-    H4 += np.einsum("jbc,jda->abcd", wK, Q, optimize=True)
-    H4 += np.einsum("jda,jbc->abcd", wK, Q, optimize=True)
+    # H4[a,b,c,d] = sum_j wK[j,b,c] (Q-K)[j,d,a] + Q[j,b,c] wK[j,d,a]: one matrix product over the patterns
+    J = len(w)
+    left = np.concatenate([wK, Q]).reshape(2 * J, p * p)
+    right = np.concatenate([Q - K, wK]).reshape(2 * J, p * p)
+    H4 = (left.T @ right).reshape(p, p, p, p).transpose(3, 0, 1, 2)
     Hmu_s = 2 * np.einsum("j,ja,jbc->abc", w, Kd, K, optimize=True)  # (c: mean index) [a,b] unit Sigma
     Hmm = 2 * np.einsum("j,jac->ac", w, K)
     iu = np.triu_indices(p)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["GroupData", "em_saturated", "sample_moments", "saturated_moments"]
+__all__ = ["GroupData", "em_saturated", "pattern_inverses", "sample_moments", "saturated_moments"]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -66,6 +66,56 @@ class GroupData:
             rc = (X0[inv == j] - means[j]) * keys[j]
             covs[j] = rc.T @ rc / n[j]
         return cls(X, keys.astype(bool), n, means, covs, inv, False)
+
+
+def _missing_groups(gd: GroupData) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Patterns grouped by their number of missing variables: (pattern indices, missing indices (J_k, k))."""
+    cache = gd.__dict__.get("_missing_groups")
+    if cache is None:
+        miss = ~gd.masks
+        k = miss.sum(axis=1)
+        cache = []
+        for kk in np.unique(k):
+            if kk == 0:
+                continue
+            rows = np.flatnonzero(k == kk)
+            cols = np.nonzero(miss[rows])[1].reshape(len(rows), kk)
+            cache.append((rows, cols))
+        gd.__dict__["_missing_groups"] = cache
+    return cache
+
+
+def pattern_inverses(Sigma: np.ndarray, gd: GroupData) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per pattern the inverse of the observed block of ``Sigma`` (embedded, zero elsewhere) and its log-determinant.
+
+    From the full inverse ``P`` by the Schur complement: ``inv(Sigma_oo) = P_oo - P_om inv(P_mm) P_mo`` and
+    ``log|Sigma_oo| = log|Sigma| + log|P_mm|``, so only the small missing blocks are inverted (grouped by their
+    size): with 30% of 17 items missing that is several times cheaper than inverting every observed block.
+    None when ``Sigma`` is not positive definite (the caller then inverts the observed blocks directly).
+    """
+    try:
+        L = np.linalg.cholesky(Sigma)
+    except np.linalg.LinAlgError:
+        return None
+    P = np.linalg.inv(Sigma)
+    J, p = gd.masks.shape
+    K = np.empty((J, p, p))
+    K[:] = P
+    logdet = np.full(J, 2 * np.log(np.diag(L)).sum())
+    for rows, cols in _missing_groups(gd):
+        Pmm = P[cols[:, :, None], cols[:, None, :]]
+        try:
+            Lm = np.linalg.cholesky(Pmm)
+        except np.linalg.LinAlgError:
+            return None
+        Pcm = P[:, cols].transpose(1, 0, 2)  # (J_k, p, k)
+        K[rows] -= Pcm @ np.linalg.inv(Pmm) @ Pcm.transpose(0, 2, 1)
+        logdet[rows] += 2 * np.log(np.diagonal(Lm, axis1=1, axis2=2)).sum(axis=1)
+    mm = gd.__dict__.get("_pair_mask")
+    if mm is None:  # observed pairs per pattern (cached: the same in every call)
+        mm = gd.__dict__["_pair_mask"] = gd.masks[:, :, None] & gd.masks[:, None, :]
+    np.multiply(K, mm, out=K)
+    return K, logdet
 
 
 def sample_moments(gd: GroupData) -> tuple[np.ndarray, np.ndarray]:
@@ -123,9 +173,13 @@ def em_saturated(gd: GroupData, tol: float = 1e-10, maxit: int = 5000) -> tuple[
     iu = np.triu_indices(p)
 
     def step(mu: np.ndarray, Sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        Sstar = np.where(mm, Sigma[None], 0.0)
-        Sstar[:, diag, diag] += ~M
-        K = np.linalg.inv(Sstar) * mm
+        fast = pattern_inverses(Sigma, gd)
+        if fast is not None:
+            K = fast[0]
+        else:
+            Sstar = np.where(mm, Sigma[None], 0.0)
+            Sstar[:, diag, diag] += ~M
+            K = np.linalg.inv(Sstar) * mm
         d = np.where(M, gd.means - mu[None], 0.0)
         z = np.einsum("jab,jb->ja", K, d)
         a = mu[None] + z @ Sigma  # expected means per pattern

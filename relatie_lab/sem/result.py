@@ -424,7 +424,8 @@ def fit_sem(
     data : DataFrame
         One row per respondent; the model's variables as numeric columns (NaN = no answer).
     model : str
-        lavaan model syntax (``=~``, ``~``, ``~~``, ``~ 1``, labels ``a*x``, ``:=``).
+        lavaan model syntax (``=~``, ``~``, ``~~``, ``~ 1``, labels ``a*x``, ``c(...)`` per group, ``:=``,
+        constraints ``==``, ``<``, ``>``).
     estimator : {"ML", "MLR", "MLM", "WLSMV", "ULSMV", "DWLS", "ULS", "WLS"}
         ``"MLR"``: robust (Huber-White) SEs and the Yuan-Bentler scaled test; ``"MLM"`` (complete data):
         robust SEs with the expected information and the Satorra-Bentler scaled test. ``"WLSMV"`` (with

@@ -1,12 +1,17 @@
 """Parser for lavaan model syntax, producing a lavaan-like parameter table.
 
 Supported: ``=~`` (measurement), ``~`` (regression), ``~~`` (variance/covariance), ``~ 1``
-(intercepts/means), ``:=`` (defined parameters), and the modifiers ``a*x`` (label), ``0.5*x``
-(fixed value), ``NA*x`` (free), ``start(0.5)*x`` (start value) and ``c(a1, a2)*x`` (one modifier per
-group). Comments start with ``#`` or ``!``; statements end at a newline or ``;`` and may continue on
-the next line when a line ends with ``+``, ``*`` or an operator, or the next line starts with ``+``.
+(intercepts/means), ``:=`` (defined parameters), ``==``, ``<``, ``>`` (linear constraints between labels and
+with constants), and the modifiers ``a*x`` (label), ``0.5*x`` (fixed value), ``NA*x`` (free),
+``start(0.5)*x`` (start value) and ``c(a1, a2)*x`` (one modifier per group); modifiers given for the same
+term twice are merged (``f =~ NA*x1 + a*x1``), as in lavaan. Names may use any letters (``tevredenheid_ë``).
+``<~``, ``|``, ``%``, ``efa()``, ``x:z`` and ``group:`` blocks are refused with a message (nl/en) that names
+the operator and says what to do instead. Comments start with ``#`` or ``!``; statements end at a newline
+or ``;`` and may continue on the next line when a line ends with ``+``, ``*`` or an operator, or the next
+line starts with ``+``.
 
-lavaan's defaults for ``sem()`` are added: the first loading of every factor is fixed to 1, residual
+lavaan's defaults for ``sem()`` are added: the first loading of every factor is fixed to 1 (``std_lv``: the
+latent variances instead), the residual variance of the only indicator of a factor is fixed to 0, residual
 and latent variances are free, covariances between exogenous latent variables are free, residual
 covariances between purely dependent variables are free, and observed exogenous covariates are
 "fixed.x" (their variances and covariances are fixed at the sample values). Parameters that share a
