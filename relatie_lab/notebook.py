@@ -28,19 +28,24 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from relatie_lab.atomic import write_text
 from relatie_lab.labels import check_lang, label
 
 __all__ = [
+    "FIGURE_MIME",
     "LADDER_CONSTRUCTS",
     "QUALITY_NAME",
     "RESULTS_FILE",
+    "TABLE_MIME",
+    "ApaFigure",
     "ApaTable",
     "apa_table",
     "explain",
     "explain_text",
+    "figure",
     "fit_table",
     "heading",
     "indirect_table",
@@ -60,6 +65,9 @@ __all__ = [
     "text",
 ]
 
+#: Mimetypes of the APA tables and figures in an executed notebook (read by :mod:`relatie_lab.docx_export`).
+TABLE_MIME = "application/vnd.relatie-lab.table+json"
+FIGURE_MIME = "application/vnd.relatie-lab.figure+json"
 #: Headline figures of a report (see :func:`record`); batch runs read them for their summary table.
 RESULTS_FILE = "results.json"
 #: The data-quality table that :func:`relatie_lab.report.build_report` writes beside the processed survey.
@@ -98,12 +106,14 @@ _SYMBOLS: dict[str, tuple[str, bool]] = {
     "alpha": ("α", False),
     "cronbach_alpha": ("α", False),
     "omega": ("ω", False),
+    "r2": ("<em>R</em>²", False),
 }
 # statistics that cannot exceed 1 in absolute value: no leading zero (APA 7, 6.36)
 _P_COLUMNS = frozenset({"p", "p_value", "pvalue", "p_val", "p_adj", "p_holm"})
 _NO_LEADING_ZERO = _P_COLUMNS | {
     "r", "alpha", "cronbach_alpha", "alpha_ci_lower", "alpha_ci_upper", "omega", "composite_reliability",
-    "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr", "ave", "sqrt_ave", "cr",
+    "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr", "ave", "sqrt_ave", "cr", "r2", "std_all",
+    "beta",
 }  # fmt: skip
 # columns whose values are construct ids: shown with the construct's name
 _CONSTRUCT_COLUMNS = frozenset({"construct", "construct_a", "construct_b", "outcome", "lhs", "rhs"})
@@ -239,7 +249,7 @@ def _plain(value: Any) -> Any:
 
 def setup_notebook(lang: str = "nl") -> None:
     """Prepare a report notebook: plot theme, crisp inline figures, and warnings shown as short notes."""
-    check_lang(lang)
+    _LANG["lang"] = check_lang(lang)
     from IPython import get_ipython
 
     from relatie_lab.errors import DataQualityWarning, ModelWarning
@@ -295,13 +305,19 @@ class ApaTable:
         table = f'<table class="apa">{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
         return f'<div class="apa-table">{table}{note}</div>'
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """HTML for the notebook and report, and the cells as JSON for the Word export."""
+        data = {"caption": self.caption, "note": self.note, "headers": self.headers,
+                "rows": [[str(v) for v in row] for row in self.frame.itertuples(index=False)]}  # fmt: skip
+        return {"text/html": self._repr_html_(), "text/plain": repr(self), TABLE_MIME: data}
+
     def __repr__(self) -> str:
         title = f"{self.caption}\n" if self.caption else ""
         plain = [re.sub(r"<[^>]+>", "", h) for h in self.headers]
         return title + self.frame.set_axis(plain, axis=1).to_string(index=False)
 
 
-_NUMBER_TEXT = re.compile(r"^(< ?)?[-+]?\d*\.?\d+$|^—$")
+_NUMBER_TEXT = re.compile(r"^(< ?)?[-+]?[\d.,]*\d$|^—$")
 
 
 def _align(text: str) -> str:
@@ -422,40 +438,127 @@ def _header(column: str, lang: str) -> str:
 
 
 def _cell(value: Any, column: str, decimals: int, lang: str) -> str:
+    """One table cell in the report's number style (:mod:`relatie_lab.apa`): decimal comma in Dutch, point in
+    English, no leading zero for statistics that cannot exceed 1, *p* exact down to ``< .001``."""
+    from relatie_lab import apa
+
     key = _canonical(column)
     if value is None or (isinstance(value, float) and value != value) or value is pd.NA or value is pd.NaT:
         return "—"
     if isinstance(value, bool):
         return label("report_yes" if value else "report_no", lang)
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
+        return apa.integer(value, lang) if key in _INT_COLUMNS else str(value)
     if isinstance(value, float):
         if key in _P_COLUMNS:
-            return "< .001" if value < 0.001 else f"{value:.3f}".replace("0.", ".", 1)
+            return apa.p_cell(value, lang)
         if key in _INT_COLUMNS and float(value).is_integer():
-            return str(int(value))
-        out = f"{value:.{decimals}f}"
-        if key in _NO_LEADING_ZERO:
-            out = out.replace("0.", ".", 1)
-        return out[1:] if out.startswith("-") and float(out) == 0 else out  # no "-0.00"
+            return apa.integer(value, lang)
+        return apa.number(value, decimals, lang, leading_zero=key not in _NO_LEADING_ZERO)
     if hasattr(value, "item"):
         return _cell(value.item(), column, decimals, lang)
-    return str(value)
+    return _construct_name(str(value), lang) if _ID.fullmatch(str(value)) else str(value)
 
 
-def show(fig: Any) -> None:
-    """Display a matplotlib figure once (and close it, so the inline backend does not show it twice)."""
+_ID = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+
+
+class ApaFigure:
+    """A figure for a report in APA style: number (filled in by the report), italic caption above, the image,
+    a note below. Rendered as HTML with the image embedded; the Word export reads the PNG and the caption."""
+
+    def __init__(self, png: bytes, caption: str, note: str = "", lang: str = "nl") -> None:
+        self.png = png
+        self.caption = caption
+        self.note = note
+        self.lang = lang
+
+    def _repr_html_(self) -> str:
+        import base64
+
+        from relatie_lab.apa import markdown_to_html
+
+        src = base64.b64encode(self.png).decode("ascii")
+        note = f'<p class="apa-note">{markdown_to_html(self.note)}</p>' if self.note else ""
+        return (
+            f'<figure class="apa-figure"><figcaption><span class="apa-fig-number">'
+            f'{html.escape(label("report_figure", self.lang))}</span><br>'
+            f"<em>{html.escape(self.caption)}</em></figcaption>"
+            f'<img src="data:image/png;base64,{src}" alt="{html.escape(self.caption)}">{note}</figure>'
+        )
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        import base64
+
+        return {
+            "text/html": self._repr_html_(),
+            "text/plain": f"{label('report_figure', self.lang)}: {self.caption}",
+            "image/png": base64.b64encode(self.png).decode("ascii"),
+            FIGURE_MIME: {"caption": self.caption, "note": self.note},
+        }
+
+
+def _title_of(fig: Any) -> str:
+    """The figure's title (suptitle, else the title of its only visible axes), removed from the image: in APA
+    style the title is the caption above the figure."""
+    suptitle = getattr(fig, "_suptitle", None)
+    if suptitle is not None and suptitle.get_text():
+        text = suptitle.get_text()
+        suptitle.set_text("")
+        return text
+    axes = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
+    if len(axes) == 1 and axes[0].get_title():
+        text = axes[0].get_title()
+        axes[0].set_title("")
+        return text
+    return ""
+
+
+def figure(fig: Any, caption: str | None = None, note: str = "", lang: str = "nl") -> ApaFigure:
+    """An :class:`ApaFigure` of a matplotlib figure: ``caption`` (default: the figure's own title, which then
+    leaves the image) and an optional ``note`` (Markdown).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(); _ = ax.set_title("Trechter")
+    >>> f = figure(fig, lang="en"); f.caption, ax.get_title(), f.png[:4] == b"\\x89PNG"
+    ('Trechter', '', True)
+    """
+    import io
+
+    check_lang(lang)
+    title = _title_of(fig)
+    caption = caption or title
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    return ApaFigure(buffer.getvalue(), caption, note, lang)
+
+
+def show(fig: Any, caption: str | None = None, note: str = "", lang: str | None = None) -> None:
+    """Display a matplotlib figure once, as a numbered APA figure with its caption (and close it).
+
+    ``caption`` defaults to the figure's own title; ``lang`` to the language of :func:`setup_notebook`.
+    """
     from IPython.display import display
 
     if fig is None:
         return
-    display(fig)
     try:
         import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
+    except ImportError:  # pragma: no cover - matplotlib is a dependency
+        display(fig)
+        return
+    if not isinstance(fig, Figure):  # e.g. a graphviz diagram
+        display(fig)
+        return
+    display(figure(fig, caption, note, lang or _LANG["lang"]))
+    plt.close(fig)
 
-        plt.close(fig)
-    except (ImportError, TypeError):  # not a matplotlib figure (e.g. a graphviz diagram)
-        pass
+
+_LANG = {"lang": "nl"}
 
 
 def sample_table(df: pd.DataFrame, group: str | None, lang: str = "nl") -> pd.DataFrame:
@@ -541,7 +644,8 @@ def _path_rows(fit: Any) -> pd.DataFrame:
 
 
 def path_table(fit: Any, lang: str = "nl") -> pd.DataFrame:
-    """The structural paths of a SEM fit: predictor -> outcome, estimate, SE, p, standardised estimate."""
+    """The structural paths of a SEM fit: predictor -> outcome, estimate, SE, p, standardised estimate, and the
+    outcome's R² (``r2``, on the first row of its paths)."""
     from relatie_lab import instrument
 
     def name(v: str) -> str:
@@ -550,11 +654,17 @@ def path_table(fit: Any, lang: str = "nl") -> pd.DataFrame:
         except Exception:  # a variable outside the instrument
             return v
 
+    from relatie_lab.apa import r_squared
+
     reg = _path_rows(fit)
     out = pd.DataFrame({"path": [f"{name(r)} → {name(lhs)}" for lhs, r in zip(reg["lhs"], reg["rhs"], strict=True)]})
     for col in ("est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"):
         if col in reg.columns:
             out[col] = reg[col].astype(float).to_numpy()
+    r2 = r_squared(fit)
+    if r2:  # the outcome's R², on the first row of its paths
+        first = ~reg["lhs"].duplicated()
+        out["r2"] = [r2.get(v, math.nan) if f else "" for v, f in zip(reg["lhs"], first, strict=True)]
     return out
 
 
@@ -578,6 +688,12 @@ def ladder_by_group(result: Any, lang: str = "nl") -> pd.DataFrame:
 def indirect_table(indirect: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
     """Indirect effects for a report: the chain in words (``Vertrouwen → Commitment → ...``), estimate, bootstrap
     SE and confidence interval; the method and number of draws are in ``.attrs["note"]``."""
+    if "kind" in indirect.columns:  # a := parameter that repeats an indirect path (indirect := a*b) is shown once
+        chains = indirect.loc[indirect["kind"] != "defined", "est"].to_numpy(float)
+        repeat = (indirect["kind"] == "defined") & indirect["est"].apply(
+            lambda v: bool(len(chains)) and bool(np.isclose(chains, float(v), rtol=0, atol=1e-10).any())
+        )
+        indirect = indirect[~repeat]
     out = pd.DataFrame(
         {
             "effect": [" → ".join(_construct_name(part.strip(), lang) for part in str(e).split("->")) for e in

@@ -26,13 +26,19 @@ def test_apa_table_formats_numbers_and_p_values_in_apa_style():
     assert t.frame[4].tolist() == ["200", "150", "99"]  # counts without decimals
     assert t.headers[2] == "<em>p</em>"
     assert t.headers[4] == "<em>N</em>"
+    nl = nb.apa_table(df.assign(n=[1200.0, 150.0, 99.0]), "nl")  # one number style per language, tables too
+    assert nl.frame[1].tolist() == ["0,51", "0,00", "1,50"]
+    assert nl.frame[2].tolist() == ["< ,001", ",035", ",500"]
+    assert nl.frame[3].tolist() == [",97", ",90", "1,00"]
+    assert nl.frame[4].tolist() == ["1.200", "150", "99"]
+    assert nl._repr_html_().count('class="num"') == 12
 
 
 def test_apa_table_missing_values_bools_and_localised_headers():
     # an analysis summary with its own (Dutch) column labels: the p column is still recognised
     df = pd.DataFrame({"Uitkomst": ["a", "b"], "p-waarde": [0.2, float("nan")], "Significant": [True, False]})
     t = nb.apa_table(df, "nl")
-    assert t.frame[1].tolist() == [".200", "—"]
+    assert t.frame[1].tolist() == [",200", "—"]  # Dutch APA: decimal comma in tables as in the text
     assert t.frame[2].tolist() == ["ja", "nee"]
     assert t.headers[:2] == ["Uitkomst", "<em>p</em>"]
 
@@ -44,7 +50,7 @@ def test_apa_table_html_has_caption_note_and_number_placeholder():
     assert '<span class="apa-number"></span>' in markup
     assert "<em>Scores &lt;b&gt;</em>" in markup  # caption text is escaped
     assert '<p class="apa-note"><em>Noot.</em> x</p>' in markup
-    assert '<td class="num">4.25</td>' in markup
+    assert '<td class="num">4,25</td>' in markup
     assert "Scores <b>" in repr(t)
 
 
