@@ -193,7 +193,17 @@ def text(key: str, lang: str = "nl", **fields: Any) -> str:
     'Table'
     """
     value = label(key, lang)
-    return value.format(**fields) if fields else value
+    if not fields:
+        return value
+    from relatie_lab.apa import integer
+
+    shown = {k: integer(v, lang) if isinstance(v, int) and not isinstance(v, bool) and k not in _RAW_FIELDS else v
+             for k, v in fields.items()}  # fmt: skip
+    return value.format(**shown)
+
+
+# placeholders that are identifiers, not counts: shown as they are (no thousands separator)
+_RAW_FIELDS = frozenset({"seed", "year", "wave"})
 
 
 def heading(key: str, lang: str = "nl", level: int = 2) -> None:
@@ -370,9 +380,58 @@ def apa_table(
         dtype=object,
     )
     for i, col in enumerate(data.columns):
-        if i == 0 or str(col).lower() in _CONSTRUCT_COLUMNS:  # ids in the row labels: show their names
+        prefix = _VALUE_COLUMNS.get(str(col).lower())
+        if prefix:  # coded values (check names, model types): their labels
+            frame[i] = [_value_label(v, prefix, lang) for v in frame[i]]
+        elif i == 0 or str(col).lower() in _CONSTRUCT_COLUMNS:  # ids in the row labels: show their names
             frame[i] = [_construct_name(v, lang) for v in frame[i]]
+        elif _is_correlation_column(data, col):  # a correlation matrix: no leading zero, as the √AVE beside it
+            frame[i] = [_cell_bounded(v, decimals, lang) for v in data[col].tolist()]
+        if data[col].dtype == object or pd.api.types.is_string_dtype(data[col]):
+            frame[i] = [_readable(v, lang) for v in frame[i]]
     return ApaTable(data, frame, headers, caption, note)
+
+
+# columns whose values are codes with a label ``<prefix><code>``
+_VALUE_COLUMNS = {"check": "report_check_", "model": "report_value_", "severity": "report_value_"}
+
+
+def _value_label(value: str, prefix: str, lang: str) -> str:
+    try:
+        return label(f"{prefix}{value}", lang)
+    except KeyError:
+        return value if value == "—" else str(value).replace("_", " ").capitalize()
+
+
+def _is_correlation_column(data: pd.DataFrame, column: Any) -> bool:
+    """A column named for a construct whose values all lie in [-1, 1] (a latent correlation matrix)."""
+    values = pd.to_numeric(data[column], errors="coerce") if data[column].dtype != object else None
+    if values is None or values.isna().all() or not re.fullmatch(r"[a-z][a-z0-9_]*", str(column)):
+        return False
+    if _construct_name(str(column), "en") == str(column):
+        return False
+    return bool((values.dropna().abs() <= 1).all())
+
+
+def _cell_bounded(value: Any, decimals: int, lang: str) -> str:
+    from relatie_lab.apa import number
+
+    return number(value, decimals, lang, leading_zero=False) if isinstance(value, float) else str(value)
+
+
+_TOKEN = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def _readable(text: str, lang: str) -> str:
+    """Ids of the instrument inside a text (``vt_4``, ``kv_prod_3``, ``duur_seconden``) as their names."""
+    if not isinstance(text, str) or "_" not in text:
+        return text
+
+    def name(match: re.Match[str]) -> str:
+        found = _construct_name(match.group(0), lang)
+        return found if found != match.group(0) else match.group(0)
+
+    return _TOKEN.sub(name, text)
 
 
 @functools.cache
@@ -410,11 +469,24 @@ def _construct_name(value: str, lang: str) -> str:
         from relatie_lab.instrument import label as instrument_label
 
         return instrument_label(value, lang)
-    except Exception:  # not an id of the instrument; maybe a relationship type
+    except Exception:  # not an id of the instrument; maybe a relationship type or a coded value of a group field
         for key in (f"type_{value}", f"report_value_{value}"):
             with contextlib.suppress(KeyError):
                 return label(key, lang)
-        return value
+        return _field_value_name(value, lang)
+
+
+def _field_value_name(value: str, lang: str) -> str:
+    """The label of a coded value of a group field (``bank`` -> "Bank"), else ``value``."""
+    from relatie_lab import instrument
+
+    with contextlib.suppress(Exception):
+        for field in instrument.fields("group").index:
+            codes = instrument.field_values(str(field), lang)
+            for code, text in codes.items():
+                if str(code) == value:
+                    return text
+    return value
 
 
 def _header(column: str, lang: str) -> str:
@@ -567,16 +639,18 @@ def sample_table(df: pd.DataFrame, group: str | None, lang: str = "nl") -> pd.Da
     Examples
     --------
     >>> sample_table(pd.DataFrame({"sector": ["bank", "bank", "energie"]}), "sector", "en")
-          group  n  share_pct
-    0      bank  2  66.666667
-    1   energie  1  33.333333
-    2     Total  3 100.000000
+        group  n  share_pct
+    0    Bank  2  66.666667
+    1  Energy  1  33.333333
+    2   Total  3 100.000000
     """
     total = label("report_total", lang)
     if not group or group not in df.columns:
         return pd.DataFrame({"group": [total], "n": [len(df)], "share_pct": [100.0]})
     counts = df[group].value_counts(dropna=False, sort=False).sort_index(na_position="last")
-    names = [label("missing", lang) if pd.isna(v) else str(v) for v in counts.index]
+    from relatie_lab.apa import value_name
+
+    names = [label("missing", lang) if pd.isna(v) else value_name(group, v, lang) for v in counts.index]
     out = pd.DataFrame({"group": names, "n": counts.to_numpy(dtype=int)})
     out["share_pct"] = 100 * out["n"] / max(len(df), 1)
     out.loc[len(out)] = [total, len(df), 100.0]
@@ -682,7 +756,11 @@ def ladder_by_group(result: Any, lang: str = "nl") -> pd.DataFrame:
     wide[label("report_ladder_break", lang)] = [_construct_name(str(breaks.get(g, "")), lang) for g in wide.index]
     n = funnel.groupby(by, observed=True, sort=False)["n_total"].first()
     wide.insert(0, "n", n.reindex(wide.index).astype(int))
-    return wide.reset_index()
+    out = wide.reset_index()
+    from relatie_lab.apa import value_name
+
+    out[by] = [value_name(by, g, lang) for g in out[by]]
+    return out
 
 
 def indirect_table(indirect: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
@@ -727,14 +805,15 @@ def sem_headline(fit: Any) -> dict[str, Any]:
     return {k: _plain(v) for k, v in out.items()}
 
 
-def interaction_fields(result: Any) -> dict[str, str]:
+def interaction_fields(result: Any, lang: str = "nl") -> dict[str, str]:
     """The interaction F-test of a moderated regression, formatted APA-style for :func:`explain` placeholders."""
+    from relatie_lab import apa
+
     test = dict(getattr(result, "interaction_test", {}) or {})
-    p = test.get("p_value", math.nan)
-    p_text = "< .001" if p < 0.001 else f"= {p:.3f}".replace("0.", ".", 1)
+    cell = apa.p_cell(test.get("p_value", math.nan), lang)
     return {
-        "f": f"{test.get('statistic', math.nan):.2f}",
+        "f": apa.number(test.get("statistic", math.nan), 2, lang),
         "df1": f"{test.get('df_num', math.nan):.0f}",
         "df2": f"{test.get('df_denom', math.nan):.0f}",
-        "p": p_text,
+        "p": cell if cell.startswith("<") else f"= {cell}",
     }

@@ -57,7 +57,7 @@ def test_apa_table_html_has_caption_note_and_number_placeholder():
 def test_apa_table_index_columns():
     df = pd.DataFrame({"share": [0.5]}, index=pd.Index(["bank"], name="sector"))
     t = nb.apa_table(df, "en", index=True, decimals=1)
-    assert t.frame.iloc[0].tolist() == ["bank", "0.5"]
+    assert t.frame.iloc[0].tolist() == ["Bank", "0.5"]  # a coded value of a group field: its label
     assert t.headers[0] == "Sector"
 
 
@@ -72,7 +72,7 @@ def test_record_merges_and_writes_plain_json(tmp_path):
 
 def test_sample_table_counts_groups_and_total():
     t = nb.sample_table(pd.DataFrame({"sector": ["bank", None, "bank"]}), "sector", "nl")
-    assert t["group"].tolist() == ["bank", "Ontbrekend", "Totaal"]
+    assert t["group"].tolist() == ["Bank", "Ontbrekend", "Totaal"]  # the label of the value, not the code
     assert t["n"].tolist() == [2, 1, 3]
     assert nb.sample_table(pd.DataFrame({"x": [1]}), "sector", "en")["group"].tolist() == ["Total"]
 
