@@ -33,6 +33,7 @@ __all__ = [
     "Finding",
     "ab_finding",
     "fit_finding",
+    "key_findings",
     "ladder_finding",
     "load_findings",
     "save_finding",
@@ -154,6 +155,29 @@ def ab_finding(result: Any, lang: str = "nl", section: str = "report_nb07_effect
         n=apa.integer(int(t["p_holm"].notna().sum()), lang),
     )
     return Finding("ab", text, section)
+
+
+def key_findings(*, fit: Any = None, ladder: Any = None, types: Any = None, ab: Any = None,
+                 lang: str = "nl") -> list[Finding]:  # fmt: skip
+    """The key findings of the results at hand, in summary order (for your own notebook or report).
+
+    Examples
+    --------
+    >>> [f.kind for f in key_findings(fit={"cfi": 0.97, "rmsea": 0.04}, lang="en")]
+    ['fit']
+    """
+    found = []
+    if fit is not None:
+        found.append(fit_finding(fit, lang))
+        if hasattr(fit, "estimates"):
+            found.append(strongest_path_finding(fit, lang))
+    if ladder is not None:
+        found.append(ladder_finding(ladder, lang))
+    if types is not None:
+        found.append(types_finding(types, lang))
+    if ab is not None:
+        found.append(ab_finding(ab, lang))
+    return [f for f in found if f is not None]
 
 
 def save_finding(output_dir: str | os.PathLike[str] | None, finding: Finding | None) -> None:
