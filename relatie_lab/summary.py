@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ __all__ = [
     "fit_finding",
     "key_findings",
     "ladder_finding",
+    "link_sections",
     "load_findings",
     "save_finding",
     "strongest_path_finding",
@@ -234,6 +236,29 @@ def summary_html(findings: list[Finding], lang: str = "nl", anchors: dict[str, s
         f'<section class="report-summary"><h1>{html.escape(label("sum_title", lang))}</h1>'
         f"<p>{html.escape(label('sum_intro', lang))}</p><ul class=\"findings\">{''.join(items)}</ul></section>"
     )
+
+
+def link_sections(body: str, lang: str = "nl") -> str:
+    """Point the summary's ``#section-<key>`` links at the heading (``<h1|h2 id=...>``) whose text is the label
+    ``key`` in ``lang``; a link whose section is not in the report is dropped (the finding stays).
+
+    Examples
+    --------
+    >>> page = '<a href="#section-report_nb03_fit">x</a><h2 id="sec-4">Modelfit<a class="anchor-link">¶</a></h2>'
+    >>> link_sections(page, "nl")[:22]
+    '<a href="#sec-4">x</a>'
+    """
+    anchors = {}
+    for match in re.finditer(r'<h[1-3] id="([^"]+)">(.*?)</h[1-3]>', body, flags=re.S):
+        text = html.unescape(re.sub(r"<a class=\"anchor-link\".*?</a>|<[^>]+>", "", match.group(2))).strip()
+        anchors.setdefault(text.rstrip("¶").strip(), match.group(1))
+
+    def link(match: re.Match[str]) -> str:
+        key = match.group(1)
+        target = anchors.get(_section_name(key, lang))
+        return f'<a href="#{target}">{match.group(2)}</a>' if target else ""
+
+    return re.sub(r'<a href="#section-([A-Za-z0-9_]+)">(.*?)</a>', link, body, flags=re.S)
 
 
 def _section_name(key: str, lang: str) -> str:
