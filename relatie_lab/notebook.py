@@ -43,9 +43,11 @@ __all__ = [
     "ApaFigure",
     "ApaTable",
     "apa_table",
+    "apa_text",
     "explain",
     "explain_text",
     "figure",
+    "finding",
     "fit_table",
     "heading",
     "indirect_table",
@@ -54,6 +56,7 @@ __all__ = [
     "load_data",
     "load_quality",
     "missing_table",
+    "names",
     "path_table",
     "record",
     "safe_quality",
@@ -226,6 +229,31 @@ def explain_text(value: str) -> None:
 
     lines = [line.strip() for line in str(value).splitlines() if line.strip()]
     display(Markdown("\n\n".join(lines)))
+
+
+def apa_text(value: str) -> None:
+    """Display APA sentences (Markdown from :mod:`relatie_lab.apa`) as one framed paragraph, ready to copy."""
+    from IPython.display import display
+
+    from relatie_lab.apa import markdown_to_html
+
+    if value and value.strip():  # HTML for the report, Markdown for the Word export
+        markup = f'<div class="apa-text"><p>{markdown_to_html(value.strip())}</p></div>'
+        display({"text/html": markup, "text/markdown": value.strip()}, raw=True)
+
+
+def finding(output_dir: str | os.PathLike[str] | None, found: Any) -> None:
+    """Store a key finding (:mod:`relatie_lab.summary`) for the report's summary page; nothing when either is None."""
+    from relatie_lab.summary import save_finding
+
+    save_finding(output_dir, found)
+
+
+def names(lang: str = "nl") -> Any:
+    """The reader's name of a variable (construct, item, field), for figures such as the path diagram."""
+    from relatie_lab.apa import display as display_name
+
+    return lambda key: display_name(key, lang)
 
 
 def record(output_dir: str | os.PathLike[str] | None, **values: Any) -> None:
@@ -419,19 +447,35 @@ def _cell_bounded(value: Any, decimals: int, lang: str) -> str:
     return number(value, decimals, lang, leading_zero=False) if isinstance(value, float) else str(value)
 
 
-_TOKEN = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+_TOKEN = re.compile(r"(?<![\w.-])[a-z][a-z0-9]*(?:_[a-z0-9]+)*(?![\w-])")
 
 
 def _readable(text: str, lang: str) -> str:
-    """Ids of the instrument inside a text (``vt_4``, ``kv_prod_3``, ``duur_seconden``) as their names."""
-    if not isinstance(text, str) or "_" not in text:
+    """Internal names inside a text (``vt_4``, ``duur_seconden``, ``straightlining``; see
+    :func:`relatie_lab.report_text.known_ids`) as their names in ``lang``."""
+    from relatie_lab.report_text import known_ids
+
+    if not isinstance(text, str):
         return text
+    ids = known_ids()
 
     def name(match: re.Match[str]) -> str:
-        found = _construct_name(match.group(0), lang)
-        return found if found != match.group(0) else match.group(0)
+        word = match.group(0)
+        if word not in ids:
+            return word
+        found = _construct_name(word, lang)
+        for prefix in ("report_check_", "report_value_"):
+            if found == word:
+                found = _value_label(word, prefix, lang) if _has_label(prefix + word) else word
+        return found
 
     return _TOKEN.sub(name, text)
+
+
+def _has_label(key: str) -> bool:
+    from relatie_lab.labels import labels
+
+    return key in labels()
 
 
 @functools.cache
