@@ -316,8 +316,10 @@ def r_squared(fit: Any) -> dict[str, float]:
         own = own.to_dict()
     est = _group_rows(fit.estimates)
     endogenous = list(dict.fromkeys(est.loc[est["op"] == "~", "lhs"]))
-    if isinstance(own, dict) and own:
-        return {v: float(own[v]) for v in endogenous if v in own}
+    if isinstance(own, dict):  # single-group (lavInspect r2 by variable); multi-group falls through to group 1
+        found = {v: float(own[v]) for v in endogenous if v in own}
+        if found:
+            return found
     out = {}
     for v in endogenous:
         row = est[(est["op"] == "~~") & (est["lhs"] == v) & (est["rhs"] == v)]
