@@ -622,7 +622,7 @@ def _title_of(fig: Any) -> str:
         text = suptitle.get_text()
         suptitle.set_text("")
         return text
-    axes = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
+    axes = [ax for ax in fig.axes if ax.get_visible()]
     if len(axes) == 1 and axes[0].get_title():
         text = axes[0].get_title()
         axes[0].set_title("")
