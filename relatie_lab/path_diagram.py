@@ -201,6 +201,14 @@ def _text_box(text: str, x: float, y: float, size: float, bold: bool = False) ->
     return _box(x, y, w, h)
 
 
+def _blocked(a: tuple[float, float], b: tuple[float, float], boxes: list[tuple[float, float, float, float]]) -> bool:
+    """Whether the straight segment ``a``-``b`` runs through any of ``boxes``."""
+    t = np.linspace(0.0, 1.0, 80)[:, None]
+    pts = np.asarray(a) + t * (np.asarray(b) - np.asarray(a))
+    return any(((pts[:, 0] > x0) & (pts[:, 0] < x1) & (pts[:, 1] > y0) & (pts[:, 1] < y1)).any()
+               for x0, y0, x1, y1 in boxes)  # fmt: skip
+
+
 def plot_path(result: Any, lang: str = "nl", ax: Any = None, group: Any = None, *, indicators: bool = True,
               title: bool = True, names: Any = None):  # fmt: skip
     """Draw the path diagram of a fitted model (matplotlib only, no graphviz) and return the Figure.
@@ -319,7 +327,12 @@ def plot_path(result: Any, lang: str = "nl", ax: Any = None, group: Any = None, 
         ax.text(lx, ly, text, ha="center", va="center", fontsize=8, style="italic", color="#333333", zorder=4,
                 bbox={"fc": "white", "ec": "none", "pad": 0.3}, gid=f"r2:{v}")  # fmt: skip
         placed.append(_text_box(text, lx, ly, 8))
-    # structural paths: straight between neighbouring layers, an arc over the nodes it skips
+    # structural paths: straight where nothing is in the way, else an arc over the nodes it skips
+    placed_node = {}  # a node with its indicator row, and a little room
+    for v, (x, y) in pos.items():
+        w = max(half[v][0], row_w[v] / 2) + 0.15
+        below = half[v][1] + (ind_drop + 0.5 if items[v] else 0.15)
+        placed_node[v] = (x - w, y - below, x + w, y + half[v][1] + 0.15)
     for r in reg.itertuples():
         if r.lhs not in pos or r.rhs not in pos:
             continue
@@ -328,7 +341,7 @@ def plot_path(result: Any, lang: str = "nl", ax: Any = None, group: Any = None, 
         between = [v for v in pos if lo < layer[v] < hi]
         star = "*" if np.isfinite(r.pvalue) and r.pvalue < 0.05 else ""
         text = f"{_coef(r.std_all, lang)}{star}"
-        if hi - lo > 1 and between:
+        if hi - lo > 1 and between and _blocked((x0, y0), (x1, y1), [placed_node[v] for v in between]):
             near = [v for v in between if min(y0, y1) - 1.5 <= pos[v][1] <= max(y0, y1) + 1.5]
             top = max([pos[v][1] + half[v][1] for v in near], default=max(y0, y1))
             lx, ly, curve = _skip_arc(ax, pos, half, layer, r.rhs, r.lhs, top)
