@@ -630,6 +630,22 @@ def _title_of(fig: Any) -> str:
     return ""
 
 
+def _decimal_comma(fig: Any) -> None:
+    """Numeric tick labels with a decimal comma (Dutch APA), fixed at the ticks the figure has now."""
+    from matplotlib.ticker import FixedFormatter, FixedLocator, ScalarFormatter
+
+    fig.canvas.draw()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if not isinstance(axis.get_major_formatter(), ScalarFormatter):
+                continue
+            locs = list(axis.get_majorticklocs())
+            texts = [t.get_text().replace(".", ",") for t in axis.get_majorticklabels()]
+            if len(texts) == len(locs):
+                axis.set_major_locator(FixedLocator(locs))
+                axis.set_major_formatter(FixedFormatter(texts))
+
+
 def figure(fig: Any, caption: str | None = None, note: str = "", lang: str = "nl") -> ApaFigure:
     """An :class:`ApaFigure` of a matplotlib figure: ``caption`` (default: the figure's own title, which then
     leaves the image) and an optional ``note`` (Markdown).
@@ -647,6 +663,8 @@ def figure(fig: Any, caption: str | None = None, note: str = "", lang: str = "nl
     check_lang(lang)
     title = _title_of(fig)
     caption = caption or title
+    if lang == "nl":
+        _decimal_comma(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     return ApaFigure(buffer.getvalue(), caption, note, lang)
