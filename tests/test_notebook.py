@@ -84,3 +84,24 @@ def test_strip_personal_columns_removes_names_and_emails():
     )
     clean = nb.strip_personal_columns(df)
     assert list(clean.columns) == ["respondent_id", "vt_1"]
+
+
+def test_figure_gets_caption_from_its_title_and_dutch_decimal_commas():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0.1, 0.35])
+    ax.set_title("Trechter")
+    shown = nb.figure(fig, lang="nl")
+    assert shown.caption == "Trechter"
+    assert ax.get_title() == ""  # APA: the title is the caption above the figure, not in the image
+    assert all("," in t.get_text() and "." not in t.get_text() for t in ax.get_yticklabels())
+    markup = shown._repr_html_()
+    assert '<span class="apa-fig-number">Figuur</span>' in markup
+    assert 'alt="Trechter"' in markup
+    bundle = shown._repr_mimebundle_()
+    assert bundle[nb.FIGURE_MIME] == {"caption": "Trechter", "note": ""}
+    plt.close(fig)
