@@ -50,15 +50,25 @@ def warm_kernel(kernel_name: str = "python3") -> Iterator[Any]:
 
 
 def reset(km: Any, timeout: float = 30.0) -> None:
-    """Clear the user namespace of the kernel of ``km`` (modules stay imported: that is the warmth)."""
+    """Clear the user namespace of the kernel of ``km`` (modules stay imported: that is the warmth).
+
+    A kernel that died (or does not answer) is shut down instead, so the next notebook starts a fresh one.
+    """
     from jupyter_core.utils import run_sync
 
     if km is None or not km.has_kernel:
+        return
+    if not run_sync(km.is_alive)():
+        with contextlib.suppress(Exception):
+            run_sync(km.shutdown_kernel)(now=True)
         return
     client = km.client()
     client.start_channels()
     try:
         run_sync(client.wait_for_ready)(timeout=timeout)
         run_sync(client.execute_interactive)("%reset -f", store_history=False, timeout=timeout)
+    except Exception:  # no answer: start afresh
+        with contextlib.suppress(Exception):
+            run_sync(km.shutdown_kernel)(now=True)
     finally:
         client.stop_channels()
