@@ -1,9 +1,10 @@
 """Rerun the report for many survey files in parallel, each failure isolated.
 
 :func:`run_batch` builds one report per dataset (:func:`relatie_lab.report.build_report`) in its own worker
-process. A dataset that fails (unreadable file, a notebook error) is recorded as ``failed`` with its error
-message, and the executed notebook with the error is kept in ``out_dir/<name>/failed/``; the other datasets
-complete. The batch writes ``summary.csv``, ``summary.json`` and an ``index.html`` page linking every report.
+process. A dataset whose file cannot be used is recorded as ``failed`` with its error
+message; a dataset whose report is written but incomplete (sections partly run, skipped or failed) as
+``partial``, with the sections and why, and the notebook that failed (if any) in ``failed_notebook``; the other
+datasets complete. The batch writes ``summary.csv``, ``summary.json`` and an ``index.html`` page linking every report.
 
 Examples
 --------
@@ -67,16 +68,19 @@ def _run_one(path: str, report_dir: str, report_kwargs: dict[str, Any]) -> dict[
     """Worker: build one report; never raises (the error goes into the returned row)."""
     from relatie_lab.errors import SurveyError
     from relatie_lab.notebook import RESULTS_FILE
-    from relatie_lab.report import ReportError, build_report
+    from relatie_lab.report import ReportError, run_report
 
     started = time.perf_counter()
     row: dict[str, Any] = {"path": path, "status": "failed", "error": None, "report": None, "failed_notebook": None}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            report = build_report(path, report_dir, **report_kwargs)
-        row["status"] = "ok"
-        row["report"] = str(report)
+            result = run_report(path, report_dir, **report_kwargs)
+        row["status"] = "ok" if result.complete else "partial"  # partial: written, some sections incomplete
+        row["report"] = str(result.path)
+        if not result.complete:
+            row["error"] = _incomplete(result, report_kwargs.get("lang", "nl"))
+            row["failed_notebook"] = str(result.failed_notebooks[0]) if result.failed_notebooks else None
         results = Path(report_dir) / RESULTS_FILE
         if results.is_file():
             row.update(json.loads(results.read_text(encoding="utf-8")))
@@ -160,9 +164,23 @@ def run_batch(
         summary[col] = pd.to_numeric(summary[col], errors="coerce").astype(float)
     _write_summary(summary, out, lang)
     if progress:
-        failed = int((summary["status"] != "ok").sum())
-        print(f"relatie-lab batch: {total - failed} ok, {failed} failed; summary in {out / 'index.html'}", flush=True)
+        failed = int((summary["status"] == "failed").sum())
+        partial = int((summary["status"] == "partial").sum())
+        print(f"relatie-lab batch: {total - failed - partial} ok, {partial} partial, {failed} failed; "
+              f"summary in {out / 'index.html'}", flush=True)  # fmt: skip
     return summary
+
+
+def _incomplete(result: Any, lang: str) -> str:
+    """Why a report is partial: the sections that ran partly, were skipped or failed, one per line."""
+    open_ = result.sections[result.sections["status"] != "run"]
+    n = len(open_) + len(result.failed_notebooks)
+    lines = [label("sec_report_incomplete", lang).format(n=n)]
+    for r in open_.itertuples():
+        detail = r.message or r.reason
+        lines.append(f"{r.notebook} {r.section}: {label(f'sec_status_{r.status}', lang)}. {detail}".strip())
+    lines += [f"{p.name}: {label('sec_status_failed', lang)}" for p in result.failed_notebooks]
+    return "\n".join(lines)
 
 
 def _first_line(text: Any) -> str:
@@ -199,22 +217,26 @@ def _index_html(summary: pd.DataFrame, out: Path, lang: str) -> str:
     head = "".join(f"<th>{html.escape(label(k, lang))}</th>" for k in heads)
     body = []
     for row in summary.itertuples(index=False):
-        ok = row.status == "ok"
+        ok = row.status in ("ok", "partial")  # a partial report is written too
         link = _relative(row.report if ok else row.failed_notebook, out)
         text = label("batch_open_report" if ok else "batch_open_failed", lang)
         cell = f'<a href="{html.escape(link)}">{html.escape(text)}</a>' if link else "—"
-        status = html.escape(label("batch_ok" if ok else "batch_failed", lang))
+        key = {"ok": "batch_ok", "partial": "batch_partial"}.get(row.status, "batch_failed")
+        status = html.escape(label(key, lang))
         n = "—" if row.n != row.n else str(int(row.n))
         body.append(
-            f'<tr class="{"ok" if ok else "failed"}"><td>{html.escape(str(row.name))}</td><td>{status}</td>'
+            f'<tr class="{row.status if ok else "failed"}"><td>{html.escape(str(row.name))}</td><td>{status}</td>'
             f"<td>{n}</td><td>{_fmt(row.cfi)}</td><td>{_fmt(row.rmsea)}</td><td>{_fmt(row.trust_commitment)}</td>"
             f"<td>{_fmt(row.seconds, 1)}</td><td>{cell}</td></tr>"
         )
-        if not ok and row.error:
+        if row.status != "ok" and isinstance(row.error, str) and row.error:
             body.append(f'<tr class="error"><td colspan="8"><pre>{html.escape(str(row.error))}</pre></td></tr>')
-    n_failed = int((summary["status"] != "ok").sum())
+    n_failed = int(summary["status"].isin(["failed"]).sum())
+    n_partial = int((summary["status"] == "partial").sum())
     title = html.escape(label("batch_title", lang))
-    counts = html.escape(label("batch_counts", lang).format(ok=len(summary) - n_failed, failed=n_failed))
+    counts = html.escape(label("batch_counts", lang).format(ok=len(summary) - n_failed - n_partial, failed=n_failed))
+    if n_partial:
+        counts += " " + html.escape(label("batch_partial_count", lang).format(n=n_partial))
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>
 <style>
@@ -222,7 +244,8 @@ body {{ font-family: system-ui, sans-serif; max-width: 70rem; margin: 2rem auto;
 table {{ border-collapse: collapse; border-top: 1.5px solid #000; border-bottom: 1.5px solid #000; }}
 th {{ border-bottom: 1px solid #000; font-weight: normal; padding: .3rem .8rem; text-align: left; }}
 td {{ padding: .25rem .8rem; }}
-tr.failed td {{ color: #b00020; }} tr.error pre {{ white-space: pre-wrap; margin: 0 0 .5rem; font-size: .85rem; }}
+tr.failed td {{ color: #b00020; }} tr.partial td {{ color: #8a5a00; }}
+tr.error pre {{ white-space: pre-wrap; margin: 0 0 .5rem; font-size: .85rem; }}
 </style></head><body>
 <h1>{title}</h1><p>{counts}</p>
 <table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>
@@ -242,7 +265,9 @@ def add_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "batch",
         help="reports for many survey files in parallel",
-        description="Build a report per survey file; failures are isolated and the exit code is 1 if any failed.",
+        description="Build a report per survey file; failures are isolated. Status per file in summary.csv: ok "
+        "(complete report), partial (report written, some sections partly run, skipped or failed) or failed (no "
+        "report). The exit code is 1 if any file is partial or failed.",
     )
     parser.add_argument("data", nargs="+", type=Path, help="survey files")
     parser.add_argument("--out", type=Path, required=True, help="batch folder (one report folder per file)")
@@ -258,5 +283,5 @@ def _cli_batch(args: argparse.Namespace) -> int:
     summary = run_batch(args.data, args.out, workers=args.workers, **report_kwargs(args))
     failed = summary[summary["status"] != "ok"]
     for row in failed.itertuples(index=False):
-        print(f"FAILED {row.name}: {_first_line(row.error)}", file=sys.stderr)
+        print(f"{str(row.status).upper()} {row.name}: {_first_line(row.error)}", file=sys.stderr)
     return 1 if len(failed) else 0

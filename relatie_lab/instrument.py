@@ -1,16 +1,20 @@
 """The instrument (codebook): constructs, items, scales and non-item fields, in Dutch and English.
 
 The shipped default lives in ``relatie_lab/data/instrument.yaml``; a researcher can load a codebook of
-their own with :meth:`Instrument.from_yaml`. The YAML has the sections ``scales``, ``constructs``,
-``items`` and ``fields`` (required) and ``meta`` and ``missing_codes`` (optional):
+their own with :meth:`Instrument.from_yaml`. The YAML has the sections ``scales``, ``constructs`` and
+``items`` (required) and ``fields``, ``meta`` and ``missing_codes`` (optional):
 
-- ``scales``: ``{id: {min, max, label: {nl, en}, anchors: {value: {nl, en}}}}``;
+- ``scales``: ``{id: {min, max, label: {nl, en}?, anchors: {value: {nl, en}}?}}``;
 - ``missing_codes``: ``{numeric: [...], text: [...]}``, codes that mean "no answer" for every item
   (a numeric code only where it lies outside the item's scale, so 99 stays a real answer on a 0-100
   scale); the default is ``-99, 99, "weet niet", "n.v.t.", "don't know", ""``;
-- ``constructs``: ``{id: {kind, label, description, source, ladder_level?, block?, parent?}}`` with
-  ``kind`` one of ``ladder, block, norm, outcome, facet`` (a facet names its ``parent``);
-- ``items``: ``{id: {construct, text: {nl, en}, short: {nl, en}?, scale, reverse, source}}``;
+- ``constructs``: ``{id: {label, kind?, description?, source?, ladder_level?, block?, parent?}}`` with
+  ``kind`` one of ``ladder, block, norm, outcome, facet`` (Pol's kinds; a facet names its ``parent``) or
+  ``construct`` (a plain construct: the default when ``kind`` is left out);
+- ``items``: ``{id: {construct, text: {nl, en}, short: {nl, en}?, scale, reverse, source?}}``;
+
+A minimal codebook of one's own needs only ``scales`` (min, max), ``constructs`` (labels) and ``items``
+(construct, scale, text, reverse). A text may be one string, used for both languages.
 - ``fields``: ``{column: {role, label: {nl, en}, values?: {code: {nl, en}}}}`` with ``role`` one of
   ``id, group, meta, timing, pii, free_text``.
 
@@ -63,15 +67,15 @@ __all__ = [
     "scales",
 ]
 
-KINDS: tuple[str, ...] = ("ladder", "block", "norm", "outcome", "facet")
+KINDS: tuple[str, ...] = ("ladder", "block", "norm", "outcome", "facet", "construct")
 FIELD_ROLES: tuple[str, ...] = ("id", "group", "meta", "timing", "pii", "free_text")
 LANGS: tuple[str, ...] = ("nl", "en")
 DEFAULT_MISSING: dict[str, list[Any]] = {
     "numeric": [-99, 99],
     "text": ["weet niet", "n.v.t.", "don't know", ""],
 }
-_REQUIRED_SECTIONS = ("scales", "constructs", "items", "fields")
-_OPTIONAL_SECTIONS = ("meta", "missing_codes")
+_REQUIRED_SECTIONS = ("scales", "constructs", "items")
+_OPTIONAL_SECTIONS = ("fields", "meta", "missing_codes")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _CONSTRUCT_KEYS = {"kind", "label", "description", "source", "ladder_level", "block", "parent"}
 _ITEM_KEYS = {"construct", "text", "short", "scale", "reverse", "source"}
@@ -175,7 +179,7 @@ class Instrument:
                 f"Instrument {source}: expected a mapping with the sections {', '.join(_REQUIRED_SECTIONS)}, "
                 f"got {type(spec).__name__}."
             )
-        inst = cls(spec=spec, source=source)
+        inst = cls(spec=_normalise(spec), source=source)
         inst.validate()
         return inst
 
@@ -224,7 +228,7 @@ class Instrument:
                     "ladder_level": _na(c.get("ladder_level")),
                     "block": _na(c.get("block")),
                     "parent": _na(c.get("parent")),
-                    "source": c["source"],
+                    "source": c.get("source", ""),
                     "description_nl": c["description"]["nl"].strip(),
                     "description_en": c["description"]["en"].strip(),
                 }
@@ -260,7 +264,7 @@ class Instrument:
                     "text_en": it["text"]["en"],
                     "scale": it["scale"],
                     "reverse": bool(it["reverse"]),
-                    "source": it["source"],
+                    "source": it.get("source", ""),
                     "min": int(scales[it["scale"]]["min"]),
                     "max": int(scales[it["scale"]]["max"]),
                     "short_nl": short["nl"],
@@ -388,19 +392,52 @@ class Instrument:
         return out
 
 
+def _both(value: Any) -> Any:
+    """A plain text as ``{nl, en}`` (the same text in both languages); anything else unchanged."""
+    return {lang: value for lang in LANGS} if isinstance(value, str) and value.strip() else value
+
+
+def _normalise(spec: dict) -> dict:
+    """Fill in what a minimal codebook may leave out: ``fields``, a construct's ``kind`` (``construct``) and
+    ``description`` (its label), and single texts for both languages."""
+    spec = copy.deepcopy(spec)
+    spec.setdefault("fields", {})
+    if spec["fields"] is None:
+        spec["fields"] = {}
+    for c in (spec.get("constructs") or {}).values() if isinstance(spec.get("constructs"), dict) else []:
+        if isinstance(c, dict):
+            c.setdefault("kind", "construct")
+            for key in ("label", "description"):
+                if key in c:
+                    c[key] = _both(c[key])
+            c.setdefault("description", c.get("label"))
+    for it in (spec.get("items") or {}).values() if isinstance(spec.get("items"), dict) else []:
+        if isinstance(it, dict):
+            for key in ("text", "short"):
+                if key in it:
+                    it[key] = _both(it[key])
+    for sc in (spec.get("scales") or {}).values() if isinstance(spec.get("scales"), dict) else []:
+        if isinstance(sc, dict) and "label" in sc:
+            sc["label"] = _both(sc["label"])
+    return spec
+
+
 def _problems(spec: dict) -> list[str]:
     """Every consistency problem of a parsed codebook, as plain sentences."""
     problems: list[str] = []
     for section in _REQUIRED_SECTIONS:
         if not isinstance(spec.get(section), dict) or not spec[section]:
             problems.append(f"section '{section}' is missing or empty (it must be a mapping id -> entry).")
+    if not isinstance(spec.get("fields", {}), dict):
+        problems.append("section 'fields' must be a mapping column -> entry.")
     unknown = set(spec) - set(_REQUIRED_SECTIONS) - set(_OPTIONAL_SECTIONS)
     if unknown:
         problems.append(f"unknown top-level section(s) {sorted(unknown)}; allowed: "
                         f"{list(_REQUIRED_SECTIONS + _OPTIONAL_SECTIONS)}.")
     if problems:
         return problems
-    scales, constructs, items, fields = (spec[s] for s in _REQUIRED_SECTIONS)
+    scales, constructs, items = (spec[s] for s in _REQUIRED_SECTIONS)
+    fields = spec.get("fields") or {}
 
     def check_entry(kind: str, key: Any, entry: Any, allowed: set[str]) -> bool:
         if not isinstance(key, str) or not _ID.match(key):
@@ -422,9 +459,11 @@ def _problems(spec: dict) -> list[str]:
             continue
         if "label" in s and _texts(s["label"]) is None:
             problems.append(f"scale '{sid}': label needs non-empty 'nl' and 'en' texts.")
+        if "anchors" not in s:
+            continue  # anchors are optional
         anchors = s.get("anchors")
         if not isinstance(anchors, dict) or not anchors:
-            problems.append(f"scale '{sid}' needs anchors (at least the end points) in nl and en.")
+            problems.append(f"scale '{sid}': anchors must list at least the end points in nl and en.")
             continue
         for value, text in anchors.items():
             if not isinstance(value, int) or not lo <= value <= hi:
@@ -451,8 +490,8 @@ def _problems(spec: dict) -> list[str]:
         for key in ("label", "description"):
             if _texts(c.get(key)) is None:
                 problems.append(f"construct '{cid}': {key} needs non-empty 'nl' and 'en' texts.")
-        if not isinstance(c.get("source"), str) or not c["source"].strip():
-            problems.append(f"construct '{cid}': source (the scale or theory it comes from) is missing.")
+        if "source" in c and (not isinstance(c["source"], str) or not c["source"].strip()):
+            problems.append(f"construct '{cid}': source (the scale or theory it comes from) is empty.")
         level = c.get("ladder_level")
         if level is not None:
             if not isinstance(level, int) or not 1 <= level <= 5:
@@ -498,8 +537,8 @@ def _problems(spec: dict) -> list[str]:
             problems.append(f"item '{iid}': scale {it.get('scale')!r} is not defined under scales.")
         if not isinstance(it.get("reverse"), bool):
             problems.append(f"item '{iid}': reverse must be true or false, got {it.get('reverse')!r}.")
-        if not isinstance(it.get("source"), str) or not it["source"].strip():
-            problems.append(f"item '{iid}': source (the scale it is adapted from) is missing.")
+        if "source" in it and (not isinstance(it["source"], str) or not it["source"].strip()):
+            problems.append(f"item '{iid}': source (the scale it is adapted from) is empty.")
         if iid in fields:
             problems.append(f"'{iid}' is both an item and a field; column names must be unique.")
 

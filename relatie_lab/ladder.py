@@ -55,6 +55,12 @@ def _rungs() -> list[str]:
         return list(LADDER)
 
 
+def _chosen(rungs: Sequence[str] | None) -> list[str]:
+    """The ladder's rungs, in order, limited to ``rungs`` when given."""
+    all_rungs = _rungs()
+    return all_rungs if rungs is None else [r for r in all_rungs if r in set(rungs)]
+
+
 def _thresholds(
     rungs: Sequence[str], thresholds: float | Mapping[str, float] | None, lang: str = "nl"
 ) -> dict[str, float]:
@@ -71,7 +77,11 @@ def _thresholds(
 
 
 def ladder_levels(
-    df: pd.DataFrame, *, thresholds: float | Mapping[str, float] | None = None, lang: str = "nl"
+    df: pd.DataFrame,
+    *,
+    thresholds: float | Mapping[str, float] | None = None,
+    lang: str = "nl",
+    rungs: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Each respondent's rung scores, which rungs he reaches, and his level on the ladder (0-5).
 
@@ -83,6 +93,8 @@ def ladder_levels(
         One number for all rungs, or ``{rung: threshold}`` (missing rungs keep the default 5.0 on the 1-7 scale).
     lang
         Language of errors and warnings: ``"nl"`` (default) or ``"en"``.
+    rungs
+        The rungs to climb (default all five, in ladder order): a survey without a rung climbs the others.
 
     Returns
     -------
@@ -100,7 +112,7 @@ def ladder_levels(
     True
     """
     lang = check_lang(lang)
-    rungs = _rungs()
+    rungs = _chosen(rungs)
     thr = _thresholds(rungs, thresholds, lang)
     scored = ensure_scores(df, rungs, lang=lang)
     carry = [c for c in CARRY_COLUMNS if c in scored]
@@ -121,6 +133,7 @@ def ladder_levels(
         level = np.where(open_ & ~np.isnan(score) & reached, i, level)
     out["level"] = level.astype(float)
     out.attrs["thresholds"] = thr
+    out.attrs["rungs"] = list(rungs)
     return out
 
 
@@ -202,6 +215,7 @@ def ladder_funnel(
     thresholds: float | Mapping[str, float] | None = None,
     by: str | None = None,
     lang: str = "nl",
+    rungs: Sequence[str] | None = None,
 ) -> LadderResult:
     """The funnel of the ladder: n and share reaching each rung, the drop per rung and where the ladder breaks.
 
@@ -213,6 +227,8 @@ def ladder_funnel(
         See :func:`ladder_levels`.
     by
         Optional group column (``"sector"``, ``"organisatie"``, ``"meting"``...): one funnel per group.
+    rungs
+        The rungs to include (default all five); see :func:`ladder_levels`.
     lang
         Language of errors and warnings: ``"nl"`` (default) or ``"en"``.
 
@@ -232,8 +248,12 @@ def ladder_funnel(
     (True, 1)
     """
     lang = check_lang(lang)
-    rungs = _rungs()
-    levels = df if "level" in df.columns else ladder_levels(df, thresholds=thresholds, lang=lang)
+    if "level" in df.columns:
+        levels = df
+        rungs = list(df.attrs.get("rungs", _chosen(rungs)))
+    else:
+        rungs = _chosen(rungs)
+        levels = ladder_levels(df, thresholds=thresholds, lang=lang, rungs=rungs)
     if by is not None and by not in levels.columns:
         columns = ", ".join(map(str, levels.columns))
         raise SurveyError(label("an_err_group_column", lang).format(column=by, columns=columns))
@@ -312,7 +332,9 @@ class LadderModel:
         return self.fit.plot(lang=check_lang(lang))
 
 
-def ladder_model(df: pd.DataFrame, *, model: str | None = None, **fit_kwargs: Any) -> LadderModel:
+def ladder_model(
+    df: pd.DataFrame, *, model: str | None = None, rungs: Sequence[str] | None = None, **fit_kwargs: Any
+) -> LadderModel:
     """Fit the ladder chain model (:func:`relatie_lab.models.ladder`) with :func:`relatie_lab.fit_sem`.
 
     Parameters
@@ -321,6 +343,8 @@ def ladder_model(df: pd.DataFrame, *, model: str | None = None, **fit_kwargs: An
         Cleaned survey with the item columns.
     model
         lavaan syntax to fit instead of the library's ladder model.
+    rungs
+        The rungs of the library's model (default all five); a missing rung is left out of the chain.
     **fit_kwargs
         Passed to ``fit_sem`` (``estimator="MLR"``, ``missing="fiml"`` ...).
 
@@ -343,8 +367,8 @@ def ladder_model(df: pd.DataFrame, *, model: str | None = None, **fit_kwargs: An
     from relatie_lab import fit_sem
     from relatie_lab import models as model_library
 
-    rungs = _rungs()
-    syntax = model if model is not None else model_library.ladder()
+    rungs = _chosen(rungs)
+    syntax = model if model is not None else model_library.ladder(rungs=rungs, lang=fit_kwargs.get("lang", "nl"))
     fit = fit_sem(df, syntax, **fit_kwargs)
     est = fit.estimates
     reg = est[est["op"] == "~"].copy()

@@ -98,6 +98,9 @@ QUALTRICS_PERSONAL = frozenset(
         "locationlongitude", "externalreference", "externaldatareference",
     }
 )  # fmt: skip
+QUALTRICS_META = frozenset(
+    {"enddate", "status", "progress", "finished", "recordeddate", "distributionchannel", "userlanguage"}
+)  # Qualtrics bookkeeping: stays out of the data
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 
@@ -107,6 +110,10 @@ def _instr(instrument: Any) -> Any:
         from relatie_lab.instrument import default
 
         return default()
+    if isinstance(instrument, str | Path):  # a codebook YAML (--instrument)
+        from relatie_lab.instrument import Instrument
+
+        return Instrument.from_yaml(instrument)
     return instrument
 
 
@@ -466,6 +473,15 @@ def _normalise_field(series: pd.Series, codes: dict[Any, str], lang_labels: list
     return mapped.map(lambda v: None if v is None else str(v)).astype("str")
 
 
+def _unused_values(series: pd.Series) -> pd.Series:
+    """A column in no codebook: numbers when every answer is one, else text (empty cells missing)."""
+    text = series.astype("string").str.strip().replace("", pd.NA)
+    numbers = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    if text.notna().any() and numbers.notna().sum() == text.notna().sum():
+        return numbers.astype(float)
+    return text
+
+
 def _apply_recode(values: pd.Series, spec: Any, lo: float, hi: float) -> pd.Series:
     if isinstance(spec, tuple):
         a, b = spec
@@ -519,6 +535,13 @@ class SurveyData:
         """Item columns present in ``data``."""
         known = set(_instr(self.instrument).items().index)
         return [c for c in self.data.columns if c in known]
+
+    @property
+    def unused_columns(self) -> list[str]:
+        """Columns in ``data`` that are in no codebook: kept, used in no analysis."""
+        instr = _instr(self.instrument)
+        known = set(instr.items().index) | set(instr.fields().index) | set(FLAG_COLUMNS)
+        return [str(c) for c in self.data.columns if c not in known]
 
     @property
     def has_errors(self) -> bool:
@@ -629,8 +652,8 @@ def load_survey(
     mapping : str, Path or dict, optional
         Mapping file (YAML or CSV) or dict: ``their_column: item_id``, optional ``recode``,
         ``reverse_already`` and ``missing_codes``.
-    instrument : Instrument, optional
-        The codebook (default: the shipped one).
+    instrument : Instrument, str or Path, optional
+        The codebook, or the path of a codebook YAML (default: the shipped one).
     salt : str, optional
         Salt for hashing personal-looking ids (default ``$RELATIE_LAB_SALT``, else random with a warning).
     reverse : bool
@@ -746,7 +769,12 @@ def load_survey(
             ignore_index=True,
         )
     keep = [c for c in data.columns if roles.get(c) in KEPT_ROLES or c in items_df.index]
-    data = data[keep + FLAG_COLUMNS].reset_index(drop=True)
+    # columns in no codebook: kept (never dropped silently) and listed as "not used" (issue 10)
+    unused = [c for c in data.columns if c not in roles.index and c not in items_df.index and c not in FLAG_COLUMNS
+              and not (raw.qualtrics and _key(c) in QUALTRICS_META)]  # fmt: skip
+    for column in unused:  # the quality check lists them as unknown_columns ("not used")
+        data[column] = _unused_values(data[column])
+    data = data[keep + unused + FLAG_COLUMNS].reset_index(drop=True)
     quality = issue_table(issues_table.to_dict("records"))
     for message in quality.loc[quality["severity"] == "warning", "message"]:
         warnings.warn(message, DataQualityWarning, stacklevel=2)

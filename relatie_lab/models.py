@@ -200,6 +200,7 @@ def ladder(
     available: Any = None,
     lang: str = "nl",
     instrument: Any = None,
+    rungs: Iterable[str] | None = None,
 ) -> str:
     """The Ladder van Betrokkenheid: the five levels as a chain, with the theory's direct paths (``direct=True``).
 
@@ -209,6 +210,9 @@ def ladder(
         Add klantbeleving -> vertrouwen and gedeelde_waarden -> commitment next to the chain.
     items, available, lang, instrument
         As in :func:`commitment_trust`.
+    rungs : list of str, optional
+        The rungs to include (default all five): a ladder with a missing rung chains the rungs that are there
+        (labels ``l1``, ``l2``, ... in order); a direct path is kept only when both its ends are included.
 
     Returns
     -------
@@ -222,17 +226,23 @@ def ladder(
 'betrokkenheid ~ l4*commitment']
     """
     b = _Builder(lang, items, available, instrument)
+    chosen = LADDER if rungs is None else tuple(r for r in LADDER if r in set(rungs))
     lines = [f"# {b.text('mdl_ladder_title')}", f"# {b.text('mdl_measurement')}"]
     for level, construct in enumerate(LADDER, start=1):
-        lines.append(f"# {level}. {b.name(construct)}")
-        lines += b.factor(construct)
+        if construct in chosen:
+            lines.append(f"# {level}. {b.name(construct)}")
+            lines += b.factor(construct)
     lines.append(f"# {b.text('mdl_ladder_chain')}")
     if direct:
         lines.append(f"# {b.text('mdl_ladder_direct')}")
-    extra = {"vertrouwen": " + klantbeleving", "commitment": " + gedeelde_waarden"} if direct else {}
-    for k, (lower, upper) in enumerate(itertools.pairwise(LADDER), start=1):
-        lines.append(f"{upper} ~ l{k}*{lower}{extra.get(upper, '')}")
-    lines += [f"# {b.text('mdl_ladder_keten')}", "keten := l1*l2*l3*l4"]
+    extra = {"vertrouwen": "klantbeleving", "commitment": "gedeelde_waarden"} if direct else {}
+    for k, (lower, upper) in enumerate(itertools.pairwise(chosen), start=1):
+        more = extra.get(upper)
+        more = f" + {more}" if more in chosen and more != lower else ""
+        lines.append(f"{upper} ~ l{k}*{lower}{more}")
+    if len(chosen) > 2:
+        chain = "*".join(f"l{k}" for k in range(1, len(chosen)))
+        lines += [f"# {b.text('mdl_ladder_keten')}", f"keten := {chain}"]
     return "\n".join(lines) + "\n"
 
 

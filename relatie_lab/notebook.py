@@ -66,6 +66,7 @@ __all__ = [
     "show",
     "strip_personal_columns",
     "text",
+    "use_instrument",
 ]
 
 #: Mimetypes of the APA tables and figures in an executed notebook (read by :mod:`relatie_lab.docx_export`).
@@ -123,6 +124,22 @@ _CONSTRUCT_COLUMNS = frozenset({"construct", "construct_a", "construct_b", "outc
 _INT_COLUMNS = frozenset({"n", "count", "df", "n_items", "n_respondents"})
 
 
+_INSTRUMENT: list[Any] = []  # the codebook of the running report (use_instrument); empty: the shipped one
+
+
+def use_instrument(instrument: Any) -> None:
+    """Use ``instrument`` (a researcher's codebook) for construct names and tables in this notebook."""
+    _INSTRUMENT[:] = [instrument] if instrument is not None else []
+
+
+def _instrument() -> Any:
+    if _INSTRUMENT:
+        return _INSTRUMENT[0]
+    from relatie_lab.instrument import default
+
+    return default()
+
+
 def strip_personal_columns(df: pd.DataFrame) -> pd.DataFrame:
     """The survey without personal columns (see :func:`relatie_lab.privacy.strip_personal_data`).
 
@@ -150,7 +167,9 @@ def safe_quality(quality: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def load_data(data_path: str | os.PathLike[str], mapping_path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+def load_data(
+    data_path: str | os.PathLike[str], mapping_path: str | os.PathLike[str] | None = None, *, instrument: Any = None
+) -> pd.DataFrame:
     """The survey for a notebook, without personal data.
 
     A ``.parquet`` file is the processed copy that :func:`relatie_lab.report.build_report` wrote (mapping
@@ -170,7 +189,7 @@ def load_data(data_path: str | os.PathLike[str], mapping_path: str | os.PathLike
         return pd.read_parquet(path)
     from relatie_lab.loaders import load_survey
 
-    return strip_personal_columns(load_survey(path, mapping=mapping_path).data)
+    return strip_personal_columns(load_survey(path, mapping=mapping_path, instrument=instrument).data)
 
 
 def load_quality(
@@ -510,9 +529,7 @@ def _construct_name(value: str, lang: str) -> str:
     if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
         return value
     try:
-        from relatie_lab.instrument import label as instrument_label
-
-        return instrument_label(value, lang)
+        return _instrument().label(value, lang)
     except Exception:  # not an id of the instrument; maybe a relationship type or a coded value of a group field
         for key in (f"type_{value}", f"report_value_{value}"):
             with contextlib.suppress(KeyError):
@@ -522,8 +539,7 @@ def _construct_name(value: str, lang: str) -> str:
 
 def _field_value_name(value: str, lang: str) -> str:
     """The label of a coded value of a group field (``bank`` -> "Bank"), else ``value``."""
-    from relatie_lab import instrument
-
+    instrument = _instrument()
     with contextlib.suppress(Exception):
         for field in instrument.fields("group").index:
             codes = instrument.field_values(str(field), lang)
@@ -721,7 +737,7 @@ def sample_table(df: pd.DataFrame, group: str | None, lang: str = "nl") -> pd.Da
 
 def missing_table(df: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
     """Per construct of the instrument present in ``df``: its items and the % of missing answers."""
-    from relatie_lab import instrument
+    instrument = _instrument()
 
     rows = []
     for construct in instrument.constructs().index:
@@ -741,7 +757,7 @@ def missing_table(df: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
 
 
 def _is_facet(construct: str) -> bool:
-    from relatie_lab import instrument
+    instrument = _instrument()
 
     parent = instrument.constructs().loc[construct, "parent"]
     return isinstance(parent, str) and bool(parent)
@@ -782,7 +798,7 @@ def _path_rows(fit: Any) -> pd.DataFrame:
 def path_table(fit: Any, lang: str = "nl") -> pd.DataFrame:
     """The structural paths of a SEM fit: predictor -> outcome, estimate, SE, p, standardised estimate, and the
     outcome's R² (``r2``, on the first row of its paths)."""
-    from relatie_lab import instrument
+    instrument = _instrument()
 
     def name(v: str) -> str:
         try:

@@ -7,6 +7,12 @@ contents, embedded figures, APA-style tables and a reproducibility section (inpu
 seed, package versions, date, command line). Everything is built in a temporary folder and moved in
 as a whole, so an interrupted run leaves the previous report intact.
 
+The report adapts to the data (:mod:`relatie_lab.sections`): a section runs fully, partly or is skipped with a
+note saying what is missing. A section or notebook that still fails does not cost the report: it is marked
+"could not be computed" with the message in the report's language, and the traceback goes to the log file
+beside the report (``rapport.log``/``report.log``), never into the HTML. :func:`run_report` tells whether the
+report is complete; the ``report`` command exits 0 (complete), 1 (written but incomplete) or 2 (nothing made).
+
 The notebooks stay thin: they load, call the package and display with the helpers in
 :mod:`relatie_lab.notebook` (headings and explanations in the report's language, APA-style tables, headline figures).
 
@@ -28,7 +34,6 @@ import os
 import platform
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 import time
@@ -45,15 +50,22 @@ from relatie_lab.errors import SurveyError
 from relatie_lab.labels import check_lang, label
 from relatie_lab.notebook import QUALITY_NAME, record, safe_quality, strip_personal_columns
 from relatie_lab.paths import NOTEBOOKS, PACKAGE_DIR, PROJECT_DIR
+from relatie_lab.report_context import SECTIONS_FILE, log_filename
+from relatie_lab.sections import section
 
 __all__ = [
     "DEFAULT_N_BOOT",
     "DEFAULT_SEED",
+    "EXIT_COMPLETE",
+    "EXIT_INCOMPLETE",
+    "EXIT_NOTHING",
     "ReportError",
+    "ReportResult",
     "add_cli",
     "build_report",
     "report_filename",
     "report_notebooks",
+    "run_report",
 ]
 
 DEFAULT_SEED = 2024
@@ -79,6 +91,8 @@ VERSION_PACKAGES = (
 # cells with these tags never show in the report (parameters, notebook-only explanations)
 HIDDEN_TAGS = ("parameters", "injected-parameters", "report-hide")
 TOC_MARKER = "RELATIE-LAB-TOC"
+#: Exit statuses of ``relatie-lab report``: complete, written but incomplete, nothing could be made.
+EXIT_COMPLETE, EXIT_INCOMPLETE, EXIT_NOTHING = 0, 1, 2
 TIMESTAMP_CLASS = "repro-timestamp"
 
 
@@ -123,25 +137,64 @@ class _Settings:
     mapping: Path | None
     show_code: bool
     cell_timeout: int
+    instrument: Path | None = None
+    model: Path | None = None
+
+
+@dataclass
+class ReportResult:
+    """What :func:`run_report` made: ``path`` (the HTML), ``sections`` (one row per section: ``notebook, section,
+    status, reason, todo, message``; status ``run``, ``partial``, ``skip`` or ``failed``), ``failed_notebooks``
+    (executed notebooks that stopped with an error) and ``log`` (the log file beside the report, or None)."""
+
+    path: Path
+    sections: pd.DataFrame
+    failed_notebooks: list[Path]
+    log: Path | None = None
+
+    @property
+    def complete(self) -> bool:
+        """True when every section ran fully and no notebook failed."""
+        return not self.failed_notebooks and bool((self.sections["status"] == "run").all())
+
+    @property
+    def status(self) -> str:
+        """``"complete"`` or ``"partial"``."""
+        return "complete" if self.complete else "partial"
+
+    @property
+    def exit_code(self) -> int:
+        """:data:`EXIT_COMPLETE` or :data:`EXIT_INCOMPLETE`."""
+        return EXIT_COMPLETE if self.complete else EXIT_INCOMPLETE
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # the main function
 
 
-def build_report(
+def build_report(data_path: str | os.PathLike[str], out_dir: str | os.PathLike[str], **kwargs: Any) -> Path:
+    """Run the report notebooks on one survey file and write one HTML report into ``out_dir``; return its path.
+
+    The same as :func:`run_report` (which see for the parameters), returning only the HTML file's path.
+    """
+    return run_report(data_path, out_dir, **kwargs).path
+
+
+def run_report(
     data_path: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
     *,
     lang: str = "nl",
     mapping: str | os.PathLike[str] | None = None,
+    instrument: str | os.PathLike[str] | None = None,
+    model: str | os.PathLike[str] | None = None,
     seed: int = DEFAULT_SEED,
     n_boot: int = DEFAULT_N_BOOT,
     show_code: bool = False,
     notebooks: Sequence[str | os.PathLike[str]] | None = None,
     cell_timeout: int = DEFAULT_CELL_TIMEOUT,
     progress: bool = False,
-) -> Path:
+) -> ReportResult:
     """Run the report notebooks on one survey file and write one HTML report into ``out_dir``.
 
     Parameters
@@ -156,6 +209,10 @@ def build_report(
         ``"nl"`` (default) or ``"en"``: language of every heading, explanation and table.
     mapping
         Optional column-mapping file for a researcher's own column names (see ``load_survey``).
+    instrument
+        Optional codebook YAML (``--instrument``) for a survey with constructs of its own.
+    model
+        Optional lavaan model file (``--model``) for the SEM section.
     seed, n_boot
         Random seed and number of bootstrap draws (confidence intervals of indirect effects etc.).
     show_code
@@ -169,16 +226,17 @@ def build_report(
 
     Returns
     -------
-    Path
-        The HTML report.
+    ReportResult
+        The HTML report's path and whether the report is complete (per-section statuses).
 
     Raises
     ------
     SurveyError
-        The survey cannot be used (raised before any notebook runs; no report folder is touched).
+        The survey, codebook or model cannot be used, or the survey has fewer than
+        :data:`relatie_lab.sections.MIN_RESPONDENTS` respondents (raised before any notebook runs; no report
+        folder is touched).
     ReportError
-        A notebook failed. The executed notebook, with the error, is kept in ``out_dir/failed/``;
-        the earlier report in ``out_dir`` (if any) is left as it was.
+        No report notebooks. A notebook that fails does not raise: the report is written without it.
 
     Examples
     --------
@@ -192,6 +250,8 @@ def build_report(
         mapping=Path(mapping) if mapping is not None else None,
         show_code=bool(show_code),
         cell_timeout=int(cell_timeout),
+        instrument=Path(instrument).resolve() if instrument is not None else None,
+        model=Path(model).resolve() if model is not None else None,
     )
     data_path = Path(data_path)
     out_dir = Path(out_dir)
@@ -202,8 +262,10 @@ def build_report(
     if missing:
         raise ReportError(f"Notebook(s) not found: {', '.join(missing)}.")
 
-    survey = _load(data_path, settings.mapping, settings.lang)  # fails early, before anything is written
+    survey = _load(data_path, settings.mapping, settings.lang, settings.instrument)  # fails early
+    _check_inputs(survey, settings)
     started = dt.datetime.now(dt.UTC)
+    log_name = log_filename(settings.lang)
     with atomic_dir(out_dir) as tmp:
         data_dir = tmp / "data"
         nb_dir = tmp / "notebooks"
@@ -212,29 +274,60 @@ def build_report(
         _write_processed(survey, data_dir)
         processed_sha = sha256_file(data_dir / PROCESSED_NAME)
         record(tmp, n=len(survey.data))
-        executed = []
+        executed: list[tuple[Path, str | None]] = []
         for i, nb in enumerate(nb_paths, start=1):
             tick = time.perf_counter()
-            executed.append(_execute(nb, nb_dir, settings, out_dir))
+            target, error = _execute(nb, nb_dir, settings, tmp / log_name)
+            executed.append((target, error))
             if progress:
-                print(f"[{i}/{len(nb_paths)}] {nb.name} ({time.perf_counter() - tick:.1f} s)", flush=True)
+                state = "" if error is None else f" — {label('sec_status_failed', settings.lang)}"
+                print(f"[{i}/{len(nb_paths)}] {nb.name} ({time.perf_counter() - tick:.1f} s){state}", flush=True)
+        sections = _section_statuses(tmp / SECTIONS_FILE)
+        failed = [out_dir / "notebooks" / target.name for target, error in executed if error is not None]
         repro = _reproducibility(data_path, settings, nb_paths, started, processed_sha)
         write_text(tmp / "reproducibility.json", json.dumps(repro, indent=2, ensure_ascii=False) + "\n")
-        page = _render_html(executed, settings, repro, data_path.name)
+        page = _render_html(executed, settings, repro, data_path.name, sections)
         write_text(tmp / report_filename(settings.lang), page)
-    return out_dir / report_filename(settings.lang)
+        has_log = (tmp / log_name).is_file()
+    return ReportResult(
+        path=out_dir / report_filename(settings.lang),
+        sections=sections,
+        failed_notebooks=failed,
+        log=out_dir / log_name if has_log else None,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # steps
 
 
-def _load(data_path: Path, mapping: Path | None, lang: str) -> Any:
+def _load(data_path: Path, mapping: Path | None, lang: str, instrument: Path | None = None) -> Any:
     from relatie_lab.loaders import load_survey
+    from relatie_lab.report_context import load_instrument
 
     if not data_path.is_file():
         raise SurveyError(f"{data_path}: file not found. Check the path (bestand niet gevonden).")
-    return load_survey(data_path, mapping=mapping, lang=lang)
+    return load_survey(data_path, mapping=mapping, lang=lang, instrument=load_instrument(instrument))
+
+
+def _check_inputs(survey: Any, settings: _Settings) -> None:
+    """Refuse a survey below the minimum number of respondents and a model file that cannot be read."""
+    from relatie_lab.sections import MIN_RESPONDENTS, read_model
+
+    n = len(survey.data)
+    if n < MIN_RESPONDENTS:
+        raise SurveyError(
+            label("sec_err_too_few_report", settings.lang).format(file=survey.source["name"], n=n, k=MIN_RESPONDENTS)
+        )
+    read_model(settings.model, settings.lang)
+
+
+def _section_statuses(path: Path) -> pd.DataFrame:
+    """The statuses the notebooks recorded (see :mod:`relatie_lab.report_context`), shown sections only."""
+    columns = ["notebook", "section", "status", "reason", "todo", "message"]
+    rows = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame[frame["status"] != "not_applicable"].reset_index(drop=True)
 
 
 def _write_processed(survey: Any, data_dir: Path) -> None:
@@ -245,14 +338,21 @@ def _write_processed(survey: Any, data_dir: Path) -> None:
         write_parquet(safe_quality(quality), data_dir / QUALITY_NAME)
 
 
-def _execute(nb_path: Path, nb_dir: Path, settings: _Settings, out_dir: Path) -> Path:
-    """Run one notebook with papermill inside the temporary report folder; keep it on failure."""
+def _execute(nb_path: Path, nb_dir: Path, settings: _Settings, log: Path) -> tuple[Path, str | None]:
+    """Run one notebook with papermill inside the temporary report folder.
+
+    Returns the executed notebook and None, or, when the notebook stopped with an error, the executed notebook
+    (with the cells up to the error) and the error message in the report's language; the traceback is appended
+    to ``log``.
+    """
     import papermill as pm
 
     target = nb_dir / nb_path.name
     parameters = {
         "data_path": f"../data/{PROCESSED_NAME}",
         "mapping_path": str(settings.mapping) if settings.mapping else None,
+        "instrument_path": str(settings.instrument) if settings.instrument else None,
+        "model_path": str(settings.model) if settings.model else None,
         "lang": settings.lang,
         "seed": settings.seed,
         "n_boot": settings.n_boot,
@@ -274,15 +374,24 @@ def _execute(nb_path: Path, nb_dir: Path, settings: _Settings, out_dir: Path) ->
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except Exception as exc:  # papermill raises PapermillExecutionError, nbclient a timeout error, ...
-        kept = None
-        if target.exists():
-            failed_dir = out_dir / "failed"
-            failed_dir.mkdir(parents=True, exist_ok=True)
-            kept = failed_dir / nb_path.name
-            shutil.copy2(target, kept)
-        where = f" The executed notebook is kept in {kept}." if kept else ""
-        raise ReportError(f"Notebook {nb_path.name} failed: {_short_error(exc)}.{where}", kept) from exc
-    return target
+        import traceback
+
+        detail = "".join(getattr(exc, "traceback", None) or traceback.format_exception(exc))
+        detail = re.sub(r"\x1b\[[0-9;]*m", "", detail)  # no terminal colours in the log
+        stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        old = log.read_text(encoding="utf-8") if log.is_file() else ""
+        write_text(log, f"{old}[{stamp}] {nb_path.name}\n{detail}\n\n")
+        return target, _user_error(exc, settings.lang)
+    return target, None
+
+
+def _user_error(exc: BaseException, lang: str) -> str:
+    """The error of a failed notebook in the report's language: a SurveyError's own (translated) message."""
+    ename = getattr(exc, "ename", None) or type(exc).__name__
+    evalue = getattr(exc, "evalue", None)
+    if ename.endswith(("SurveyError", "InstrumentError")) and evalue:
+        return str(evalue)
+    return label("sec_unexpected", lang).format(error=_short_error(exc))
 
 
 def _declared_parameters(nb_path: Path) -> set[str]:
@@ -331,7 +440,12 @@ def _reproducibility(
     data_path: Path, settings: _Settings, nb_paths: list[Path], started: dt.datetime, processed_sha: str
 ) -> dict[str, Any]:
     mapping = settings.mapping
+    extra = {}
+    for key, path in (("instrument", settings.instrument), ("model", settings.model)):
+        extra[f"{key}_file"] = path.name if path else None
+        extra[f"{key}_sha256"] = sha256_file(path) if path and path.is_file() else None
     return {
+        **extra,
         "input_file": data_path.name,
         "input_sha256": sha256_file(data_path),
         "input_bytes": data_path.stat().st_size,
@@ -353,7 +467,13 @@ def _reproducibility(
 # HTML
 
 
-def _render_html(executed: list[Path], settings: _Settings, repro: dict[str, Any], data_name: str) -> str:
+def _render_html(
+    executed: list[tuple[Path, str | None]],
+    settings: _Settings,
+    repro: dict[str, Any],
+    data_name: str,
+    sections: pd.DataFrame | None = None,
+) -> str:
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
@@ -363,14 +483,19 @@ def _render_html(executed: list[Path], settings: _Settings, repro: dict[str, Any
     combined.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
     title = label("report_title", lang)
     combined.cells.append(_html_cell(_title_html(title, data_name, repro, lang)))
+    if sections is not None:
+        combined.cells.append(_html_cell(_completeness_html(executed, sections, lang)))
     combined.cells.append(_html_cell(f"<p>{TOC_MARKER}</p>"))
-    for path in executed:
+    for path, error in executed:
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             if cell.cell_type == "code":
-                # warnings and logs go to stderr; they stay in the executed notebooks, not in the report
-                cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
+                # warnings and logs go to stderr, tracebacks to the log: never into the report
+                cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
+                                and o.output_type != "error"]  # fmt: skip
             combined.cells.append(cell)
+        if error is not None:
+            combined.cells.append(_html_cell(_failed_html(path.name, error, lang)))
     combined.cells.append(_html_cell(_repro_html(repro, lang)))
 
     hidden = set(HIDDEN_TAGS) | {"report-generated"}
@@ -388,6 +513,34 @@ def _render_html(executed: list[Path], settings: _Settings, repro: dict[str, Any
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     body = body.replace("</head>", f"<style>\n{css}</style>\n</head>", 1)
     return re.sub(r"<html[^>]*>", f'<html lang="{lang}">', body, count=1)
+
+
+def _failed_html(notebook: str, error: str, lang: str) -> str:
+    text = label("sec_note_notebook_failed", lang).format(notebook=notebook, message=error)
+    log = label("sec_note_failed_log", lang).format(log=log_filename(lang))
+    title = label("sec_status_failed", lang).capitalize()
+    return (
+        f'<div class="section-note section-failed"><p><strong>{html.escape(title)}'
+        f"</strong></p><p>{html.escape(text)}</p><p>{html.escape(log)}</p></div>"
+    )
+
+
+def _completeness_html(executed: list[tuple[Path, str | None]], sections: pd.DataFrame, lang: str) -> str:
+    """A note under the title when the report is incomplete: which sections run partly, were skipped or failed."""
+    open_ = sections[sections["status"] != "run"]
+    failed_nbs = [path.name for path, error in executed if error is not None]
+    if open_.empty and not failed_nbs:
+        return ""
+    n = len(open_) + len(failed_nbs)
+    rows = "".join(
+        f"<li>{html.escape(label(section(r.section).title_key, lang))}: "
+        f"{html.escape(label(f'sec_status_{r.status}', lang))}</li>"
+        for r in open_.itertuples()
+    ) + "".join(f"<li>{html.escape(name)}: {html.escape(label('sec_status_failed', lang))}</li>" for name in failed_nbs)
+    return (
+        f'<div class="report-incomplete"><p>{html.escape(label("sec_report_incomplete", lang).format(n=n))}</p>'
+        f"<ul>{rows}</ul></div>"
+    )
 
 
 def _html_cell(markup: str) -> Any:
@@ -422,6 +575,8 @@ def _repro_html(repro: dict[str, Any], lang: str) -> str:
         row("report_repro_bytes", repro["input_bytes"]),
         row("report_repro_mapping", repro["mapping_file"]),
         row("report_repro_mapping_sha256", repro["mapping_sha256"], "sha256"),
+        row("report_repro_instrument", repro.get("instrument_file")),
+        row("report_repro_model", repro.get("model_file")),
         row("report_repro_lang", params["lang"]),
         row("report_repro_seed", params["seed"]),
         row("report_repro_n_boot", params["n_boot"]),
@@ -523,7 +678,12 @@ def add_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "report",
         help="HTML report of one survey file (papermill + nbconvert)",
-        description="Run the report notebooks on DATA and write one HTML report with a reproducibility section.",
+        description="Run the report notebooks on DATA and write one HTML report with a reproducibility section. "
+        "Each section runs fully, partly or is skipped with a note saying what is missing; a section that fails "
+        "is marked 'could not be computed' and its traceback goes to rapport.log/report.log beside the report.",
+        epilog="exit status: 0 = report complete; 1 = report written but incomplete (a section ran partly, was "
+        "skipped or could not be computed); 2 = nothing could be made (unreadable file, too few respondents, a "
+        "broken codebook or model, wrong arguments).",
     )
     parser.add_argument("data", type=Path, help="survey file (.csv, .xlsx, .sav)")
     parser.add_argument("--out", type=Path, default=None, help="report folder (default: reports/<file name>)")
@@ -536,6 +696,11 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     """The options shared by ``report`` and ``batch``."""
     parser.add_argument("--lang", choices=["nl", "en"], default="nl", help="report language (default nl)")
     parser.add_argument("--mapping", type=Path, default=None, help="column mapping file for your own column names")
+    parser.add_argument(
+        "--instrument", type=Path, default=None,
+        help="codebook YAML of your own constructs and items (docs/own_survey.md)",
+    )
+    parser.add_argument("--model", type=Path, default=None, help="lavaan model file (.lav) for the SEM section")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     parser.add_argument(
         "--boot", type=int, default=DEFAULT_N_BOOT, help=f"bootstrap draws (default {DEFAULT_N_BOOT})"
@@ -548,6 +713,8 @@ def report_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "lang": args.lang,
         "mapping": args.mapping,
+        "instrument": args.instrument,
+        "model": args.model,
         "seed": args.seed,
         "n_boot": args.boot,
         "show_code": args.show_code,
@@ -561,9 +728,18 @@ def _cli_report(args: argparse.Namespace) -> int:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            path = build_report(args.data, out, progress=True, **report_kwargs(args))
+            result = run_report(args.data, out, progress=True, **report_kwargs(args))
     except (SurveyError, ReportError) as exc:
         print(f"relatie-lab report: {exc}", file=sys.stderr)
-        return 1
-    print(path)
-    return 0
+        return EXIT_NOTHING
+    except Exception as exc:  # nothing could be made; a plain line, no traceback
+        print(f"relatie-lab report: {label('sec_unexpected', args.lang).format(error=_short_error(exc))}",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_NOTHING
+    print(result.path)
+    if not result.complete:
+        print(label("sec_report_incomplete", args.lang).format(n=int((result.sections["status"] != "run").sum())
+                                                               + len(result.failed_notebooks)), file=sys.stderr)
+        if result.log is not None:
+            print(label("sec_note_failed_log", args.lang).format(log=result.log), file=sys.stderr)
+    return result.exit_code

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import warnings
 
-import nbformat
 import pandas as pd
 import pytest
 
@@ -38,6 +37,12 @@ def test_index_page_lists_status_and_errors(tmp_path):
     assert "kapot.sav: &lt;geen&gt; SPSS-bestand" in page  # error text escaped
     assert "1 gelukt, 1 mislukt." in page
     assert "0.950" in page
+    partial = summary.iloc[[0]].assign(status="partial", error="Dit rapport is onvolledig: 1 sectie(s)")
+    page = batch._index_html(partial, tmp_path, "nl")
+    assert '<tr class="partial">' in page
+    assert "<td>deels</td>" in page
+    assert "1 rapport(en) onvolledig (deels)." in page
+    assert '<a href="goed/rapport.html">' in page  # a partial report is written: link to it
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +59,7 @@ def datasets(tmp_path_factory):
             df.to_csv(paths[-1], index=False)
     corrupt = folder / "kapot.sav"
     corrupt.write_bytes(b"\x00\x01 dit is geen SPSS-bestand \xff" * 10)
-    # readable, but without trust items the Commitment-Trust notebook fails
+    # readable, but without trust items: the Commitment-Trust model cannot run, a partial report is written
     df, _ = simulate_survey(n=60, seed=3)
     partial = folder / "alleen_commitment.csv"
     df[["respondent_id", "sector", *[f"com_{i}" for i in range(1, 6)]]].to_csv(partial, index=False)
@@ -72,7 +77,7 @@ def batch_run(datasets, tmp_path_factory):
 def test_batch_finishes_the_good_datasets_and_reports_the_failures(batch_run, datasets):
     summary, out = batch_run
     assert summary["name"].tolist() == ["golf1", "kapot", "golf2", "alleen_commitment"]  # input order
-    assert summary["status"].tolist() == ["ok", "failed", "ok", "failed"]
+    assert summary["status"].tolist() == ["ok", "failed", "ok", "partial"]
     ok = summary[summary["status"] == "ok"]
     assert ok["n"].tolist() == [150.0, 150.0]
     assert ok["cfi"].between(0, 1).all()
@@ -86,15 +91,14 @@ def test_batch_finishes_the_good_datasets_and_reports_the_failures(batch_run, da
 
 
 @pytest.mark.slow
-def test_failed_notebook_is_kept_for_inspection(batch_run):
+def test_partial_report_is_written_and_says_why(batch_run):
     summary, out = batch_run
     row = summary.set_index("name").loc["alleen_commitment"]
-    assert "03_commitment_trust_sem.ipynb failed" in row["error"]
-    kept = out / "alleen_commitment" / "failed" / "03_commitment_trust_sem.ipynb"
-    assert row["failed_notebook"] == str(kept)
-    nb = nbformat.read(kept, as_version=4)
-    assert any(o.output_type == "error" for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    assert not (out / "alleen_commitment" / "rapport.html").exists()
+    assert row["report"] == str(out / "alleen_commitment" / "rapport.html")
+    assert (out / "alleen_commitment" / "rapport.html").is_file()
+    assert "Dit rapport is onvolledig" in row["error"]
+    assert "03 sem_fit: draait deels" in row["error"]
+    assert "Vertrouwen" in row["error"]  # what is missing
 
 
 @pytest.mark.slow
@@ -108,8 +112,8 @@ def test_batch_writes_summary_csv_json_and_index(batch_run):
     assert records[1]["n"] is None  # NaN is null in JSON, never "-"
     page = (out / "index.html").read_text()
     assert 'href="golf1/rapport.html"' in page
-    assert 'href="alleen_commitment/failed/03_commitment_trust_sem.ipynb"' in page
-    assert "2 gelukt, 2 mislukt." in page
+    assert 'href="alleen_commitment/rapport.html"' in page
+    assert "2 gelukt, 1 mislukt. 1 rapport(en) onvolledig (deels)." in page
 
 
 @pytest.mark.slow

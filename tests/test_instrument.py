@@ -267,7 +267,8 @@ def test_duplicate_item_id_is_reported_with_line(tmp_path):
         (lambda s: s["scales"]["agree7"]["anchors"][4].pop("nl"), "anchor 4 needs non-empty"),
         (lambda s: s["fields"]["naam"].update(role="persoon"), "field 'naam': role 'persoon'"),
         (lambda s: s["items"]["vt_1"].update(wording="x"), "unknown key(s) ['wording']"),
-        (lambda s: s.pop("fields"), "section 'fields' is missing"),
+        (lambda s: s.pop("items"), "section 'items' is missing"),
+        (lambda s: s.update(fields=["naam"]), "section 'fields' must be a mapping"),
         (lambda s: s.update(extra={}), "unknown top-level section(s) ['extra']"),
     ],
 )
@@ -287,3 +288,24 @@ def test_all_problems_are_listed_at_once(spec):
     spec["items"]["vt_2"]["construct"] = "nope"
     with pytest.raises(InstrumentError, match=r"has 2 problem\(s\)"):
         Instrument.from_dict(spec)
+
+
+def test_minimal_codebook_needs_only_scales_constructs_and_items():
+    """kind, description, source, fields and anchors may be left out; a single text serves both languages."""
+    inst = Instrument.from_dict(
+        {
+            "scales": {"tien": {"min": 1, "max": 10}},
+            "constructs": {"loyaliteit": {"label": {"nl": "Loyaliteit", "en": "Loyalty"}}},
+            "items": {
+                "loy_1": {"construct": "loyaliteit", "scale": "tien", "text": "Ik blijf klant.", "reverse": False},
+                "loy_2": {"construct": "loyaliteit", "scale": "tien", "reverse": True,
+                          "text": {"nl": "Ik overweeg over te stappen.", "en": "I consider switching."}},
+            },
+        }
+    )
+    assert inst.constructs().loc["loyaliteit", "kind"] == "construct"
+    assert inst.label("loyaliteit", "en") == "Loyalty"
+    assert inst.item_text("loy_1", "en") == "Ik blijf klant."
+    assert inst.items().loc["loy_2", ["min", "max", "reverse"]].tolist() == [1, 10, True]
+    assert inst.fields().empty
+    assert inst.scales().loc["tien", "anchors_nl"] == {}

@@ -157,3 +157,28 @@ def test_ladder_model_chain_matches_the_population_paths(demo):
     assert abs(row["std_all"] - wrong) > 4 * row["se"] * row["std_all"] / row["est"]
     summary = res.summary("en")
     assert summary.loc[0, "lhs"] == "Shared values"
+
+
+def test_ladder_without_a_rung_climbs_the_others():
+    """A survey without commitment items: the funnel and the chain model use the four rungs that are there."""
+    import warnings
+
+    from relatie_lab.models import ladder
+    from relatie_lab.scores import recode_reverse
+    from relatie_lab.simulate import simulate_survey
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df, _ = simulate_survey(n=300, seed=4, missing_codes=False)
+    df = recode_reverse(df).drop(columns=[f"com_{i}" for i in range(1, 6)])
+    rungs = ["klantbeleving", "gedeelde_waarden", "vertrouwen", "betrokkenheid"]
+    res = ladder_funnel(df, rungs=rungs)
+    assert res.funnel["rung"].tolist() == rungs
+    assert res.levels["level"].max() <= 4
+    syntax = ladder(rungs=rungs)
+    assert "commitment =~" not in syntax
+    assert " ~ l4" not in syntax
+    assert "betrokkenheid ~ l3*vertrouwen" in syntax
+    assert "vertrouwen ~ l2*gedeelde_waarden + klantbeleving" in syntax
+    assert "keten := l1*l2*l3" in syntax
+    assert ladder(rungs=["vertrouwen", "commitment"]).count(" ~ ") == 1  # two rungs: one path, nothing to define

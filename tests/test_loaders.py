@@ -469,7 +469,9 @@ def test_absent_items_and_unknown_columns_are_info(make_csv, salt):
     assert absent["severity"].tolist() == ["info"]
     assert "com_5" in absent["column"].iloc[0]
     assert unknown["column"].tolist() == ["Extra_vraag"]
-    assert "Extra_vraag" not in survey.data.columns
+    assert "worden niet gebruikt" in unknown["message"].iloc[0]
+    assert survey.data["Extra_vraag"].tolist() == [3.0] * 10  # kept in the data as numbers, never dropped
+    assert survey.unused_columns == ["Extra_vraag"]
 
 
 # --------------------------------------------------------------------------------------- privacy

@@ -1,11 +1,12 @@
 """The report notebooks: stored clean, executed with papermill on small data, combined into one HTML report.
 
 The fast tests check the stored notebooks. The slow ones build the full report a few times on a small simulated
-survey (n = 200, 50 bootstrap draws) and share each report between many assertions (module-scoped fixtures):
-every notebook runs without error, the HTML has a table of contents and a reproducibility section with the
-input's SHA-256, English reports are in English, the same input and seed give the same tables, no personal data
-from the raw file reaches the HTML, the executed notebooks or the processed data, and a failing run leaves the
-earlier report intact.
+survey (n = 200, 50 bootstrap draws) and share each report between many assertions (module-scoped fixtures): every
+notebook runs without error and every section runs fully, the HTML has a table of contents and a reproducibility
+section with the input's SHA-256, English reports are in English, the same input and seed give the same tables, no
+personal data from the raw file reaches the HTML, the executed notebooks or the processed data, and a failing
+section or notebook costs only itself (the report is written, the traceback goes to the log). Surveys of other
+shapes are in test_sections.py (the decisions, fast) and test_report_context.py (a few real reports).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from relatie_lab import report as rp
 from relatie_lab.paths import NOTEBOOKS
 
 NOTEBOOK_PATHS = rp.report_notebooks()
-PARAMETERS = {"data_path", "mapping_path", "lang", "seed", "n_boot", "group", "output_dir"}
+PARAMETERS = {"data_path", "mapping_path", "instrument_path", "model_path", "lang", "seed", "n_boot", "group",
+              "output_dir"}
 SURNAME = "Zwartkruis"
 DOMAIN = "geheim-voorbeeld.nl"
 
@@ -153,6 +155,10 @@ def test_every_notebook_runs_without_error(report_nl, name):
     nb = nbformat.read(executed, as_version=4)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert errors == []
+    statuses = json.loads((report_nl.parent / "sections.json").read_text())
+    mine = {r["section"]: r["status"] for r in statuses if r["notebook"] == name[:2]}
+    assert mine
+    assert set(mine.values()) == {"run"}, mine  # the simulated survey has everything: all sections run
     assert nb.metadata["papermill"]["parameters"]["lang"] == "nl"
     assert nb.metadata["papermill"]["parameters"]["seed"] == 11
     shown = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "display_data"]
@@ -211,7 +217,7 @@ def test_same_input_and_seed_give_identical_tables(report_nl, report_nl_again):
     second = _tables(report_nl_again.read_text(encoding="utf-8"))
     assert len(first) >= 10
     assert first == second
-    assert "setup_notebook" in report_nl_again.read_text(encoding="utf-8")  # --show-code keeps the code
+    assert "report_context(" in report_nl_again.read_text(encoding="utf-8")  # --show-code keeps the code
 
 
 @pytest.mark.slow
@@ -249,10 +255,18 @@ def test_no_personal_data_reaches_the_report_notebooks_or_processed_data(report_
 
 
 def _failing_notebook(folder: Path) -> Path:
+    """A notebook whose first section fails inside ``ctx.section`` and whose last cell fails outside any section."""
     nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell('data_path = "x"\nlang = "nl"')
+    params = nbformat.v4.new_code_cell('data_path = "x"\nlang = "nl"\noutput_dir = None')
     params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell('raise RuntimeError("notebook kapot")')]
+    setup = nbformat.v4.new_code_cell(
+        "from relatie_lab.report_context import report_context\n"
+        'ctx = report_context(data_path, notebook="01", lang=lang, output_dir=output_dir)'
+    )
+    section = nbformat.v4.new_code_cell('with ctx.section("sample") as sec:\n    raise KeyError("com_1")')
+    after = nbformat.v4.new_code_cell('print("verder na de fout")')
+    crash = nbformat.v4.new_code_cell('raise RuntimeError("notebook kapot")')
+    nb.cells = [params, setup, section, after, crash]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = folder / "99_kapot.ipynb"
     nbformat.write(nb, path)
@@ -260,21 +274,35 @@ def _failing_notebook(folder: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_failed_run_leaves_the_earlier_report_intact(survey, tmp_path):
+def test_failing_section_and_notebook_cost_only_themselves(survey, tmp_path):
     out = tmp_path / "rapport"
-    first_nb = [NOTEBOOK_PATHS[0]]
-    page = _build(survey, out, notebooks=first_nb)
-    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    with pytest.raises(rp.ReportError, match=r"99_kapot\.ipynb failed: RuntimeError: notebook kapot") as info:
-        _build(survey, out, notebooks=[*first_nb, _failing_notebook(tmp_path)])
-    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and p.parts[-2] != "failed"}
-    assert after == before  # the earlier report, byte for byte
-    kept = info.value.failed_notebook
-    assert kept == out / "failed" / "99_kapot.ipynb"
-    outputs = [o for c in nbformat.read(kept, as_version=4).cells for o in c.get("outputs", [])]
-    assert any(o.output_type == "error" and o.ename == "RuntimeError" for o in outputs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        notebooks = [NOTEBOOK_PATHS[0], _failing_notebook(tmp_path)]
+        result = rp.run_report(survey, out, seed=11, n_boot=50, notebooks=notebooks)
+    assert result.path == out / "rapport.html"
+    assert result.path.is_file()
+    assert not result.complete
+    assert result.exit_code == 1
+    assert result.failed_notebooks == [out / "notebooks" / "99_kapot.ipynb"]
+    sample = result.sections.set_index("section").loc["sample"]
+    assert sample["status"] == "failed"
+    assert sample["message"] == "onverwachte fout (KeyError: 'com_1')"
+    page = result.path.read_text(encoding="utf-8")
+    assert "Deze sectie kon niet worden berekend: onverwachte fout (KeyError: 'com_1')" in page
+    assert "De technische details staan in rapport.log naast het rapport." in page
+    chapter = "Dit hoofdstuk (99_kapot.ipynb) kon niet worden berekend: onverwachte fout (RuntimeError: notebook kapot)"
+    assert chapter in page
+    assert "verder na de fout" in page  # the notebook went on after the failed section
+    assert "Dit rapport is onvolledig" in page
+    assert "Traceback" not in page
+    assert "raise KeyError" not in page
+    log = (out / "rapport.log").read_text(encoding="utf-8")
+    assert "Traceback" in log
+    assert "KeyError: 'com_1'" in log
+    assert "RuntimeError: notebook kapot" in log
+    assert "\x1b[" not in log
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary folder left
-    assert page.is_file()
 
 
 @pytest.mark.slow

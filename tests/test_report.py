@@ -77,7 +77,11 @@ def test_cli_registers_report_options():
     rp.add_cli(sub)
     args = parser.parse_args(["report", "d.sav", "--out", "o", "--lang", "en", "--seed", "3", "--boot", "9",
                               "--show-code"])
-    assert rp.report_kwargs(args) == {"lang": "en", "mapping": None, "seed": 3, "n_boot": 9, "show_code": True}
+    assert rp.report_kwargs(args) == {"lang": "en", "mapping": None, "instrument": None, "model": None, "seed": 3,
+                                      "n_boot": 9, "show_code": True}
+    args = parser.parse_args(["report", "d.sav", "--instrument", "boek.yaml", "--model", "m.lav"])
+    assert str(rp.report_kwargs(args)["instrument"]) == "boek.yaml"
+    assert str(rp.report_kwargs(args)["model"]) == "m.lav"
     assert args.func is rp._cli_report
 
 
@@ -86,9 +90,65 @@ def test_cli_report_exit_code_on_unusable_file(tmp_path, capsys):
 
     bad = tmp_path / "leeg.csv"
     bad.write_text("")
-    assert main(["report", str(bad), "--out", str(tmp_path / "out")]) == 1
+    assert main(["report", str(bad), "--out", str(tmp_path / "out")]) == rp.EXIT_NOTHING == 2
     assert "leeg.csv" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_report_help_documents_the_exit_statuses(capsys):
+    from relatie_lab.cli import main
+
+    assert main(["report", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "0 = report complete" in out
+    assert "1 = report written but incomplete" in out
+    assert "2 = nothing could be made" in out
+    assert "--instrument" in out
+    assert "--model" in out
+
+
+@pytest.mark.parametrize(("lang", "words"), [("nl", "te weinig respondenten (5)"), ("en", "too few respondents (5)")])
+def test_report_refuses_a_survey_below_the_minimum_n(tmp_path, capsys, lang, words):
+    from relatie_lab.cli import main
+
+    rows = "\n".join(f"{i},{i % 7 + 1},{(i + 2) % 7 + 1}" for i in range(5))
+    data = tmp_path / "klein.csv"
+    data.write_text(f"respondent_id,vt_1,vt_2\n{rows}\n")
+    assert main(["report", str(data), "--out", str(tmp_path / "out"), "--lang", lang]) == 2
+    err = capsys.readouterr().err
+    assert words in err
+    assert "10" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_report_refuses_a_broken_model_file(tmp_path, capsys):
+    from relatie_lab.cli import main
+
+    rows = "\n".join(f"{i},{i % 7 + 1},{(i + 2) % 7 + 1}" for i in range(20))
+    data = tmp_path / "d.csv"
+    data.write_text(f"respondent_id,vt_1,vt_2\n{rows}\n")
+    model = tmp_path / "m.lav"
+    model.write_text("")
+    assert main(["report", str(data), "--model", str(model), "--lang", "en", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "Model file" in err
+    assert "is empty" in err
+
+
+def test_completeness_note_lists_the_open_sections():
+    import pandas as pd
+
+    sections = pd.DataFrame(
+        [{"notebook": "04", "section": "ladder_funnel", "status": "partial", "reason": "", "todo": "", "message": ""},
+         {"notebook": "02", "section": "reliability", "status": "run", "reason": "", "todo": "", "message": ""}]
+    )
+    from pathlib import Path
+
+    note = rp._completeness_html([(Path("04_ladder.ipynb"), None), (Path("05_x.ipynb"), "kapot")], sections, "nl")
+    assert "Dit rapport is onvolledig: 2 sectie(s)" in note
+    assert "Wie bereikt welke trede?: draait deels" in note
+    assert "05_x.ipynb: kon niet worden berekend" in note
+    assert rp._completeness_html([(Path("a.ipynb"), None)], sections.iloc[1:], "en") == ""
 
 
 def test_report_filename():
