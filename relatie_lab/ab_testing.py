@@ -63,8 +63,8 @@ class ComparisonResult:
         out = pd.DataFrame(
             {
                 label("an_outcome", lang): [display_name(c, lang) for c in t["outcome"]],
-                f"{label('mean', lang)} ({control})": t["mean_control"],
-                f"{label('mean', lang)} ({treatment})": t["mean_treatment"],
+                f"{label('mean', lang)} {control[:1].lower()}{control[1:]}": t["mean_control"],
+                f"{label('mean', lang)} {treatment[:1].lower()}{treatment[1:]}": t["mean_treatment"],
                 label("an_difference", lang): t["difference"],
                 label("an_ci_lower", lang): t["ci_lower"],
                 label("an_ci_upper", lang): t["ci_upper"],

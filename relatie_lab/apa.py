@@ -57,6 +57,7 @@ __all__ = [
     "reliability_text",
     "sample_size_text",
     "sentence",
+    "use_instrument",
     "validity_text",
 ]
 
@@ -174,7 +175,7 @@ def sentence(key: str, lang: str = "nl", **fields: Any) -> str:
 
 
 _MD_BOLD = re.compile(r"\*\*(.+?)\*\*")
-_MD_ITALIC = re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
+_MD_ITALIC = re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![A-Za-z0-9*])")
 
 
 def markdown_to_html(text: str) -> str:
@@ -199,11 +200,24 @@ def markdown_to_html(text: str) -> str:
 # names shown to a reader
 
 
+_INSTRUMENT: list[Any] = []  # a researcher's codebook for the names (use_instrument); empty: the shipped one
+
+
+def use_instrument(instrument: Any) -> None:
+    """Take the names of constructs, items and fields from ``instrument`` (None: the shipped codebook)."""
+    _INSTRUMENT[:] = [instrument] if instrument is not None else []
+
+
 def display(key: Any, lang: str = "nl") -> str:
     """The reader's name of an id (construct, item, field, relationship type); the id itself only when unknown."""
     from relatie_lab.plots import display_name
 
     key = str(key)
+    if _INSTRUMENT:
+        try:
+            return _INSTRUMENT[0].label(key, lang)
+        except Exception:  # not in the researcher's codebook: the shipped names and labels
+            pass
     name = display_name(key, lang)
     if name == key:
         for candidate in (f"type_{key}", f"report_value_{key}"):
@@ -426,7 +440,7 @@ def indirect_text(indirect: pd.DataFrame, lang: str = "nl") -> str:
         out.append(sentence(
             "apa_indirect" if excludes_zero else "apa_indirect_ns",
             lang,
-            source=display(chain[0], lang),
+            source=_lower(display(chain[0], lang), lang),
             via=_join([_lower(display(c, lang), lang) for c in chain[1:-1]], lang),
             outcome=_lower(display(chain[-1], lang), lang),
             est=number(r.est, 2, lang),
@@ -520,8 +534,8 @@ def comparison_text(result: Any, lang: str = "nl", *, means_comparable: bool = T
         return sentence("apa_guard_no_scalar", lang)
     t = result.table
     column = getattr(result, "group_col", "")
-    treatment = _lower(value_name(column, result.treatment, lang), lang)
-    control = _lower(value_name(column, result.control, lang), lang)
+    treatment = value_name(column, result.treatment, lang)
+    control = value_name(column, result.control, lang)
     out = []
     for r in t[t["significant"].astype(bool)].itertuples():
         def f(v: float) -> str:

@@ -44,6 +44,7 @@ __all__ = [
     "ApaTable",
     "apa_table",
     "apa_text",
+    "cores",
     "explain",
     "explain_text",
     "figure",
@@ -117,7 +118,7 @@ _P_COLUMNS = frozenset({"p", "p_value", "pvalue", "p_val", "p_adj", "p_holm"})
 _NO_LEADING_ZERO = _P_COLUMNS | {
     "r", "alpha", "cronbach_alpha", "alpha_ci_lower", "alpha_ci_upper", "omega", "composite_reliability",
     "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr", "ave", "sqrt_ave", "cr", "r2", "std_all",
-    "beta",
+    "max_correlation", "beta",
 }  # fmt: skip
 # columns whose values are construct ids: shown with the construct's name
 _CONSTRUCT_COLUMNS = frozenset({"construct", "construct_a", "construct_b", "outcome", "lhs", "rhs"})
@@ -130,6 +131,9 @@ _INSTRUMENT: list[Any] = []  # the codebook of the running report (use_instrumen
 def use_instrument(instrument: Any) -> None:
     """Use ``instrument`` (a researcher's codebook) for construct names and tables in this notebook."""
     _INSTRUMENT[:] = [instrument] if instrument is not None else []
+    from relatie_lab import apa
+
+    apa.use_instrument(instrument)
 
 
 def _instrument() -> Any:
@@ -266,6 +270,11 @@ def finding(output_dir: str | os.PathLike[str] | None, found: Any) -> None:
     from relatie_lab.summary import save_finding
 
     save_finding(output_dir, found)
+
+
+def cores() -> int:
+    """The number of processor cores (for the bootstrap's ``n_jobs``)."""
+    return os.cpu_count() or 1
 
 
 def names(lang: str = "nl") -> Any:

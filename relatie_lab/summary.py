@@ -10,7 +10,7 @@ Examples
 --------
 >>> f = fit_finding({"cfi": 0.994, "rmsea": 0.021, "srmr": 0.03}, "en")
 >>> f.text
-'The commitment-trust model fits the data well (CFI = .994, RMSEA = .021).'
+'The structural model fits the data well (CFI = .994, RMSEA = .021).'
 >>> f.section
 'report_nb03_fit'
 """
@@ -139,8 +139,8 @@ def ab_finding(result: Any, lang: str = "nl", section: str = "report_nb07_effect
     lang = check_lang(lang)
     t = result.table
     column = getattr(result, "group_col", "")
-    treatment = apa._lower(apa.value_name(column, result.treatment, lang), lang)
-    control = apa._lower(apa.value_name(column, result.control, lang), lang)
+    treatment = apa.value_name(column, result.treatment, lang)
+    control = apa.value_name(column, result.control, lang)
     sig = t[t["significant"].astype(bool)]
     if sig.empty:
         return Finding("ab", apa.sentence("sum_ab_none", lang, treatment=treatment, control=control), section)

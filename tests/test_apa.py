@@ -167,12 +167,11 @@ def _comparison():
 def test_comparison_text_hedges_g_holm_and_value_labels():
     en = apa.comparison_text(_comparison(), "en")
     assert en.startswith(
-        "On trust, customers with the care leaflet (*M* = 5.12, *SD* = 1.01) scored higher than customers with the "
-        "price leaflet (*M* = 4.80, *SD* = 1.05), *t*(1198) = 5.30, *p*<sub>Holm</sub> < .001, *g* = 0.31, "
-        "95% CI [0.19, 0.42]."
+        "On trust, the ‘Care leaflet’ group (*M* = 5.12, *SD* = 1.01) scored higher than the ‘Price leaflet’ group "
+        "(*M* = 4.80, *SD* = 1.05), *t*(1198) = 5.30, *p*<sub>Holm</sub> < .001, *g* = 0.31, 95% CI [0.19, 0.42]."
     )
-    assert "On satisfaction the groups do not differ significantly after Holm correction" in en
-    assert "zorgfolder" in apa.comparison_text(_comparison(), "nl")
+    assert "On satisfaction the ‘Care leaflet’ and ‘Price leaflet’ groups do not differ significantly" in en
+    assert "‘Zorgfolder’" in apa.comparison_text(_comparison(), "nl")
     assert "prijs " not in en
     assert "zorg " not in en
 
@@ -198,6 +197,6 @@ def test_indirect_text_from_the_bootstrap_table():
                           "n_boot": [1000, 1000]})  # fmt: skip
     en = apa.indirect_text(table, "en")
     assert en.count("The indirect effect") == 1  # a := parameter without a chain is not repeated
-    assert "of Shared values via trust on commitment is 0.21, 95% CI [0.15, 0.27]; the interval excludes zero" in en
+    assert "of shared values via trust on commitment is 0.21, 95% CI [0.15, 0.27]; the interval excludes zero" in en
     assert "1,000 bootstrap draws" in en
     assert "1.000 bootstrap-trekkingen" in apa.indirect_text(table, "nl")

@@ -23,7 +23,7 @@ class _Fit:
 
 def test_fit_and_strongest_path_in_both_languages():
     assert summary.fit_finding(_Fit(), "nl").text == (
-        "Het Commitment-Trust-model past goed bij de gegevens (CFI = ,994, RMSEA = ,021)."
+        "Het structurele model past goed bij de gegevens (CFI = ,994, RMSEA = ,021)."
     )
     path = summary.strongest_path_finding(_Fit(), "en")
     assert path.text == "The strongest relationship in the model: Trust → commitment (β = .51, *p* < .001)."
@@ -51,7 +51,7 @@ def test_ladder_types_and_ab_findings_use_labels_not_codes():
     table = pd.DataFrame({"outcome": ["vertrouwen", "tevredenheid"], "hedges_g": [0.44, 0.26],
                           "p_holm": [1e-6, 1e-4], "significant": [True, True]})  # fmt: skip
     ab = summary.ab_finding(ComparisonResult(table, "conditie", "prijs", "zorg"), "nl")
-    assert ab.text == ("De zorgfolder verhoogt vertrouwen het meest ten opzichte van de prijsfolder (*g* = 0,44, "
+    assert ab.text == ("‘Zorgfolder’ verhoogt vertrouwen het meest ten opzichte van ‘Prijsfolder’ (*g* = 0,44, "
                        "*p*<sub>Holm</sub> < ,001); 2 van de 2 uitkomsten verschillen significant.")
 
 
