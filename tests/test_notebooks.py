@@ -217,7 +217,8 @@ def test_same_input_and_seed_give_identical_tables(report_nl, report_nl_again):
     second = _tables(report_nl_again.read_text(encoding="utf-8"))
     assert len(first) >= 10
     assert first == second
-    assert "report_context(" in report_nl_again.read_text(encoding="utf-8")  # --show-code keeps the code
+    # --show-code keeps the code (highlighted: one span per token)
+    assert '<span class="n">report_context</span>' in report_nl_again.read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
