@@ -414,7 +414,8 @@ def paths_text(fit: Any, lang: str = "nl", *, name: Callable[[str], str] | None 
         )
         significant = _finite(r.pvalue) and float(r.pvalue) < 0.05
         key = ("apa_path_positive" if float(r.est) > 0 else "apa_path_negative") if significant else "apa_path_ns"
-        out.append(sentence(key, lang, predictor=name(r.rhs), outcome=_lower(name(r.lhs), lang), stats=stats))
+        out.append(sentence(key, lang, predictor=_lower(name(r.rhs), lang), outcome=_lower(name(r.lhs), lang),
+                            stats=stats))  # fmt: skip
     r2 = r_squared(fit)
     if r2:
         parts = [

@@ -79,7 +79,7 @@ PATHS = [
 def test_fit_text_good_fit_in_both_languages():
     fit = _Fit(_est(PATHS), GOOD)
     assert apa.fit_text(fit, "en") == (
-        "The model fits the data well (*N* = 500): χ²(115) = 174.12, *p* < .001, CFI = .994, TLI = .991, "
+        "The model fit the data well (*N* = 500): χ²(115) = 174.12, *p* < .001, CFI = .994, TLI = .991, "
         "RMSEA = .021, 90% CI [.014, .027], SRMR = .031."
     )
     assert apa.fit_text(fit, "nl") == (
@@ -90,8 +90,9 @@ def test_fit_text_good_fit_in_both_languages():
 
 def test_paths_text_beta_b_ci_and_r2():
     text = apa.paths_text(_Fit(_est(PATHS), GOOD), "en")
-    assert "Trust positively predicts commitment (β = .52, *b* = 0.61, 95% CI [0.52, 0.70], *p* < .001)." in text
-    assert "does not significantly predict" in text
+    expected = "The path from trust to commitment was positive (β = .52, *b* = 0.61, 95% CI [0.52, 0.70], *p* < .001)."
+    assert expected in text
+    assert "was not significant" in text
     assert "*R*² = .27" in text  # 1 - .726
 
 
@@ -138,7 +139,7 @@ def test_reliability_text_range_and_low_constructs():
     nl = apa.reliability_text(table, "nl")
     assert nl.startswith("Cronbachs α loopt van ,65 (commitment) tot ,91 (vertrouwen)")
     assert "Onder ,70: commitment (α = ,65)." in nl
-    assert "Every construct reaches .70" in apa.reliability_text(table.iloc[[0, 2]], "en")
+    assert "Every construct reached .70" in apa.reliability_text(table.iloc[[0, 2]], "en")
 
 
 class _Validity:
@@ -148,7 +149,7 @@ class _Validity:
 
 def test_htmt_above_085_is_flagged():
     en = apa.validity_text(_Validity(), "en")
-    assert "the HTMT of Trust and commitment is 0.88 (above .85)" in en
+    assert "the HTMT of Trust and commitment was 0.88 (above .85)" in en
     assert "not met for commitment" in en
     assert "boven ,85" in apa.validity_text(_Validity(), "nl")
 
@@ -170,7 +171,7 @@ def test_comparison_text_hedges_g_holm_and_value_labels():
         "On trust, the ‘Care leaflet’ group (*M* = 5.12, *SD* = 1.01) scored higher than the ‘Price leaflet’ group "
         "(*M* = 4.80, *SD* = 1.05), *t*(1198) = 5.30, *p*<sub>Holm</sub> < .001, *g* = 0.31, 95% CI [0.19, 0.42]."
     )
-    assert "On satisfaction the ‘Care leaflet’ and ‘Price leaflet’ groups do not differ significantly" in en
+    assert "On satisfaction the ‘Care leaflet’ and ‘Price leaflet’ groups did not differ significantly" in en
     assert "‘Zorgfolder’" in apa.comparison_text(_comparison(), "nl")
     assert "prijs " not in en
     assert "zorg " not in en
@@ -197,6 +198,6 @@ def test_indirect_text_from_the_bootstrap_table():
                           "n_boot": [1000, 1000]})  # fmt: skip
     en = apa.indirect_text(table, "en")
     assert en.count("The indirect effect") == 1  # a := parameter without a chain is not repeated
-    assert "of shared values via trust on commitment is 0.21, 95% CI [0.15, 0.27]; the interval excludes zero" in en
+    assert "of shared values via trust on commitment was 0.21, 95% CI [0.15, 0.27]; the interval excludes zero" in en
     assert "1,000 bootstrap draws" in en
     assert "1.000 bootstrap-trekkingen" in apa.indirect_text(table, "nl")
