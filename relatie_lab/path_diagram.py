@@ -210,7 +210,7 @@ def _blocked(a: tuple[float, float], b: tuple[float, float], boxes: list[tuple[f
 
 
 def plot_path(result: Any, lang: str = "nl", ax: Any = None, group: Any = None, *, indicators: bool = True,
-              title: bool = True, names: Any = None):  # fmt: skip
+              title: bool = True, names: Any = None, number_items: bool = False):  # fmt: skip
     """Draw the path diagram of a fitted model (matplotlib only, no graphviz) and return the Figure.
 
     Parameters
@@ -230,6 +230,8 @@ def plot_path(result: Any, lang: str = "nl", ax: Any = None, group: Any = None, 
     names
         The reader's names of the variables: a mapping or a function (default: the variable names as in the
         model; a report passes the instrument's labels).
+    number_items
+        Show the items as 1, 2, ... within their construct instead of by their column names (a report: no codes).
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Ellipse, FancyArrowPatch, Rectangle
@@ -247,7 +249,8 @@ def plot_path(result: Any, lang: str = "nl", ax: Any = None, group: Any = None, 
     items = {f: list(load.rhs[load.lhs == f]) for f in layer}
     name = _namer(names)
     wrapped, half = _node_sizes({v: name(v) for v in layer}, set(latent))
-    item_w = {i: max(0.8, _units(_ITEM_FONT * _CHAR * len(str(i))) + 0.2) for f in items for i in items[f]}
+    item_text = {i: str(j) if number_items else str(i) for f in items for j, i in enumerate(items[f], start=1)}
+    item_w = {i: max(0.8, _units(_ITEM_FONT * _CHAR * len(item_text[i])) + 0.2) for f in items for i in items[f]}
     item_pitch = {f: max([item_w[i] for i in its] + [0.8]) + 0.12 for f, its in items.items()}
     row_w = {f: item_pitch[f] * len(its) for f, its in items.items()}
 
@@ -301,7 +304,7 @@ def plot_path(result: Any, lang: str = "nl", ax: Any = None, group: Any = None, 
             bw = item_w[r.rhs]
             ax.add_patch(Rectangle((bx - bw / 2, by - 0.25), bw, 0.5, fc="white", ec="#555555", zorder=2,
                                    gid=f"item:{r.rhs}"))  # fmt: skip
-            ax.text(bx, by, str(r.rhs), ha="center", va="center", fontsize=_ITEM_FONT, zorder=3,
+            ax.text(bx, by, item_text[r.rhs], ha="center", va="center", fontsize=_ITEM_FONT, zorder=3,
                     gid=f"itemname:{r.rhs}")
             placed.append(_box(bx, by, bw, 0.5))
             points += [(bx + sx * bw / 2, by + sy * 0.25) for sx in (-1, 1) for sy in (-1, 1)]

@@ -102,6 +102,10 @@ def test_r2_on_every_endogenous_construct_and_layers():
     z_res = est.query("lhs == 'z' and op == '~~'")["std_all"].iloc[0]
     assert r2["z"] == f"R² = {1 - z_res:.2f}".replace("0.", ".")
     assert "Loyalty" in [t.get_text() for t in fig.axes[0].texts]
+    plt.close(fig)
+    fig = plot_path(result, "en", number_items=True)  # a report: no item codes in the figure
+    items = [t.get_text() for t in fig.axes[0].texts if (t.get_gid() or "").startswith("itemname:")]
+    assert set(items) == {"1", "2", "3"}
     order = layers(est, result.engine.lv)
     assert order["x1"] == 0
     assert order["m3"] == 1
