@@ -43,6 +43,9 @@ _EXPORTS: dict[str, str] = {
     "bca_interval": "relatie_lab.sem",
     "widgets": "relatie_lab.widgets",
     "build_report": "relatie_lab.report",
+    "run_report": "relatie_lab.report",
+    "plan_report": "relatie_lab.sections",
+    "compare_constructs": "relatie_lab.group_comparison",
     "run_batch": "relatie_lab.batch",
     # Pol's framework as analyses
     "construct_scores": "relatie_lab.scores",

@@ -7,7 +7,8 @@ its parsers must call ``set_defaults(func=...)`` with a function ``func(args) ->
 modules' top-level imports light (no semopy or matplotlib at import), so that ``relatie-lab --help`` stays fast.
 
 Exit codes: 0 = fine (warnings allowed), 1 = the data cannot be used as it is (a :class:`SurveyError`, printed
-as a plain message without traceback), 2 = wrong command-line arguments (argparse).
+as a plain message without traceback) or, for ``validate``, the report would be incomplete, 2 = wrong command-line
+arguments (argparse). ``report`` has its own: 0 complete, 1 written but incomplete, 2 nothing could be made.
 
 Examples
 --------
@@ -35,29 +36,57 @@ PLUGIN_MODULES: tuple[str, ...] = ("relatie_lab.report", "relatie_lab.batch")
 def _cmd_validate(args: argparse.Namespace) -> int:
     from relatie_lab.labels import label
     from relatie_lab.loaders import load_survey
+    from relatie_lab.sections import MIN_RESPONDENTS, misspelt_columns, plan_report, read_model
 
+    lang = args.lang
+    instrument = None
+    if args.instrument:
+        from relatie_lab.instrument import Instrument
+
+        instrument = Instrument.from_yaml(args.instrument)
+    model = read_model(args.model, lang)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)  # every warning is also a line of the summary
-        survey = load_survey(args.file, args.mapping, lang=args.lang)
-    print(survey.summary(args.lang))
+        survey = load_survey(args.file, args.mapping, lang=lang, instrument=instrument)
+    print(survey.summary(lang))
+    misspelt = misspelt_columns(list(survey.unused_columns), survey.instrument, lang)
+    if len(misspelt):
+        print("\n" + label("sec_misspelt_title", lang))
+        for message in misspelt["message"]:
+            print(f"  {message}")
+    print()
+    too_few = len(survey.data) < MIN_RESPONDENTS
+    plan = None
+    if too_few:
+        print(label("sec_validate_too_few", lang).format(n=len(survey.data), k=MIN_RESPONDENTS))
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            plan = plan_report(survey.data, survey.instrument, model=model, lang=lang)
+        print(plan.summary(lang))
     if args.write:
         path = survey.to_parquet(args.out)
-        print(label("load.cli.written", args.lang).format(path=path))
-    return 1 if survey.has_errors else 0
+        print(label("load.cli.written", lang).format(path=path))
+    incomplete = too_few or plan is None or not plan.complete
+    return 1 if survey.has_errors or incomplete or len(misspelt) else 0
 
 
 def _add_validate(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "validate",
-        help="check a survey file and print the data-quality summary",
+        help="check a survey file, print the data-quality summary and predict the report",
         description=(
-            "Read a survey file (CSV, Excel .xlsx, SPSS .sav, Qualtrics export), link it to the instrument, and "
-            "print the summary: respondents, items found and absent, share missing per construct, and every "
-            "data-quality message. Exit code 0 = usable (warnings allowed), 1 = errors."
+            "Read a survey file (CSV, Excel .xlsx, SPSS .sav, Qualtrics export), link it to the codebook, and "
+            "print the summary: respondents, items found and absent, share missing per construct, every "
+            "data-quality message, columns that look like a misspelt item id, and per report section whether it "
+            "will run, run partly or be skipped, and why. Exit code 0 = the report will be complete, 1 = errors "
+            "in the data, a misspelt column, too few respondents, or a report that would be incomplete."
         ),
     )
     p.add_argument("file", help="survey file (.csv, .txt, .tsv, .xlsx, .sav)")
     p.add_argument("--mapping", "-m", help="mapping file (YAML or CSV): their_column: item_id (docs/mapping.md)")
+    p.add_argument("--instrument", help="codebook YAML of your own constructs and items (docs/own_survey.md)")
+    p.add_argument("--model", help="lavaan model file (.lav) for the SEM section")
     p.add_argument("--lang", choices=("nl", "en"), default="nl", help="language of the summary (default nl)")
     p.add_argument("--write", action="store_true", help="also write data/processed/<name>.parquet (atomically)")
     p.add_argument("--out", help="with --write: write the Parquet file here instead")

@@ -144,6 +144,12 @@ class ReportContext:
         results it uses: when that one failed, this one is skipped with a note."""
         return Section(self, self.plan.decision(section_id), after)
 
+    def present_items(self, construct: str) -> list[str]:
+        """Items of ``construct`` (facets included) in the data; ``[]`` when the codebook has no such construct."""
+        if construct not in self.instrument.constructs().index:
+            return []
+        return [i for i in self.instrument.item_ids(construct) if i in self.data.columns]
+
     def unused_columns(self) -> list[str]:
         """Columns of the data that are in no codebook (kept in the processed data, used in no analysis)."""
         from relatie_lab.quality import FLAG_COLUMNS

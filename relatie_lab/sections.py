@@ -51,6 +51,7 @@ __all__ = [
     "SectionNeed",
     "cfa_model",
     "default_model",
+    "misspelt_columns",
     "needs_markdown",
     "needs_table",
     "plan_report",
@@ -61,6 +62,8 @@ __all__ = [
 
 #: Below this many respondents no report is made (a clear refusal instead of a report of empty sections).
 MIN_RESPONDENTS = 10
+#: Similarity (difflib ratio, 0-1) from which an unknown column is taken for a misspelt item id.
+SIMILARITY = 0.8
 #: The decisions, from best to worst; ``failed`` is added by the report when a section raised an error.
 STATUSES: tuple[str, ...] = ("run", "partial", "skip", "not_applicable")
 
@@ -644,3 +647,44 @@ def needs_markdown(lang: str = "en") -> str:
     lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
     lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(index=False)]
     return "\n".join(lines) + "\n"
+
+
+def misspelt_columns(columns: list[str], instrument: Any = None, lang: str = "nl") -> pd.DataFrame:
+    """Unknown columns that look like a misspelt item or field id of the codebook.
+
+    A column matches an id that is not in the data when their similarity (:class:`difflib.SequenceMatcher` ratio
+    on the lower-cased names) is at least :data:`SIMILARITY` (0.8): ``comm_1`` -> ``com_1`` (0.91),
+    ``vt1`` -> ``vt_1`` (0.86), but not ``kassa`` -> ``kv_kan_1``.
+
+    Returns
+    -------
+    DataFrame
+        ``column, suggestion, similarity, message`` (the message in ``lang``), best match per column.
+
+    Examples
+    --------
+    >>> misspelt_columns(["comm_1", "kassa", "vt_2"], lang="en")[["column", "suggestion"]].values.tolist()
+    [['comm_1', 'com_1']]
+    >>> misspelt_columns(["comm_1"])["message"].item()
+    'comm_1: bedoelde u com_1?'
+    """
+    import difflib
+
+    lang = check_lang(lang)
+    inst = _instrument(instrument)
+    present = {str(c).lower() for c in columns}
+    ids = [str(i) for i in [*inst.items().index, *inst.fields().index] if str(i).lower() not in present]
+    rows = []
+    for column in columns:
+        name = str(column)
+        if name.lower() in {i.lower() for i in inst.items().index} | {f.lower() for f in inst.fields().index}:
+            continue
+        best, score = None, 0.0
+        for candidate in ids:
+            ratio = difflib.SequenceMatcher(None, name.lower(), candidate.lower()).ratio()
+            if ratio > score:
+                best, score = candidate, ratio
+        if best is not None and score >= SIMILARITY:
+            message = label("sec_misspelt", lang).format(column=name, suggestion=best)
+            rows.append({"column": name, "suggestion": best, "similarity": score, "message": message})
+    return pd.DataFrame(rows, columns=["column", "suggestion", "similarity", "message"])

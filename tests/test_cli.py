@@ -35,21 +35,66 @@ def test_help_does_not_import_heavy_packages():
     assert "HEAVY []" in out
 
 
+def _complete_frame(n: int = 30):
+    """A survey with everything the report needs: two waves and the choice-of-provider column too."""
+    return survey_frame(n=n).assign(meting=[1, 2] * (n // 2), keuze_aanbieder=["ja", "nee"] * (n // 2))
+
+
 def test_validate_good_file_exit_0(make_csv, salt, capsys):
-    path = make_csv(survey_frame(n=30), name="goed.csv")
+    path = make_csv(_complete_frame(), name="goed.csv")
     assert cli.main(["validate", str(path), "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "Data check: goed.csv" in out
     assert "Respondents: 30" in out
     assert "Share missing per construct" in out
+    assert "[runs] 04 Who reaches which rung?" in out
+    assert "The report will be complete." in out
     for value in personal_values():
         assert value not in out
 
 
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("nl", ["comm_1: bedoelde u com_1?", "[draait deels] 06 Scorekaart", "Het rapport wordt onvolledig",
+                "Voeg de kolom 'meting' toe"]),
+        ("en", ["comm_1: did you mean com_1?", "[runs partly] 06 Scorecard", "The report will be incomplete",
+                "Add the column 'meting'"]),
+    ],
+)
+def test_validate_predicts_the_report_and_flags_misspelt_ids(make_csv, salt, capsys, lang, words):
+    raw = survey_frame(n=30).rename(columns={"com_1": "comm_1"}).assign(keuze_aanbieder=["ja", "nee"] * 15)
+    path = make_csv(raw, name="hernoemd.csv")
+    assert cli.main(["validate", str(path), "--lang", lang]) == 1
+    out = capsys.readouterr().out
+    for text in words:
+        assert text in out
+
+
+def test_validate_too_few_respondents(make_csv, salt, capsys):
+    path = make_csv(_complete_frame(6), name="klein.csv")
+    assert cli.main(["validate", str(path), "--lang", "en"]) == 1
+    assert "Too few respondents for a report: 6; at least 10 are needed." in capsys.readouterr().out
+
+
+def test_validate_own_codebook_and_model(capsys):
+    from relatie_lab.paths import PROJECT_DIR
+
+    example = PROJECT_DIR / "docs" / "examples" / "own_survey"
+    args = ["validate", str(example / "winkel_enquete.csv"), "--instrument", str(example / "codebook.yaml"),
+            "--model", str(example / "model.lav"), "--lang", "en"]  # fmt: skip
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "Items found: 9 of 9" in out
+    assert "[runs] 03 Indirect effects" in out
+    assert "Who reaches which rung" not in out  # Pol's sections: not applicable, left out
+    assert "klant0@voorbeeld.nl" not in out
+
+
 def test_validate_prints_every_quality_row(make_csv, salt, capsys):
-    raw = survey_frame(n=30)
+    raw = _complete_frame()
     raw.loc[2, "vt_1"] = 9
-    assert cli.main(["validate", str(make_csv(raw, name="fout.csv"))]) == 0
+    assert cli.main(["validate", str(make_csv(raw, name="fout.csv"))]) == 0  # a warning: the report still runs
     out = capsys.readouterr().out
     assert "[waarschuwing] out_of_range: fout.csv, kolom vt_1" in out
     assert "[info] personal_data" in out
@@ -82,8 +127,10 @@ def test_validate_with_mapping_and_write(tmp_path, make_csv, salt, capsys):
     out_file = tmp_path / "uit" / "eigen.parquet"
     code = cli.main(["validate", str(make_csv(raw, name="eigen.csv")), "--mapping", str(mapping), "--write",
                      "--out", str(out_file)])  # fmt: skip
-    assert code == 0
-    assert str(out_file) in capsys.readouterr().out
+    assert code == 1  # three respondents: too few for a report, but the file is written
+    out = capsys.readouterr().out
+    assert str(out_file) in out
+    assert "Te weinig respondenten voor een rapport: 3" in out
     assert pd.read_parquet(out_file)["vt_2"].tolist() == [5.0, 6.0, 7.0]
 
 
@@ -104,7 +151,7 @@ def cli_demo_csv():
 
 
 def test_plugins_absent_still_work(make_csv, salt, capsys):
-    path = make_csv(survey_frame(n=10))
+    path = make_csv(_complete_frame())
     plugins = ("relatie_lab.bestaat_niet_report", "relatie_lab_geen_pakket.batch")
     assert cli.main(["--help"], plugins=plugins) == 0
     assert cli.main(["validate", str(path)], plugins=plugins) == 0
