@@ -850,12 +850,16 @@ def ladder_by_group(result: Any, lang: str = "nl") -> pd.DataFrame:
     return out
 
 
+# ``:=`` names of relatie_lab.models' own models (a researcher's own names are kept in the table)
+_LIBRARY_DEFINED = frozenset({"indirect", "keten"})
+
+
 def indirect_table(indirect: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
     """Indirect effects for a report: the chain in words (``Vertrouwen → Commitment → ...``), estimate, bootstrap
     SE and confidence interval; the method and number of draws are in ``.attrs["note"]``."""
-    if "kind" in indirect.columns:  # a := parameter that repeats an indirect path (indirect := a*b) is shown once
+    if "kind" in indirect.columns:  # the model library's own := names that repeat a chain (indirect := a*b): once
         chains = indirect.loc[indirect["kind"] != "defined", "est"].to_numpy(float)
-        repeat = (indirect["kind"] == "defined") & indirect["est"].apply(
+        repeat = (indirect["kind"] == "defined") & indirect["effect"].isin(_LIBRARY_DEFINED) & indirect["est"].apply(
             lambda v: bool(len(chains)) and bool(np.isclose(chains, float(v), rtol=0, atol=1e-10).any())
         )
         indirect = indirect[~repeat]

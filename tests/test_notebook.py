@@ -105,3 +105,14 @@ def test_figure_gets_caption_from_its_title_and_dutch_decimal_commas():
     bundle = shown._repr_mimebundle_()
     assert bundle[nb.FIGURE_MIME] == {"caption": "Trechter", "note": ""}
     plt.close(fig)
+
+
+def test_indirect_table_shows_the_library_s_own_defined_parameter_once():
+    effects = pd.DataFrame({
+        "effect": ["vertrouwen -> commitment -> betrokkenheid", "indirect", "via_mijn_pad"],
+        "kind": ["indirect", "defined", "defined"], "est": [0.47, 0.47, 0.47], "boot_se": [0.04] * 3,
+        "ci_lower": [0.4] * 3, "ci_upper": [0.53] * 3, "ci": ["percentile"] * 3, "n_boot": [1000] * 3,
+        "n_failed": [0] * 3,
+    })  # fmt: skip
+    table = nb.indirect_table(effects, "en")
+    assert table["effect"].tolist() == ["Trust → Commitment → Customer engagement", "via_mijn_pad"]  # own names stay
