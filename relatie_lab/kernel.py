@@ -64,8 +64,7 @@ def reset(km: Any, timeout: float = 30.0) -> None:
         return
     client = km.client()
     client.start_channels()
-    try:
-        run_sync(client.wait_for_ready)(timeout=timeout)
+    try:  # the kernel is idle between notebooks: no need to wait for it to be ready
         run_sync(client.execute_interactive)("%reset -f", store_history=False, timeout=timeout)
     except Exception:  # no answer: start afresh
         with contextlib.suppress(Exception):
