@@ -143,10 +143,12 @@ class ModeratedRegression:
                 m_value = row["moderator_value"] - float(d["_m_raw"].mean())
             pred = self._predict(xs, m_value)
             name = display_name(f"type_{level}", lang) if self.moderator == RELATIONSHIP_TYPE else str(level)
-            ax.plot(xs + self._x_mean, pred, color=color, lw=2.5, label=f"{name}: b = {row['slope']:.2f}")
+            ax.plot(xs + self._x_mean, pred, color=color, lw=2.5, label=f"{name}: b = {_b(row['slope'], lang)}")
         if not self.categorical:
             ax.scatter(d["_x_raw"], d["_y"], s=8, alpha=0.2, color="#666666")
-        ax.legend(title=display_name(self.moderator, lang), fontsize="small")
+        # beside the axes: the legend covers no respondent and no line
+        ax.legend(title=display_name(self.moderator, lang), fontsize="small", loc="upper left",
+                  bbox_to_anchor=(1.02, 1.0), frameon=False)  # fmt: skip
         title = label("mod_title", lang).format(
             x=display_name(self.x, lang), y=display_name(self.y, lang), m=display_name(self.moderator, lang)
         )
@@ -173,7 +175,7 @@ class ModeratedRegression:
             slope = self.simple_slopes[self.simple_slopes["moderator_level"] == level].iloc[0]["slope"]
             name = display_name(f"type_{level}", lang) if self.moderator == RELATIONSHIP_TYPE else str(level)
             ax.errorbar(np.array([0, 1]) + dx, mean, yerr=[mean - lo, hi - mean], fmt="o-", color=color, lw=2,
-                        capsize=3, label=f"{name}: b = {slope:.2f}")  # fmt: skip
+                        capsize=3, label=f"{name}: b = {_b(slope, lang)}")  # fmt: skip
         ax.set_xticks([0, 1], [value_label(self.x, c, lang) for c in codes])
         ax.set_xlim(-0.5, 1.5)
         ax.legend(title=display_name(self.moderator, lang), fontsize="small", loc="upper left",
@@ -195,6 +197,13 @@ class ModeratedRegression:
         else:
             new = pd.DataFrame({"_x": xs_centred, "_m": np.full(len(xs_centred), m_value)})
         return np.asarray(self.model.predict(new))
+
+
+def _b(value: float, lang: str) -> str:
+    """A slope in the report's number style (decimal comma in Dutch)."""
+    from relatie_lab.apa import number
+
+    return number(value, 2, lang)
 
 
 def _palette(levels: list[Any], moderator: str) -> dict[Any, str]:
