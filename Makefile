@@ -32,8 +32,8 @@ test: $(STAMP) browser-deps ## Lint and run every test (notebooks and browser te
 lint: $(STAMP) ## ruff only
 	$(BIN)/ruff check relatie_lab tests benchmarks
 
-lab: $(STAMP) ## Open JupyterLab on the notebooks
-	$(BIN)/jupyter lab notebooks/
+lab: $(STAMP) ## Open JupyterLab on the notebooks (also as root, e.g. in WSL or Docker)
+	$(BIN)/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 benchmark: $(STAMP) ## Print speed figures (benchmarks/)
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

@@ -66,6 +66,11 @@ _EXPORTS: dict[str, str] = {
     "moderated_regression": "relatie_lab.moderation",
     "multigroup_comparison": "relatie_lab.moderation",
     "freedom_of_choice": "relatie_lab.choice",
+    # reporting: APA numbers and sentences, the summary page, the path diagram, Word
+    "apa": "relatie_lab.apa",
+    "key_findings": "relatie_lab.summary",
+    "plot_path": "relatie_lab.path_diagram",
+    "write_docx": "relatie_lab.docx_export",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -27,7 +27,7 @@ from scipy import stats
 
 from relatie_lab.errors import SurveyError
 from relatie_lab.labels import check_lang, label
-from relatie_lab.plots import NOT_SIGNIFICANT_COLOR, SIGNIFICANT_COLOR, display_name, finish, new_figure
+from relatie_lab.plots import NOT_SIGNIFICANT_COLOR, SIGNIFICANT_COLOR, display_name, finish, new_figure, value_label
 from relatie_lab.scores import ensure_scores
 
 __all__ = ["AB_OUTCOMES", "ComparisonResult", "ab_test", "add_holm", "compare_groups", "power_analysis", "required_n"]
@@ -59,11 +59,12 @@ class ComparisonResult:
         """Readable table: outcome, means per group, difference with CI, Hedges' g with CI, p and Holm p."""
         lang = check_lang(lang)
         t = self.table
+        control, treatment = self._names(lang)
         out = pd.DataFrame(
             {
                 label("an_outcome", lang): [display_name(c, lang) for c in t["outcome"]],
-                f"{label('mean', lang)} {self.control}": t["mean_control"],
-                f"{label('mean', lang)} {self.treatment}": t["mean_treatment"],
+                f"{label('mean', lang)} {control[:1].lower()}{control[1:]}": t["mean_control"],
+                f"{label('mean', lang)} {treatment[:1].lower()}{treatment[1:]}": t["mean_treatment"],
                 label("an_difference", lang): t["difference"],
                 label("an_ci_lower", lang): t["ci_lower"],
                 label("an_ci_upper", lang): t["ci_upper"],
@@ -74,6 +75,10 @@ class ComparisonResult:
             }
         )
         return out.round(3)
+
+    def _names(self, lang: str) -> tuple[str, str]:
+        """The labels of the control and treatment values (``prijs`` -> "Prijsfolder")."""
+        return value_label(self.group_col, self.control, lang), value_label(self.group_col, self.treatment, lang)
 
     def plot(self, lang: str = "nl"):
         """Forest plot of Hedges' g with 95% CI per outcome; orange where the Holm-corrected p < alpha."""
@@ -95,12 +100,14 @@ class ComparisonResult:
         ax.set_yticks(y, [display_name(c, lang) for c in t["outcome"]])
         ax.plot([], [], "o", color=SIGNIFICANT_COLOR, label=label("an_significant_holm", lang))
         ax.plot([], [], "o", color=NOT_SIGNIFICANT_COLOR, label=label("an_not_significant", lang))
-        ax.legend(loc="lower right", fontsize="small")
-        title = label(self.title_key, lang).format(treatment=self.treatment, control=self.control)
+        # the legend goes under the axes, where it can cover no interval
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, fontsize="small", frameon=False)
+        control, treatment = (name[:1].lower() + name[1:] for name in self._names(lang))
+        title = label(self.title_key, lang).format(treatment=treatment, control=control)
         finish(
             ax,
             title=title,
-            xlabel=label("an_hedges_g_axis", lang).format(treatment=self.treatment, control=self.control),
+            xlabel=label("an_hedges_g_axis", lang).format(treatment=treatment, control=control),
             ylabel=label("an_outcome", lang),
         )
         fig.tight_layout()

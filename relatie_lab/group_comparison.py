@@ -49,7 +49,9 @@ class GroupComparison:
         """Wide table for a report: construct, mean per group, F, p (Holm) and eta squared."""
         lang = check_lang(lang)
         wide = self.means.pivot_table(index="construct", columns="group", values="mean", sort=False, observed=True)
-        wide.columns = [f"M {c}" for c in wide.columns]
+        from relatie_lab.plots import value_label
+
+        wide.columns = [f"M {value_label(self.group, c, lang)}" for c in wide.columns]  # labels, not data codes
         out = wide.reset_index().merge(
             self.tests[["construct", "f", "p_holm", "eta_squared"]], on="construct", how="left"
         )

@@ -121,8 +121,14 @@ class ModeratedRegression:
         return t
 
     def plot(self, lang: str = "nl"):
-        """Predicted ``y`` over ``x`` per moderator level (lines) over the respondents (dots)."""
+        """Predicted ``y`` over ``x`` per moderator level (lines) over the respondents (dots).
+
+        A two-valued ``x`` (e.g. the A/B arm) is drawn on a categorical axis: the predicted mean with its 95% CI
+        per arm and moderator level, the axis fitted to those intervals.
+        """
         lang = check_lang(lang)
+        if self.x_coding:
+            return self._plot_binary(lang)
         fig, ax = new_figure(width=7.0, height=4.5)
         d = self.data
         palette = _palette(self.simple_slopes["moderator_level"].tolist(), self.moderator)
@@ -137,10 +143,43 @@ class ModeratedRegression:
                 m_value = row["moderator_value"] - float(d["_m_raw"].mean())
             pred = self._predict(xs, m_value)
             name = display_name(f"type_{level}", lang) if self.moderator == RELATIONSHIP_TYPE else str(level)
-            ax.plot(xs + self._x_mean, pred, color=color, lw=2.5, label=f"{name}: b = {row['slope']:.2f}")
+            ax.plot(xs + self._x_mean, pred, color=color, lw=2.5, label=f"{name}: b = {_b(row['slope'], lang)}")
         if not self.categorical:
             ax.scatter(d["_x_raw"], d["_y"], s=8, alpha=0.2, color="#666666")
-        ax.legend(title=display_name(self.moderator, lang), fontsize="small")
+        # beside the axes: the legend covers no respondent and no line
+        ax.legend(title=display_name(self.moderator, lang), fontsize="small", loc="upper left",
+                  bbox_to_anchor=(1.02, 1.0), frameon=False)  # fmt: skip
+        title = label("mod_title", lang).format(
+            x=display_name(self.x, lang), y=display_name(self.y, lang), m=display_name(self.moderator, lang)
+        )
+        finish(ax, title=title, xlabel=display_name(self.x, lang), ylabel=display_name(self.y, lang))
+        fig.tight_layout()
+        return fig
+
+    def _plot_binary(self, lang: str):
+        from relatie_lab.plots import value_label
+
+        fig, ax = new_figure(width=7.0, height=4.5)
+        levels = self.simple_slopes["moderator_level"].tolist()
+        palette = _palette(levels, self.moderator)
+        codes = sorted(self.x_coding, key=self.x_coding.get)
+        offsets = np.linspace(-0.12, 0.12, max(len(palette), 1))
+        for (level, color), dx in zip(palette.items(), offsets, strict=True):
+            m_value = level if self.categorical else (
+                self.simple_slopes.loc[self.simple_slopes["moderator_level"] == level, "moderator_value"].iloc[0]
+                - float(self.data["_m_raw"].mean()))  # fmt: skip
+            xs = np.array([0.0, 1.0]) - self._x_mean
+            new = pd.DataFrame({"_x": xs, "_m": [m_value] * 2})
+            pred = self.model.get_prediction(new).summary_frame(alpha=0.05)
+            mean, lo, hi = (pred[c].to_numpy() for c in ("mean", "mean_ci_lower", "mean_ci_upper"))
+            slope = self.simple_slopes[self.simple_slopes["moderator_level"] == level].iloc[0]["slope"]
+            name = display_name(f"type_{level}", lang) if self.moderator == RELATIONSHIP_TYPE else str(level)
+            ax.errorbar(np.array([0, 1]) + dx, mean, yerr=[mean - lo, hi - mean], fmt="o-", color=color, lw=2,
+                        capsize=3, label=f"{name}: b = {_b(slope, lang)}")  # fmt: skip
+        ax.set_xticks([0, 1], [value_label(self.x, c, lang) for c in codes])
+        ax.set_xlim(-0.5, 1.5)
+        ax.legend(title=display_name(self.moderator, lang), fontsize="small", loc="upper left",
+                  bbox_to_anchor=(1.02, 1.0), frameon=False)  # fmt: skip
         title = label("mod_title", lang).format(
             x=display_name(self.x, lang), y=display_name(self.y, lang), m=display_name(self.moderator, lang)
         )
@@ -158,6 +197,13 @@ class ModeratedRegression:
         else:
             new = pd.DataFrame({"_x": xs_centred, "_m": np.full(len(xs_centred), m_value)})
         return np.asarray(self.model.predict(new))
+
+
+def _b(value: float, lang: str) -> str:
+    """A slope in the report's number style (decimal comma in Dutch)."""
+    from relatie_lab.apa import number
+
+    return number(value, 2, lang)
 
 
 def _palette(levels: list[Any], moderator: str) -> dict[Any, str]:

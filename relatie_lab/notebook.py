@@ -28,19 +28,27 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from relatie_lab.atomic import write_text
 from relatie_lab.labels import check_lang, label
 
 __all__ = [
+    "FIGURE_MIME",
     "LADDER_CONSTRUCTS",
     "QUALITY_NAME",
     "RESULTS_FILE",
+    "TABLE_MIME",
+    "ApaFigure",
     "ApaTable",
     "apa_table",
+    "apa_text",
+    "cores",
     "explain",
     "explain_text",
+    "figure",
+    "finding",
     "fit_table",
     "heading",
     "indirect_table",
@@ -49,6 +57,7 @@ __all__ = [
     "load_data",
     "load_quality",
     "missing_table",
+    "names",
     "path_table",
     "record",
     "safe_quality",
@@ -61,6 +70,9 @@ __all__ = [
     "use_instrument",
 ]
 
+#: Mimetypes of the APA tables and figures in an executed notebook (read by :mod:`relatie_lab.docx_export`).
+TABLE_MIME = "application/vnd.relatie-lab.table+json"
+FIGURE_MIME = "application/vnd.relatie-lab.figure+json"
 #: Headline figures of a report (see :func:`record`); batch runs read them for their summary table.
 RESULTS_FILE = "results.json"
 #: The data-quality table that :func:`relatie_lab.report.build_report` writes beside the processed survey.
@@ -99,12 +111,14 @@ _SYMBOLS: dict[str, tuple[str, bool]] = {
     "alpha": ("α", False),
     "cronbach_alpha": ("α", False),
     "omega": ("ω", False),
+    "r2": ("<em>R</em>²", False),
 }
 # statistics that cannot exceed 1 in absolute value: no leading zero (APA 7, 6.36)
 _P_COLUMNS = frozenset({"p", "p_value", "pvalue", "p_val", "p_adj", "p_holm"})
 _NO_LEADING_ZERO = _P_COLUMNS | {
     "r", "alpha", "cronbach_alpha", "alpha_ci_lower", "alpha_ci_upper", "omega", "composite_reliability",
-    "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr", "ave", "sqrt_ave", "cr",
+    "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr", "ave", "sqrt_ave", "cr", "r2", "std_all",
+    "max_correlation", "beta",
 }  # fmt: skip
 # columns whose values are construct ids: shown with the construct's name
 _CONSTRUCT_COLUMNS = frozenset({"construct", "construct_a", "construct_b", "outcome", "lhs", "rhs"})
@@ -117,6 +131,9 @@ _INSTRUMENT: list[Any] = []  # the codebook of the running report (use_instrumen
 def use_instrument(instrument: Any) -> None:
     """Use ``instrument`` (a researcher's codebook) for construct names and tables in this notebook."""
     _INSTRUMENT[:] = [instrument] if instrument is not None else []
+    from relatie_lab import apa
+
+    apa.use_instrument(instrument)
 
 
 def _instrument() -> Any:
@@ -202,7 +219,17 @@ def text(key: str, lang: str = "nl", **fields: Any) -> str:
     'Table'
     """
     value = label(key, lang)
-    return value.format(**fields) if fields else value
+    if not fields:
+        return value
+    from relatie_lab.apa import integer
+
+    shown = {k: integer(v, lang) if isinstance(v, int) and not isinstance(v, bool) and k not in _RAW_FIELDS else v
+             for k, v in fields.items()}  # fmt: skip
+    return value.format(**shown)
+
+
+# placeholders that are identifiers, not counts: shown as they are (no thousands separator)
+_RAW_FIELDS = frozenset({"seed", "year", "wave"})
 
 
 def heading(key: str, lang: str = "nl", level: int = 2) -> None:
@@ -225,6 +252,36 @@ def explain_text(value: str) -> None:
 
     lines = [line.strip() for line in str(value).splitlines() if line.strip()]
     display(Markdown("\n\n".join(lines)))
+
+
+def apa_text(value: str) -> None:
+    """Display APA sentences (Markdown from :mod:`relatie_lab.apa`) as one framed paragraph, ready to copy."""
+    from IPython.display import display
+
+    from relatie_lab.apa import markdown_to_html
+
+    if value and value.strip():  # HTML for the report, Markdown for the Word export
+        markup = f'<div class="apa-text"><p>{markdown_to_html(value.strip())}</p></div>'
+        display({"text/html": markup, "text/markdown": value.strip()}, raw=True)
+
+
+def finding(output_dir: str | os.PathLike[str] | None, found: Any) -> None:
+    """Store a key finding (:mod:`relatie_lab.summary`) for the report's summary page; nothing when either is None."""
+    from relatie_lab.summary import save_finding
+
+    save_finding(output_dir, found)
+
+
+def cores() -> int:
+    """The number of processor cores (for the bootstrap's ``n_jobs``)."""
+    return os.cpu_count() or 1
+
+
+def names(lang: str = "nl") -> Any:
+    """The reader's name of a variable (construct, item, field), for figures such as the path diagram."""
+    from relatie_lab.apa import display as display_name
+
+    return lambda key: display_name(key, lang)
 
 
 def record(output_dir: str | os.PathLike[str] | None, **values: Any) -> None:
@@ -258,7 +315,7 @@ def _plain(value: Any) -> Any:
 
 def setup_notebook(lang: str = "nl") -> None:
     """Prepare a report notebook: plot theme, crisp inline figures, and warnings shown as short notes."""
-    check_lang(lang)
+    _LANG["lang"] = check_lang(lang)
     from IPython import get_ipython
 
     from relatie_lab.errors import DataQualityWarning, ModelWarning
@@ -314,13 +371,19 @@ class ApaTable:
         table = f'<table class="apa">{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
         return f'<div class="apa-table">{table}{note}</div>'
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """HTML for the notebook and report, and the cells as JSON for the Word export."""
+        data = {"caption": self.caption, "note": self.note, "headers": self.headers,
+                "rows": [[str(v) for v in row] for row in self.frame.itertuples(index=False)]}  # fmt: skip
+        return {"text/html": self._repr_html_(), "text/plain": repr(self), TABLE_MIME: data}
+
     def __repr__(self) -> str:
         title = f"{self.caption}\n" if self.caption else ""
         plain = [re.sub(r"<[^>]+>", "", h) for h in self.headers]
         return title + self.frame.set_axis(plain, axis=1).to_string(index=False)
 
 
-_NUMBER_TEXT = re.compile(r"^(< ?)?[-+]?\d*\.?\d+$|^—$")
+_NUMBER_TEXT = re.compile(r"^(< ?)?[-+]?[\d.,]*\d$|^—$")
 
 
 def _align(text: str) -> str:
@@ -373,9 +436,74 @@ def apa_table(
         dtype=object,
     )
     for i, col in enumerate(data.columns):
-        if i == 0 or str(col).lower() in _CONSTRUCT_COLUMNS:  # ids in the row labels: show their names
+        prefix = _VALUE_COLUMNS.get(str(col).lower())
+        if prefix:  # coded values (check names, model types): their labels
+            frame[i] = [_value_label(v, prefix, lang) for v in frame[i]]
+        elif i == 0 or str(col).lower() in _CONSTRUCT_COLUMNS:  # ids in the row labels: show their names
             frame[i] = [_construct_name(v, lang) for v in frame[i]]
+        elif _is_correlation_column(data, col):  # a correlation matrix: no leading zero, as the √AVE beside it
+            frame[i] = [_cell_bounded(v, decimals, lang) for v in data[col].tolist()]
+        if data[col].dtype == object or pd.api.types.is_string_dtype(data[col]):
+            frame[i] = [_readable(v, lang) for v in frame[i]]
     return ApaTable(data, frame, headers, caption, note)
+
+
+# columns whose values are codes with a label ``<prefix><code>``
+_VALUE_COLUMNS = {"check": "report_check_", "model": "report_value_", "severity": "report_value_"}
+
+
+def _value_label(value: str, prefix: str, lang: str) -> str:
+    try:
+        return label(f"{prefix}{value}", lang)
+    except KeyError:
+        return value if value == "—" else str(value).replace("_", " ").capitalize()
+
+
+def _is_correlation_column(data: pd.DataFrame, column: Any) -> bool:
+    """A column named for a construct whose values all lie in [-1, 1] (a latent correlation matrix)."""
+    values = pd.to_numeric(data[column], errors="coerce") if data[column].dtype != object else None
+    if values is None or values.isna().all() or not re.fullmatch(r"[a-z][a-z0-9_]*", str(column)):
+        return False
+    if _construct_name(str(column), "en") == str(column):
+        return False
+    return bool((values.dropna().abs() <= 1).all())
+
+
+def _cell_bounded(value: Any, decimals: int, lang: str) -> str:
+    from relatie_lab.apa import number
+
+    return number(value, decimals, lang, leading_zero=False) if isinstance(value, float) else str(value)
+
+
+_TOKEN = re.compile(r"(?<![\w.-])[a-z][a-z0-9]*(?:_[a-z0-9]+)*(?![\w-])")
+
+
+def _readable(text: str, lang: str) -> str:
+    """Internal names inside a text (``vt_4``, ``duur_seconden``, ``straightlining``; see
+    :func:`relatie_lab.report_text.known_ids`) as their names in ``lang``."""
+    from relatie_lab.report_text import known_ids
+
+    if not isinstance(text, str):
+        return text
+    ids = known_ids()
+
+    def name(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word not in ids:
+            return word
+        found = _construct_name(word, lang)
+        for prefix in ("report_check_", "report_value_"):
+            if found == word:
+                found = _value_label(word, prefix, lang) if _has_label(prefix + word) else word
+        return found
+
+    return _TOKEN.sub(name, text)
+
+
+def _has_label(key: str) -> bool:
+    from relatie_lab.labels import labels
+
+    return key in labels()
 
 
 @functools.cache
@@ -411,11 +539,23 @@ def _construct_name(value: str, lang: str) -> str:
         return value
     try:
         return _instrument().label(value, lang)
-    except Exception:  # not an id of the instrument; maybe a relationship type
+    except Exception:  # not an id of the instrument; maybe a relationship type or a coded value of a group field
         for key in (f"type_{value}", f"report_value_{value}"):
             with contextlib.suppress(KeyError):
                 return label(key, lang)
-        return value
+        return _field_value_name(value, lang)
+
+
+def _field_value_name(value: str, lang: str) -> str:
+    """The label of a coded value of a group field (``bank`` -> "Bank"), else ``value``."""
+    instrument = _instrument()
+    with contextlib.suppress(Exception):
+        for field in instrument.fields("group").index:
+            codes = instrument.field_values(str(field), lang)
+            for code, text in codes.items():
+                if str(code) == value:
+                    return text
+    return value
 
 
 def _header(column: str, lang: str) -> str:
@@ -439,40 +579,145 @@ def _header(column: str, lang: str) -> str:
 
 
 def _cell(value: Any, column: str, decimals: int, lang: str) -> str:
+    """One table cell in the report's number style (:mod:`relatie_lab.apa`): decimal comma in Dutch, point in
+    English, no leading zero for statistics that cannot exceed 1, *p* exact down to ``< .001``."""
+    from relatie_lab import apa
+
     key = _canonical(column)
     if value is None or (isinstance(value, float) and value != value) or value is pd.NA or value is pd.NaT:
         return "—"
     if isinstance(value, bool):
         return label("report_yes" if value else "report_no", lang)
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
+        return apa.integer(value, lang) if key in _INT_COLUMNS else str(value)
     if isinstance(value, float):
         if key in _P_COLUMNS:
-            return "< .001" if value < 0.001 else f"{value:.3f}".replace("0.", ".", 1)
+            return apa.p_cell(value, lang)
         if key in _INT_COLUMNS and float(value).is_integer():
-            return str(int(value))
-        out = f"{value:.{decimals}f}"
-        if key in _NO_LEADING_ZERO:
-            out = out.replace("0.", ".", 1)
-        return out[1:] if out.startswith("-") and float(out) == 0 else out  # no "-0.00"
+            return apa.integer(value, lang)
+        return apa.number(value, decimals, lang, leading_zero=key not in _NO_LEADING_ZERO)
     if hasattr(value, "item"):
         return _cell(value.item(), column, decimals, lang)
-    return str(value)
+    return _construct_name(str(value), lang) if _ID.fullmatch(str(value)) else str(value)
 
 
-def show(fig: Any) -> None:
-    """Display a matplotlib figure once (and close it, so the inline backend does not show it twice)."""
+_ID = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+
+
+class ApaFigure:
+    """A figure for a report in APA style: number (filled in by the report), italic caption above, the image,
+    a note below. Rendered as HTML with the image embedded; the Word export reads the PNG and the caption."""
+
+    def __init__(self, png: bytes, caption: str, note: str = "", lang: str = "nl") -> None:
+        self.png = png
+        self.caption = caption
+        self.note = note
+        self.lang = lang
+
+    def _repr_html_(self) -> str:
+        import base64
+
+        from relatie_lab.apa import markdown_to_html
+
+        src = base64.b64encode(self.png).decode("ascii")
+        note = f'<p class="apa-note">{markdown_to_html(self.note)}</p>' if self.note else ""
+        return (
+            f'<figure class="apa-figure"><figcaption><span class="apa-fig-number">'
+            f'{html.escape(label("report_figure", self.lang))}</span><br>'
+            f"<em>{html.escape(self.caption)}</em></figcaption>"
+            f'<img src="data:image/png;base64,{src}" alt="{html.escape(self.caption)}">{note}</figure>'
+        )
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        import base64
+
+        return {
+            "text/html": self._repr_html_(),
+            "text/plain": f"{label('report_figure', self.lang)}: {self.caption}",
+            "image/png": base64.b64encode(self.png).decode("ascii"),
+            FIGURE_MIME: {"caption": self.caption, "note": self.note},
+        }
+
+
+def _title_of(fig: Any) -> str:
+    """The figure's title (suptitle, else the title of its only visible axes), removed from the image: in APA
+    style the title is the caption above the figure."""
+    suptitle = getattr(fig, "_suptitle", None)
+    if suptitle is not None and suptitle.get_text():
+        text = suptitle.get_text()
+        suptitle.set_text("")
+        return text
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    if len(axes) == 1 and axes[0].get_title():
+        text = axes[0].get_title()
+        axes[0].set_title("")
+        return text
+    return ""
+
+
+def _decimal_comma(fig: Any) -> None:
+    """Numeric tick labels with a decimal comma (Dutch APA), fixed at the ticks the figure has now."""
+    from matplotlib.ticker import FixedFormatter, FixedLocator, ScalarFormatter
+
+    fig.canvas.draw()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if not isinstance(axis.get_major_formatter(), ScalarFormatter):
+                continue
+            locs = list(axis.get_majorticklocs())
+            texts = [t.get_text().replace(".", ",") for t in axis.get_majorticklabels()]
+            if len(texts) == len(locs):
+                axis.set_major_locator(FixedLocator(locs))
+                axis.set_major_formatter(FixedFormatter(texts))
+
+
+def figure(fig: Any, caption: str | None = None, note: str = "", lang: str = "nl") -> ApaFigure:
+    """An :class:`ApaFigure` of a matplotlib figure: ``caption`` (default: the figure's own title, which then
+    leaves the image) and an optional ``note`` (Markdown).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(); _ = ax.set_title("Trechter")
+    >>> f = figure(fig, lang="en"); f.caption, ax.get_title(), f.png[:4] == b"\\x89PNG"
+    ('Trechter', '', True)
+    """
+    import io
+
+    check_lang(lang)
+    title = _title_of(fig)
+    caption = caption or title
+    if lang == "nl":
+        _decimal_comma(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    return ApaFigure(buffer.getvalue(), caption, note, lang)
+
+
+def show(fig: Any, caption: str | None = None, note: str = "", lang: str | None = None) -> None:
+    """Display a matplotlib figure once, as a numbered APA figure with its caption (and close it).
+
+    ``caption`` defaults to the figure's own title; ``lang`` to the language of :func:`setup_notebook`.
+    """
     from IPython.display import display
 
     if fig is None:
         return
-    display(fig)
     try:
         import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
+    except ImportError:  # pragma: no cover - matplotlib is a dependency
+        display(fig)
+        return
+    if not isinstance(fig, Figure):  # e.g. a graphviz diagram
+        display(fig)
+        return
+    display(figure(fig, caption, note, lang or _LANG["lang"]))
+    plt.close(fig)
 
-        plt.close(fig)
-    except (ImportError, TypeError):  # not a matplotlib figure (e.g. a graphviz diagram)
-        pass
+
+_LANG = {"lang": "nl"}
 
 
 def sample_table(df: pd.DataFrame, group: str | None, lang: str = "nl") -> pd.DataFrame:
@@ -481,16 +726,18 @@ def sample_table(df: pd.DataFrame, group: str | None, lang: str = "nl") -> pd.Da
     Examples
     --------
     >>> sample_table(pd.DataFrame({"sector": ["bank", "bank", "energie"]}), "sector", "en")
-          group  n  share_pct
-    0      bank  2  66.666667
-    1   energie  1  33.333333
-    2     Total  3 100.000000
+        group  n  share_pct
+    0    Bank  2  66.666667
+    1  Energy  1  33.333333
+    2   Total  3 100.000000
     """
     total = label("report_total", lang)
     if not group or group not in df.columns:
         return pd.DataFrame({"group": [total], "n": [len(df)], "share_pct": [100.0]})
     counts = df[group].value_counts(dropna=False, sort=False).sort_index(na_position="last")
-    names = [label("missing", lang) if pd.isna(v) else str(v) for v in counts.index]
+    from relatie_lab.apa import value_name
+
+    names = [label("missing", lang) if pd.isna(v) else value_name(group, v, lang) for v in counts.index]
     out = pd.DataFrame({"group": names, "n": counts.to_numpy(dtype=int)})
     out["share_pct"] = 100 * out["n"] / max(len(df), 1)
     out.loc[len(out)] = [total, len(df), 100.0]
@@ -558,7 +805,8 @@ def _path_rows(fit: Any) -> pd.DataFrame:
 
 
 def path_table(fit: Any, lang: str = "nl") -> pd.DataFrame:
-    """The structural paths of a SEM fit: predictor -> outcome, estimate, SE, p, standardised estimate."""
+    """The structural paths of a SEM fit: predictor -> outcome, estimate, SE, p, standardised estimate, and the
+    outcome's R² (``r2``, on the first row of its paths)."""
     instrument = _instrument()
 
     def name(v: str) -> str:
@@ -567,11 +815,17 @@ def path_table(fit: Any, lang: str = "nl") -> pd.DataFrame:
         except Exception:  # a variable outside the instrument
             return v
 
+    from relatie_lab.apa import r_squared
+
     reg = _path_rows(fit)
     out = pd.DataFrame({"path": [f"{name(r)} → {name(lhs)}" for lhs, r in zip(reg["lhs"], reg["rhs"], strict=True)]})
     for col in ("est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"):
         if col in reg.columns:
             out[col] = reg[col].astype(float).to_numpy()
+    r2 = r_squared(fit)
+    if r2:  # the outcome's R², on the first row of its paths
+        first = ~reg["lhs"].duplicated()
+        out["r2"] = [r2.get(v, math.nan) if f else "" for v, f in zip(reg["lhs"], first, strict=True)]
     return out
 
 
@@ -589,12 +843,26 @@ def ladder_by_group(result: Any, lang: str = "nl") -> pd.DataFrame:
     wide[label("report_ladder_break", lang)] = [_construct_name(str(breaks.get(g, "")), lang) for g in wide.index]
     n = funnel.groupby(by, observed=True, sort=False)["n_total"].first()
     wide.insert(0, "n", n.reindex(wide.index).astype(int))
-    return wide.reset_index()
+    out = wide.reset_index()
+    from relatie_lab.apa import value_name
+
+    out[by] = [value_name(by, g, lang) for g in out[by]]
+    return out
+
+
+# ``:=`` names of relatie_lab.models' own models (a researcher's own names are kept in the table)
+_LIBRARY_DEFINED = frozenset({"indirect", "keten"})
 
 
 def indirect_table(indirect: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
     """Indirect effects for a report: the chain in words (``Vertrouwen → Commitment → ...``), estimate, bootstrap
     SE and confidence interval; the method and number of draws are in ``.attrs["note"]``."""
+    if "kind" in indirect.columns:  # the model library's own := names that repeat a chain (indirect := a*b): once
+        chains = indirect.loc[indirect["kind"] != "defined", "est"].to_numpy(float)
+        repeat = (indirect["kind"] == "defined") & indirect["effect"].isin(_LIBRARY_DEFINED) & indirect["est"].apply(
+            lambda v: bool(len(chains)) and bool(np.isclose(chains, float(v), rtol=0, atol=1e-10).any())
+        )
+        indirect = indirect[~repeat]
     out = pd.DataFrame(
         {
             "effect": [" → ".join(_construct_name(part.strip(), lang) for part in str(e).split("->")) for e in
@@ -628,14 +896,15 @@ def sem_headline(fit: Any) -> dict[str, Any]:
     return {k: _plain(v) for k, v in out.items()}
 
 
-def interaction_fields(result: Any) -> dict[str, str]:
+def interaction_fields(result: Any, lang: str = "nl") -> dict[str, str]:
     """The interaction F-test of a moderated regression, formatted APA-style for :func:`explain` placeholders."""
+    from relatie_lab import apa
+
     test = dict(getattr(result, "interaction_test", {}) or {})
-    p = test.get("p_value", math.nan)
-    p_text = "< .001" if p < 0.001 else f"= {p:.3f}".replace("0.", ".", 1)
+    cell = apa.p_cell(test.get("p_value", math.nan), lang)
     return {
-        "f": f"{test.get('statistic', math.nan):.2f}",
+        "f": apa.number(test.get("statistic", math.nan), 2, lang),
         "df1": f"{test.get('df_num', math.nan):.0f}",
         "df2": f"{test.get('df_denom', math.nan):.0f}",
-        "p": p_text,
+        "p": cell if cell.startswith("<") else f"= {cell}",
     }

@@ -39,6 +39,7 @@ __all__ = [
     "savefig",
     "theme",
     "type_color",
+    "value_label",
 ]
 
 #: The three relationship types in Pol's order, plus "gemengd" (mixed).
@@ -104,6 +105,23 @@ def display_name(key: str, lang: str = "nl") -> str:
         except KeyError:
             pass
     return str(key)
+
+
+def value_label(column: str, value: object, lang: str = "nl") -> str:
+    """Label of a coded value of a field (``conditie`` = ``zorg`` -> "Zorgfolder"); the value itself if unknown.
+
+    Examples
+    --------
+    >>> value_label("conditie", "zorg", "en"), value_label("meting", 3)
+    ('Care leaflet', '3')
+    """
+    from relatie_lab import instrument
+
+    try:
+        codes = instrument.field_values(column, lang)
+    except (KeyError, ValueError):
+        codes = {}
+    return next((text for code, text in codes.items() if str(code) == str(value)), str(value))
 
 
 def new_figure(ncols: int = 1, *, width: float = 7.0, height: float = 4.5, **kwargs) -> tuple[Figure, Axes]:

@@ -237,11 +237,12 @@ def _plot_types(result: RelationshipProfile, lang: str = "nl"):
     ax = fig.add_subplot(1, 2, 1)
     wide = result.distribution.pivot_table(index=group, columns="relationship_type", values="share", observed=True)
     wide = wide.reindex(columns=[t for t in TYPE_ORDER if t in wide.columns]).fillna(0)
+    from relatie_lab.plots import value_label
+
+    names = [value_label(result.by, g, lang) if result.by else "" for g in wide.index]  # labels, not codes
     bottom = np.zeros(len(wide))
     for t in wide.columns:
-        ax.bar(
-            wide.index.astype(str), wide[t].to_numpy(), bottom=bottom, color=type_color(t), label=type_label(t, lang)
-        )
+        ax.bar(names, wide[t].to_numpy(), bottom=bottom, color=type_color(t), label=type_label(t, lang))
         bottom += wide[t].to_numpy()
     ax.set_ylim(0, 1)
     ax.legend(title=label("an_relationship_type", lang), loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
@@ -258,11 +259,13 @@ def _plot_types(result: RelationshipProfile, lang: str = "nl"):
     palette = plt.get_cmap("tab10")
     for i, (name, row) in enumerate(means.iterrows()):
         vals = np.append(row.to_numpy(), row.to_numpy()[0])
-        radar.plot(closed, vals, color=palette(i % 10), label=str(name))
+        radar.plot(closed, vals, color=palette(i % 10), label=value_label(result.by, name, lang) if result.by else "")
     full = np.linspace(0, 2 * np.pi, 100)
     radar.plot(full, np.zeros_like(full), color="black", lw=0.8, ls="--")  # the respondent's own mean
     radar.set_rlabel_position(90)
     radar.tick_params(axis="y", labelsize="x-small")
+    ticks = radar.get_yticks()
+    radar.set_yticks(ticks[::2] if len(ticks) > 5 else ticks)  # every other ring labelled: no overlapping numbers
     radar.set_xticks(angles)
     radar.set_xticklabels([type_label(t, lang) for t in types])
     for tick, t in zip(radar.get_xticklabels(), types, strict=True):

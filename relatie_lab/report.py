@@ -47,11 +47,13 @@ import pandas as pd
 
 from relatie_lab.atomic import atomic_dir, write_parquet, write_text
 from relatie_lab.errors import SurveyError
+from relatie_lab.kernel import KERNEL_ARGUMENTS, reset, warm_kernel
 from relatie_lab.labels import check_lang, label
 from relatie_lab.notebook import QUALITY_NAME, record, safe_quality, strip_personal_columns
 from relatie_lab.paths import NOTEBOOKS, PACKAGE_DIR, PROJECT_DIR
 from relatie_lab.report_context import SECTIONS_FILE, log_filename
 from relatie_lab.sections import notebook_applies, section
+from relatie_lab.summary import link_sections, load_findings, summary_html
 
 __all__ = [
     "DEFAULT_N_BOOT",
@@ -194,6 +196,7 @@ def run_report(
     notebooks: Sequence[str | os.PathLike[str]] | None = None,
     cell_timeout: int = DEFAULT_CELL_TIMEOUT,
     progress: bool = False,
+    formats: Sequence[str] = ("html",),
 ) -> ReportResult:
     """Run the report notebooks on one survey file and write one HTML report into ``out_dir``.
 
@@ -223,6 +226,9 @@ def run_report(
         Seconds one notebook cell may run before the run is stopped.
     progress
         Print a line per finished notebook.
+    formats
+        ``("html",)`` (default) or ``("html", "docx")``: also a Word file (``rapport.docx``/``report.docx``) with
+        the summary, the same headings, APA tables (Word tables), figures and text.
 
     Returns
     -------
@@ -277,19 +283,24 @@ def run_report(
         processed_sha = sha256_file(data_dir / PROCESSED_NAME)
         record(tmp, n=len(survey.data))
         executed: list[tuple[Path, str | None]] = []
-        for i, nb in enumerate(nb_paths, start=1):
-            tick = time.perf_counter()
-            target, error = _execute(nb, nb_dir, settings, tmp / log_name)
-            executed.append((target, error))
-            if progress:
-                state = "" if error is None else f" — {label('sec_status_failed', settings.lang)}"
-                print(f"[{i}/{len(nb_paths)}] {nb.name} ({time.perf_counter() - tick:.1f} s){state}", flush=True)
+        with warm_kernel(KERNEL) as km:  # one kernel for all notebooks: start-up and imports paid once
+            for i, nb in enumerate(nb_paths, start=1):
+                tick = time.perf_counter()
+                reset(km)  # a clean namespace for every notebook (the imports stay warm)
+                target, error = _execute(nb, nb_dir, settings, tmp / log_name, km)
+                executed.append((target, error))
+                if progress:
+                    state = "" if error is None else f" — {label('sec_status_failed', settings.lang)}"
+                    print(f"[{i}/{len(nb_paths)}] {nb.name} ({time.perf_counter() - tick:.1f} s){state}", flush=True)
         sections = _section_statuses(tmp / SECTIONS_FILE)
         failed = [out_dir / "notebooks" / target.name for target, error in executed if error is not None]
         repro = _reproducibility(data_path, settings, nb_paths, started, processed_sha)
         write_text(tmp / "reproducibility.json", json.dumps(repro, indent=2, ensure_ascii=False) + "\n")
-        page = _render_html(executed, settings, repro, data_path.name, sections)
+        findings = load_findings(tmp)
+        page = _render_html(executed, settings, repro, data_path.name, sections, findings)
         write_text(tmp / report_filename(settings.lang), page)
+        if "docx" in formats:
+            _write_docx(executed, tmp, settings, repro, data_path.name, findings)
         has_log = (tmp / log_name).is_file()
     return ReportResult(
         path=out_dir / report_filename(settings.lang),
@@ -340,12 +351,14 @@ def _write_processed(survey: Any, data_dir: Path) -> None:
         write_parquet(safe_quality(quality), data_dir / QUALITY_NAME)
 
 
-def _execute(nb_path: Path, nb_dir: Path, settings: _Settings, log: Path) -> tuple[Path, str | None]:
+def _execute(
+    nb_path: Path, nb_dir: Path, settings: _Settings, log: Path, km: Any = None
+) -> tuple[Path, str | None]:
     """Run one notebook with papermill inside the temporary report folder.
 
     Returns the executed notebook and None, or, when the notebook stopped with an error, the executed notebook
     (with the cells up to the error) and the error message in the report's language; the traceback is appended
-    to ``log``.
+    to ``log``. ``km`` is the warm kernel of the report (:mod:`relatie_lab.kernel`); None: a kernel of its own.
     """
     import papermill as pm
 
@@ -373,8 +386,10 @@ def _execute(nb_path: Path, nb_dir: Path, settings: _Settings, log: Path) -> tup
                 log_output=False,
                 progress_bar=False,
                 execution_timeout=settings.cell_timeout,
-                # the kernel's start-up notice about TCP transport is noise in a report run; errors still show
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                # start-up notices and the KeyboardInterrupt lines of a kernel shutdown are noise in a report run;
+                # cell errors reach the report and the log through the notebook, not through the kernel's log
+                extra_arguments=list(KERNEL_ARGUMENTS),
+                **({"km": km} if km is not None else {}),
             )
             break
         except Exception as exc:  # papermill raises PapermillExecutionError, nbclient a timeout error, ...
@@ -490,6 +505,7 @@ def _render_html(
     repro: dict[str, Any],
     data_name: str,
     sections: pd.DataFrame | None = None,
+    findings: Sequence[Any] = (),
 ) -> str:
     import nbformat
     from nbconvert import HTMLExporter
@@ -502,6 +518,8 @@ def _render_html(
     combined.cells.append(_html_cell(_title_html(title, data_name, repro, lang)))
     if sections is not None:
         combined.cells.append(_html_cell(_completeness_html(executed, sections, lang)))
+    if findings:  # the summary page first: the key findings, each linking to its section
+        combined.cells.append(_html_cell(summary_html(list(findings), lang)))
     combined.cells.append(_html_cell(f"<p>{TOC_MARKER}</p>"))
     for path, error in executed:
         nb = nbformat.read(path, as_version=4)
@@ -525,7 +543,9 @@ def _render_html(
     exporter.register_preprocessor(remover, enabled=True)
     body, _ = exporter.from_notebook_node(combined, resources={"metadata": {"name": f"{title} – {data_name}"}})
     body = _number_tables(body, lang)
+    body = _number_figures(body, lang)
     body = _add_toc(body, lang)
+    body = link_sections(body, lang)
     body = _figure_alt_texts(body, lang)
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     body = body.replace("</head>", f"<style>\n{css}</style>\n</head>", 1)
@@ -675,6 +695,44 @@ def _figure_alt_texts(body: str, lang: str) -> str:
     return "".join(out)
 
 
+def _number_figures(body: str, lang: str) -> str:
+    """Number the APA figures in the order they appear (Figuur 1, Figuur 2, ...)."""
+    counter = iter(range(1, 10_000))
+    word = html.escape(label("report_figure", lang))
+    return re.sub(
+        r'<span class="apa-fig-number">[^<]*</span>',
+        lambda _m: f'<span class="apa-fig-number">{word} {next(counter)}</span>',
+        body,
+    )
+
+
+def _write_docx(
+    executed: list[tuple[Path, str | None]], folder: Path, settings: _Settings, repro: dict[str, Any],
+    data_name: str, findings: Sequence[Any],
+) -> Path:
+    """The report as a Word file beside the HTML: summary, the notebooks' headings, tables, figures and text."""
+    from relatie_lab.docx_export import write_docx
+
+    lang = settings.lang
+    summary = ""
+    if findings:
+        items = "\n".join(f"- {f.text}" for f in findings)
+        summary = f"# {label('sum_title', lang)}\n\n{label('sum_intro', lang)}\n\n{items}"
+    repro_md = (
+        f"# {label('report_repro_title', lang)}\n\n{label('report_repro_intro', lang)}\n\n"
+        f"{label('report_repro_input', lang)}: {repro['input_file']}\n\n"
+        f"{label('report_repro_sha256', lang)}: {repro['input_sha256']}\n\n"
+        f"{label('report_repro_seed', lang)}: {repro['parameters']['seed']}; "
+        f"{label('report_repro_n_boot', lang)}: {repro['parameters']['n_boot']}"
+    )
+    name = report_filename(lang).replace(".html", ".docx")
+    return write_docx(
+        [path for path, _ in executed], folder / name, lang=lang, title=label("report_title", lang),
+        subtitle=label("report_subtitle", lang).format(file=html.escape(data_name)),
+        before=[summary] if summary else [], after=[repro_md],
+    )  # fmt: skip
+
+
 def _number_tables(body: str, lang: str) -> str:
     """Number the APA tables in the order they appear (Tabel 1, Tabel 2, ...)."""
     counter = iter(range(1, 10_000))
@@ -723,6 +781,10 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
         "--boot", type=int, default=DEFAULT_N_BOOT, help=f"bootstrap draws (default {DEFAULT_N_BOOT})"
     )
     parser.add_argument("--show-code", action="store_true", help="keep the notebook code in the HTML")
+    parser.add_argument(
+        "--format", default="html", type=_formats, dest="formats",
+        help="html (default) or html,docx: also a Word file (rapport.docx/report.docx) with the same content",
+    )  # fmt: skip
 
 
 def report_kwargs(args: argparse.Namespace) -> dict[str, Any]:
@@ -735,7 +797,17 @@ def report_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "seed": args.seed,
         "n_boot": args.boot,
         "show_code": args.show_code,
+        "formats": getattr(args, "formats", ("html",)),
     }
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    """``--format``: a comma-separated list of ``html`` and ``docx`` (HTML is always written)."""
+    chosen = tuple(dict.fromkeys(part.strip().lower() for part in value.split(",") if part.strip()))
+    unknown = [f for f in chosen if f not in ("html", "docx")]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown format {', '.join(unknown)}: use html or html,docx")
+    return tuple(dict.fromkeys(("html", *chosen)))
 
 
 def _cli_report(args: argparse.Namespace) -> int:

@@ -50,7 +50,7 @@ def test_two_groups_equal_welchs_t_squared(demo):
 
 def test_summary_is_wide_with_a_mean_per_group(demo):
     table = compare_constructs(demo, "meting", ["vertrouwen", "commitment"]).summary("en")
-    assert table.columns.tolist() == ["construct", "M 1", "M 2", "f", "p_holm", "η²"]
+    assert table.columns.tolist() == ["construct", "M Wave 1", "M Wave 2", "f", "p_holm", "η²"]  # value labels
     assert table["construct"].tolist() == ["vertrouwen", "commitment"]
 
 

@@ -26,13 +26,19 @@ def test_apa_table_formats_numbers_and_p_values_in_apa_style():
     assert t.frame[4].tolist() == ["200", "150", "99"]  # counts without decimals
     assert t.headers[2] == "<em>p</em>"
     assert t.headers[4] == "<em>N</em>"
+    nl = nb.apa_table(df.assign(n=[1200.0, 150.0, 99.0]), "nl")  # one number style per language, tables too
+    assert nl.frame[1].tolist() == ["0,51", "0,00", "1,50"]
+    assert nl.frame[2].tolist() == ["< ,001", ",035", ",500"]
+    assert nl.frame[3].tolist() == [",97", ",90", "1,00"]
+    assert nl.frame[4].tolist() == ["1.200", "150", "99"]
+    assert nl._repr_html_().count('class="num"') == 12
 
 
 def test_apa_table_missing_values_bools_and_localised_headers():
     # an analysis summary with its own (Dutch) column labels: the p column is still recognised
     df = pd.DataFrame({"Uitkomst": ["a", "b"], "p-waarde": [0.2, float("nan")], "Significant": [True, False]})
     t = nb.apa_table(df, "nl")
-    assert t.frame[1].tolist() == [".200", "—"]
+    assert t.frame[1].tolist() == [",200", "—"]  # Dutch APA: decimal comma in tables as in the text
     assert t.frame[2].tolist() == ["ja", "nee"]
     assert t.headers[:2] == ["Uitkomst", "<em>p</em>"]
 
@@ -44,14 +50,14 @@ def test_apa_table_html_has_caption_note_and_number_placeholder():
     assert '<span class="apa-number"></span>' in markup
     assert "<em>Scores &lt;b&gt;</em>" in markup  # caption text is escaped
     assert '<p class="apa-note"><em>Noot.</em> x</p>' in markup
-    assert '<td class="num">4.25</td>' in markup
+    assert '<td class="num">4,25</td>' in markup
     assert "Scores <b>" in repr(t)
 
 
 def test_apa_table_index_columns():
     df = pd.DataFrame({"share": [0.5]}, index=pd.Index(["bank"], name="sector"))
     t = nb.apa_table(df, "en", index=True, decimals=1)
-    assert t.frame.iloc[0].tolist() == ["bank", "0.5"]
+    assert t.frame.iloc[0].tolist() == ["Bank", "0.5"]  # a coded value of a group field: its label
     assert t.headers[0] == "Sector"
 
 
@@ -66,7 +72,7 @@ def test_record_merges_and_writes_plain_json(tmp_path):
 
 def test_sample_table_counts_groups_and_total():
     t = nb.sample_table(pd.DataFrame({"sector": ["bank", None, "bank"]}), "sector", "nl")
-    assert t["group"].tolist() == ["bank", "Ontbrekend", "Totaal"]
+    assert t["group"].tolist() == ["Bank", "Ontbrekend", "Totaal"]  # the label of the value, not the code
     assert t["n"].tolist() == [2, 1, 3]
     assert nb.sample_table(pd.DataFrame({"x": [1]}), "sector", "en")["group"].tolist() == ["Total"]
 
@@ -78,3 +84,35 @@ def test_strip_personal_columns_removes_names_and_emails():
     )
     clean = nb.strip_personal_columns(df)
     assert list(clean.columns) == ["respondent_id", "vt_1"]
+
+
+def test_figure_gets_caption_from_its_title_and_dutch_decimal_commas():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0.1, 0.35])
+    ax.set_title("Trechter")
+    shown = nb.figure(fig, lang="nl")
+    assert shown.caption == "Trechter"
+    assert ax.get_title() == ""  # APA: the title is the caption above the figure, not in the image
+    assert all("," in t.get_text() and "." not in t.get_text() for t in ax.get_yticklabels())
+    markup = shown._repr_html_()
+    assert '<span class="apa-fig-number">Figuur</span>' in markup
+    assert 'alt="Trechter"' in markup
+    bundle = shown._repr_mimebundle_()
+    assert bundle[nb.FIGURE_MIME] == {"caption": "Trechter", "note": ""}
+    plt.close(fig)
+
+
+def test_indirect_table_shows_the_library_s_own_defined_parameter_once():
+    effects = pd.DataFrame({
+        "effect": ["vertrouwen -> commitment -> betrokkenheid", "indirect", "via_mijn_pad"],
+        "kind": ["indirect", "defined", "defined"], "est": [0.47, 0.47, 0.47], "boot_se": [0.04] * 3,
+        "ci_lower": [0.4] * 3, "ci_upper": [0.53] * 3, "ci": ["percentile"] * 3, "n_boot": [1000] * 3,
+        "n_failed": [0] * 3,
+    })  # fmt: skip
+    table = nb.indirect_table(effects, "en")
+    assert table["effect"].tolist() == ["Trust → Commitment → Customer engagement", "via_mijn_pad"]  # own names stay

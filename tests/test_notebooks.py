@@ -122,7 +122,7 @@ def _build(survey: Path, out: Path, **kwargs) -> Path:
 
 @pytest.fixture(scope="module")
 def report_nl(survey, tmp_path_factory):
-    return _build(survey, tmp_path_factory.mktemp("nl") / "rapport")
+    return _build(survey, tmp_path_factory.mktemp("nl") / "rapport", formats=("html", "docx"))
 
 
 @pytest.fixture(scope="module")
@@ -340,3 +340,55 @@ def test_notebook_runs_by_hand_on_a_raw_file(survey, tmp_path):
     assert SURNAME not in text
     assert DOMAIN not in text
     assert not list(tmp_path.glob("*.json"))  # output_dir None: nothing recorded
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# what a reader sees (issue 13): summary first, APA text, numbered figures, no internal names, Word
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["nl", "en"])
+def test_no_internal_name_reaches_a_reader(report_nl, report_en, which):
+    from relatie_lab.report_text import internal_names, visible_text
+
+    page = (report_nl if which == "nl" else report_en).read_text(encoding="utf-8")
+    assert internal_names(visible_text(page)) == []
+
+
+@pytest.mark.slow
+def test_report_opens_with_a_linked_summary_and_numbers_its_figures(report_nl, report_en):
+    page = report_nl.read_text(encoding="utf-8")
+    start = page.index('<section class="report-summary">')
+    summary = page[start : page.index("</section>", start)]
+    assert page.index("report-summary") < page.index('class="toc"') < page.index("Tabel 1</span>")
+    findings = re.findall(r'<li class="finding finding-(\w+)">', summary)
+    assert 3 <= len(findings) <= 6
+    assert findings[0] == "fit"
+    for anchor in re.findall(r'href="#([^"]+)"', summary):
+        assert f'id="{anchor}"' in page  # every finding links to its section
+    numbers = re.findall(r'<span class="apa-fig-number">Figuur (\d+)</span>', page)
+    assert numbers == [str(i) for i in range(1, len(numbers) + 1)]
+    assert len(numbers) >= 5
+    assert "χ²(" in page  # the APA sentences, italics rendered
+    assert "*p*" not in page
+    assert '<div class="apa-text">' in page
+    english = report_en.read_text(encoding="utf-8")
+    assert re.search(r"<h1[^>]*>Summary<", english)
+    assert "Figure 1</span>" in english
+
+
+@pytest.mark.slow
+def test_word_report_holds_the_same_tables(report_nl):
+    from docx import Document
+
+    doc = Document(report_nl.with_suffix(".docx"))
+    texts = [p.text for p in doc.paragraphs]
+    page = report_nl.read_text(encoding="utf-8")
+    n_tables = len(re.findall(r'<table class="apa">', page))
+    assert len(doc.tables) == n_tables
+    assert f"Tabel {n_tables}" in texts
+    assert "Samenvatting" in texts
+    assert len(doc.inline_shapes) == len(re.findall(r'<span class="apa-fig-number">', page))
+    fit = next(t for t in doc.tables if t.rows[0].cells[0].text == "χ²")
+    assert [c.text for c in fit.rows[0].cells][:3] == ["χ²", "df", "p"]
+    assert "," in fit.rows[1].cells[0].text  # Dutch: decimal comma in the Word tables too

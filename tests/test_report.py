@@ -78,7 +78,11 @@ def test_cli_registers_report_options():
     args = parser.parse_args(["report", "d.sav", "--out", "o", "--lang", "en", "--seed", "3", "--boot", "9",
                               "--show-code"])
     assert rp.report_kwargs(args) == {"lang": "en", "mapping": None, "instrument": None, "model": None, "seed": 3,
-                                      "n_boot": 9, "show_code": True}
+                                      "n_boot": 9, "show_code": True, "formats": ("html",)}
+    args = parser.parse_args(["report", "d.sav", "--format", "html,docx"])
+    assert rp.report_kwargs(args)["formats"] == ("html", "docx")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["report", "d.sav", "--format", "pdf"])
     args = parser.parse_args(["report", "d.sav", "--instrument", "boek.yaml", "--model", "m.lav"])
     assert str(rp.report_kwargs(args)["instrument"]) == "boek.yaml"
     assert str(rp.report_kwargs(args)["model"]) == "m.lav"

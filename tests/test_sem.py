@@ -233,7 +233,7 @@ def test_plot_skip_path_arc_inside_axes_and_label_clear_of_nodes(ct, figsize, n_
     )
     res = fit_sem(ct, model)
     row = res.estimates.query("op == '~' and lhs == 'commitment' and rhs == 'gedeelde_waarden'").iloc[0]
-    text = f"{row.std_all:.2f}" + ("*" if row.pvalue < 0.05 else "")
+    text = f"{row.std_all:.2f}".replace("0.", ",", 1) + ("*" if row.pvalue < 0.05 else "")  # APA, Dutch
     ax = None if figsize is None else plt.subplots(figsize=figsize)[1]
     fig = res.plot(ax=ax)
     ax, arc, label = _arc_and_label(fig, text)

@@ -211,12 +211,14 @@ class SEMResult:
         return [_render(key, kw, lang) for key, kw in msgs]
 
     # ---------------------------------------------------------------------------------------------
-    def plot(self, lang: str = "nl", ax: Any = None, group: Any = None):
-        """Path diagram: latent ellipses, observed boxes, arrows with standardized coefficients.
+    def plot(self, lang: str = "nl", ax: Any = None, group: Any = None, **kwargs: Any):
+        """Path diagram: latent ellipses, observed boxes, arrows with standardized coefficients, R².
 
-        Returns the matplotlib Figure.
+        Returns the matplotlib Figure; see :func:`relatie_lab.path_diagram.plot_path` (layout and options).
         """
-        return plot_path(self, lang=lang, ax=ax, group=group)
+        from relatie_lab.path_diagram import plot_path
+
+        return plot_path(self, lang=lang, ax=ax, group=group, **kwargs)
 
     def indirect_effects(self, n_boot: int = 1000, ci: str = "percentile", seed: int | None = None,
                          progress: bool | None = None, n_jobs: int | None = None) -> pd.DataFrame:  # fmt: skip
@@ -745,164 +747,3 @@ def estimates_table(eng: Engine, res: EngineFit, pt: ParTable, levels: list | No
     est = add_std_columns(est, eng, theta, pt, defined)
     cols = ESTIMATE_COLUMNS + (["group"] if levels else [])
     return est[cols]
-
-
-# --------------------------------------------------------------------------------------------------
-#: Room between the top of the highest node under a skip-path arc and the centre of the arc's label.
-_ARC_CLEARANCE = 0.6
-
-
-def _layers(est: pd.DataFrame, latent: list[str]) -> dict[str, int]:
-    """Structural order: a variable's layer is one more than the deepest of its predictors."""
-    reg = est[est.op == "~"]
-    nodes = list(dict.fromkeys([*latent, *reg.lhs, *reg.rhs]))
-    preds = {v: set(reg.rhs[reg.lhs == v]) for v in nodes}
-    layer: dict[str, int] = {}
-
-    def depth(v: str, seen: frozenset = frozenset()) -> int:
-        if v in layer:
-            return layer[v]
-        if v in seen:
-            return 0
-        d = 1 + max((depth(u, seen | {v}) for u in preds[v]), default=-1)
-        layer[v] = d
-        return d
-
-    for v in nodes:
-        depth(v)
-    return layer
-
-
-def _skip_arc(ax: Any, pos: dict, half: dict, layer: dict, source: str, target: str):
-    """Draw a path that skips a layer as an arc over the nodes in between; its label sits on top of the arc.
-
-    The arc leaves the top of the source and enters the top of the target (clear of the straight arrows and their
-    labels) and rises high enough that its label clears every node under it. Returns the label position and points
-    on the arc (data coordinates) for the axis limits.
-    """
-    from matplotlib.patches import FancyArrowPatch
-    from matplotlib.path import Path as MplPath
-
-    (x0, y0), (x1, y1) = pos[source], pos[target]
-    sign = 1.0 if x1 >= x0 else -1.0
-    (w0, h0), (w1, h1) = half[source], half[target]
-    start = np.array([x0 + sign * 0.5 * w0, y0 + 0.87 * h0])  # 60 degrees round the node's outline
-    end = np.array([x1 - sign * 0.5 * w1, y1 + 0.87 * h1])
-    lo, hi = sorted((layer[source], layer[target]))
-    under = [half[v][1] for v, (x, y) in pos.items() if lo < layer[v] < hi and abs(y - y0) < 1e-9]
-    apex = y0 + max([h0, h1, *under]) + _ARC_CLEARANCE  # the label's centre: clear above the highest node
-    chord = float(np.hypot(*(end - start)))
-    # quadratic Bezier: its apex lies halfway between the chord's midpoint and the control point
-    height = max(apex - (start[1] + end[1]) / 2, 0.2 * chord / 2)
-    mid = (start + end) / 2
-    normal = np.array([-(end - start)[1], (end - start)[0]]) / max(chord, 1e-9) * sign  # pointing up
-    control = mid + 2 * height * normal
-    path = MplPath([start, control, end], [MplPath.MOVETO, MplPath.CURVE3, MplPath.CURVE3])
-    ax.add_patch(FancyArrowPatch(path=path, arrowstyle="-|>", mutation_scale=12, color="#1f4e79", lw=1.6, zorder=1))
-    t = np.linspace(0, 1, 25)[:, None]
-    curve = (1 - t) ** 2 * start + 2 * t * (1 - t) * control + t**2 * end
-    top = 0.25 * start + 0.5 * control + 0.25 * end
-    return float(top[0]), float(top[1]), [tuple(p) for p in curve]
-
-
-def _fit_limits(ax: Any, points: list[tuple[float, float]], margin: float = 0.3) -> None:
-    """Axis limits that hold every node, box and arc (``points``) and every text with its background box."""
-    xs, ys = zip(*points, strict=True) if points else ((0.0,), (0.0,))
-    lims = [min(xs) - margin, max(xs) + margin, min(ys) - margin, max(ys) + margin]
-    ax.set_xlim(lims[0], lims[1])
-    ax.set_ylim(lims[2], lims[3])
-    get_renderer = getattr(ax.figure.canvas, "get_renderer", None)
-    if get_renderer is None:  # a backend that cannot measure text: the margins must do
-        return
-    renderer = get_renderer()
-    for _ in range(2):  # text has a fixed size in points: measure it at the current scale, widen, measure again
-        ax.apply_aspect()
-        to_data = ax.transData.inverted()
-        boxes = [t.get_window_extent(renderer).transformed(to_data) for t in ax.texts if t.get_visible()]
-        wanted = [
-            min([lims[0], *(b.x0 - margin / 2 for b in boxes)]),
-            max([lims[1], *(b.x1 + margin / 2 for b in boxes)]),
-            min([lims[2], *(b.y0 - margin / 2 for b in boxes)]),
-            max([lims[3], *(b.y1 + margin / 2 for b in boxes)]),
-        ]
-        if wanted == lims:
-            break
-        lims = wanted
-        ax.set_xlim(lims[0], lims[1])
-        ax.set_ylim(lims[2], lims[3])
-
-
-def plot_path(result: SEMResult, lang: str = "nl", ax: Any = None, group: Any = None):
-    """Draw the path diagram of a fitted model (matplotlib only, no graphviz)."""
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Ellipse, FancyArrowPatch, Rectangle
-
-    lang = check_lang(lang)
-    est = result.estimates
-    if "group" in est:
-        g = group if group is not None else result.group_labels[0]
-        est = est[est["group"] == g]
-    latent = list(result.engine.lv)
-    layer = _layers(est, latent)
-    load = est[est.op == "=~"]
-    n_ind = {f: int((load.lhs == f).sum()) for f in latent}
-    by_layer: dict[int, list[str]] = {}
-    for v, k in layer.items():
-        by_layer.setdefault(k, []).append(v)
-    nl_ = max(by_layer) + 1 if by_layer else 1
-    width = max(3.2, 1.0 + 0.9 * max([*n_ind.values(), 1]))
-    pos: dict[str, tuple[float, float]] = {}
-    for k, vs in by_layer.items():
-        for i, v in enumerate(vs):
-            pos[v] = (k * width * 1.15, -i * 3.2 + (len(vs) - 1) * 1.6)
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(min(18, max(6, 1.15 * width * nl_ * 0.75)),
-                                        max(3.5, 2.6 * max(map(len, by_layer.values())) + 1.5)))  # fmt: skip
-    else:
-        fig = ax.figure
-    boxes: dict[tuple[str, str], tuple[float, float]] = {}
-    for v, (x, y) in pos.items():
-        if v in latent:
-            ax.add_patch(Ellipse((x, y), 2.4, 0.9, fc="#dbe9f6", ec="#1f4e79", lw=1.4, zorder=2))
-        else:
-            ax.add_patch(Rectangle((x - 1.0, y - 0.35), 2.0, 0.7, fc="white", ec="#333333", zorder=2))
-        ax.text(x, y, v, ha="center", va="center", fontsize=9, zorder=3)
-        inds = load[load.lhs == v]
-        for j, r in enumerate(inds.itertuples()):
-            bx = x + (j - (len(inds) - 1) / 2) * 0.9
-            by = y - 1.6
-            boxes[(v, r.rhs)] = (bx, by)
-            ax.add_patch(Rectangle((bx - 0.4, by - 0.25), 0.8, 0.5, fc="white", ec="#555555", zorder=2))
-            ax.text(bx, by, r.rhs, ha="center", va="center", fontsize=6.5, zorder=3)
-            ax.add_patch(FancyArrowPatch((x, y - 0.45), (bx, by + 0.25), arrowstyle="-|>", mutation_scale=8,
-                                         color="#555555", lw=0.8, zorder=1))  # fmt: skip
-            ax.text((x + bx) / 2, (y - 0.45 + by + 0.25) / 2, f"{r.std_all:.2f}", fontsize=6, ha="center",
-                    va="center", color="#1f4e79", zorder=4, bbox={"fc": "white", "ec": "none", "pad": 0.3})  # fmt: skip
-    half = {v: (1.2, 0.45) if v in latent else (1.0, 0.35) for v in pos}  # half width, half height of a node
-    points = [(x + sx * w, y + sy * h) for v, (x, y) in pos.items() for w, h in [half[v]] for sx in (-1, 1)
-              for sy in (-1, 1)]  # fmt: skip
-    points += [(bx + sx * 0.4, by + sy * 0.25) for bx, by in boxes.values() for sx in (-1, 1) for sy in (-1, 1)]
-    for r in est[est.op == "~"].itertuples():
-        if r.lhs not in pos or r.rhs not in pos:
-            continue
-        (x0, y0), (x1, y1) = pos[r.rhs], pos[r.lhs]
-        skip = abs(y0 - y1) < 1e-9 and abs(layer[r.lhs] - layer[r.rhs]) > 1
-        if skip:
-            lx, ly, curve = _skip_arc(ax, pos, half, layer, r.rhs, r.lhs)
-            points += curve
-        else:
-            start, end = (x0 + 1.2, y0), (x1 - 1.2, y1)
-            ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12, color="#1f4e79", lw=1.6,
-                                         zorder=1))  # fmt: skip
-            lx, ly = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + 0.25
-        star = "*" if np.isfinite(r.pvalue) and r.pvalue < 0.05 else ""
-        ax.text(lx, ly, f"{r.std_all:.2f}{star}", ha="center", va="center", fontsize=9, fontweight="bold",
-                color="#1f4e79", bbox={"fc": "white", "ec": "none", "pad": 0.5}, zorder=4)  # fmt: skip
-    ax.set_aspect("equal")
-    _fit_limits(ax, points)
-    ax.axis("off")
-    fi = result.fit_indices
-    title = (f"{label('sem_title', lang)} ({label('sem_std_all', lang).lower()}) — CFI {fi['cfi']:.3f}, "
-             f"RMSEA {fi['rmsea']:.3f}, SRMR {fi['srmr']:.3f}")  # fmt: skip
-    ax.set_title(title, fontsize=10)
-    return fig
