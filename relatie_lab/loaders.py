@@ -8,7 +8,10 @@ Formats
 -------
 - CSV (``.csv``, ``.txt``, ``.tsv``): encoding UTF-8 (with or without BOM) or UTF-16 with BOM; otherwise
   Windows-1252 with a warning; anything else is an error. The delimiter (``,``, ``;`` or tab) is sniffed from
-  the header; with ``;`` or tab a decimal comma (``4,5``) is read as 4.5.
+  the header; with ``;`` or tab a decimal comma (``4,5``) is read as 4.5. The structure is checked before
+  anything is read as data: a header whose delimiter differs from the body's, lines with another delimiter or
+  another number of cells than the header, a quote that is opened and never closed, and a cell longer than
+  32,767 characters (Excel's limit) are errors that name the lines (and the column).
 - Excel ``.xlsx``: the first sheet, header in row 1.
 - SPSS ``.sav``: numeric codes are kept (value labels of items are not applied); user-missing codes become
   missing; value labels of group fields are applied; variable labels are kept in ``SurveyData.variable_labels``.
@@ -76,7 +79,7 @@ from relatie_lab.atomic import write_parquet
 from relatie_lab.errors import DataQualityWarning, SurveyError
 from relatie_lab.labels import check_lang, label
 from relatie_lab.paths import DATA_PROCESSED, DATA_RAW
-from relatie_lab.privacy import find_personal_data, strip_personal_data
+from relatie_lab.privacy import find_personal_data, mask_personal_cells, strip_personal_data
 from relatie_lab.quality import FLAG_COLUMNS, check_survey, issue_table
 
 __all__ = ["Mapping", "SurveyData", "load_survey", "read_mapping"]
@@ -98,6 +101,8 @@ QUALTRICS_PERSONAL = frozenset(
         "locationlongitude", "externalreference", "externaldatareference",
     }
 )  # fmt: skip
+#: Longest cell accepted in a text file: Excel's own limit for one cell.
+MAX_CELL_CHARS = 32_767
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 
@@ -324,13 +329,133 @@ def _with_header(grid: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     return body.reset_index(drop=True), renamed
 
 
+def _delim_name(delim: str, lang: str) -> str:
+    return {"\t": "tab", ",": "','", ";": "';'"}.get(delim, repr(delim)) if lang == "en" else {
+        "\t": "tab", ",": "komma (,)", ";": "puntkomma (;)"}.get(delim, repr(delim))  # fmt: skip
+
+
+def _lines_text(lines: list[int], lang: str) -> str:
+    from relatie_lab.quality import format_rows
+
+    return format_rows(lines, lang, for_message=True)
+
+
+def _column_name(header: list[str], j: int, lang: str) -> str:
+    name = header[j] if j < len(header) and header[j] else None
+    word = "kolom" if lang == "nl" else "column"
+    return f"{word} {j + 1} ({name})" if name else f"{word} {j + 1}"
+
+
+def _check_structure(text: str, delim: str, name: str, lang: str) -> None:
+    """Raise a :class:`SurveyError` naming the lines when the file's structure is broken (see module docstring).
+
+    Without quote characters, a line's cells are its delimiters plus one (one quick pass over the lines);
+    otherwise the csv module reads the records, so quoted delimiters and line breaks count correctly.
+    """
+    numbered = [(i + 1, line) for i, line in enumerate(text.splitlines()) if line.strip()]
+    if len(numbered) < 2:
+        return
+    header = [c.strip() for c in _split(numbered[0][1], delim)]
+    expected = len(header)
+
+    def check_cells(line_no: int, cells: list[str]) -> None:
+        for j, cell in enumerate(cells):
+            if len(cell) > MAX_CELL_CHARS:
+                raise _err("err_oversized_cell", lang, file=name, line=line_no, column=_column_name(header, j, lang),
+                           size=f"{len(cell):,}", limit=f"{MAX_CELL_CHARS:,}")  # fmt: skip
+
+    counts: list[tuple[int, int]] = []  # (line where the record starts, number of cells)
+    if '"' not in text:
+        for line_no, line in numbered:
+            counts.append((line_no, line.count(delim) + 1))
+            if len(line) > MAX_CELL_CHARS:
+                check_cells(line_no, line.split(delim))
+    else:
+        if text.count('"') % 2:
+            _check_quotes(text, delim, name, lang, header)
+        reader = csv.reader(io.StringIO(text), delimiter=delim, strict=False)
+        old_limit = csv.field_size_limit()
+        csv.field_size_limit(max(old_limit, len(text) + 1))
+        try:
+            start = 1
+            for row in reader:
+                if any(cell.strip() for cell in row):
+                    counts.append((start, len(row)))
+                    if sum(map(len, row)) > MAX_CELL_CHARS:
+                        check_cells(start, row)
+                start = reader.line_num + 1
+        finally:
+            csv.field_size_limit(old_limit)
+    body = counts[1:]
+    others = [d for d in DELIMITERS if d != delim]
+    if expected > 1 and body and all(n == 1 for _, n in body):
+        # the header uses one delimiter, every line below it another
+        for other in others:
+            if {len(_split(line, other)) for _, line in numbered[1:]} == {expected}:
+                raise _err("err_header_delimiter", lang, file=name, header=_delim_name(delim, lang),
+                           body=_delim_name(other, lang))  # fmt: skip
+    ragged = [(n, c) for n, c in body if c != expected]
+    if not ragged:
+        return
+    by_line = dict(numbered)
+    mixed: dict[str, list[int]] = {}
+    for n, _count in ragged:
+        line = by_line.get(n, "")
+        for other in others:
+            if other in line and len(_split(line, other)) == expected:
+                mixed.setdefault(other, []).append(n)
+                break
+    if mixed:
+        other, lines = max(mixed.items(), key=lambda kv: len(kv[1]))
+        raise _err("err_mixed_delimiters", lang, file=name, lines=_lines_text(lines, lang),
+                   other=_delim_name(other, lang), delim=_delim_name(delim, lang))  # fmt: skip
+    found = ", ".join(sorted({str(c) for _, c in ragged}, key=int))
+    raise _err("err_ragged", lang, file=name, lines=_lines_text([n for n, _ in ragged], lang),
+               expected=expected, found=found)  # fmt: skip
+
+
+def _split(line: str, delim: str) -> list[str]:
+    if '"' not in line:
+        return line.split(delim)
+    return next(csv.reader([line], delimiter=delim), [])
+
+
+def _check_quotes(text: str, delim: str, name: str, lang: str, header: list[str]) -> None:
+    """An opened quote that is never closed: the line where it opens and its column."""
+    open_line, open_col, inside = 0, 0, False
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        col, at_start = 0, True
+        i = 0
+        while i < len(line):
+            ch = line[i]
+            if inside:
+                if ch == '"':
+                    if i + 1 < len(line) and line[i + 1] == '"':
+                        i += 1
+                    else:
+                        inside = False
+            elif ch == '"' and at_start:
+                inside, open_line, open_col = True, line_no, col
+            elif ch == delim:
+                col += 1
+                at_start = True
+                i += 1
+                continue
+            at_start = at_start and ch == " " and not inside
+            i += 1
+    if inside:
+        raise _err("err_unterminated_quote", lang, file=name, line=open_line,
+                   column=_column_name([c.strip() for c in header], open_col, lang))  # fmt: skip
+
+
 def _read_text(path: Path, raw: bytes, lang: str) -> _Raw:
     text, encoding = _decode(raw, path.name, lang)
     delim = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
+    _check_structure(text, delim, path.name, lang)
     try:
         grid = pd.read_csv(
             io.StringIO(text), sep=delim, header=None, dtype=str, keep_default_na=False, na_filter=False,
-            skip_blank_lines=True, engine="python",
+            skip_blank_lines=True, engine="c",
         )  # fmt: skip
     except pd.errors.EmptyDataError:
         raise _err("err_empty", lang, file=path.name) from None
@@ -695,6 +820,13 @@ def load_survey(
             file=name, column=column, salt_source=label(f"load.salt.{source}", lang)
         )
         issues.append({"severity": "warning" if random_salt else "info", "check": "id_hashed", "column": column,
+                       "message": message})  # fmt: skip
+
+    # single personal-looking cells in a kept group or timing column (an e-mail address among the sectors)
+    frame, masked = mask_personal_cells(frame, [c for c in frame.columns if roles.get(c) in ("group", "timing")])
+    for column, n in masked.items():
+        message = label("load.cells_masked", lang).format(file=name, column=column, n=n)
+        issues.append({"severity": "warning", "check": "personal_cells", "column": column, "n_rows": n,
                        "message": message})  # fmt: skip
 
     # fields: ids and groups as codes (Int64 or str)

@@ -28,7 +28,6 @@ import os
 import platform
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 import time
@@ -44,6 +43,7 @@ from relatie_lab.atomic import atomic_dir, write_parquet, write_text
 from relatie_lab.errors import SurveyError
 from relatie_lab.labels import check_lang, label
 from relatie_lab.notebook import QUALITY_NAME, record, safe_quality, strip_personal_columns
+from relatie_lab.outputs import InputSnapshot, check_output_dir, guard_folder, input_snapshot, keep_file, write_marker
 from relatie_lab.paths import NOTEBOOKS, PACKAGE_DIR, PROJECT_DIR
 
 __all__ = [
@@ -202,9 +202,16 @@ def build_report(
     if missing:
         raise ReportError(f"Notebook(s) not found: {', '.join(missing)}.")
 
-    survey = _load(data_path, settings.mapping, settings.lang)  # fails early, before anything is written
+    # refuse a folder that is not new and not ours, before anything is read or written (relatie_lab.outputs)
+    check_output_dir(out_dir, [data_path, *([settings.mapping] if settings.mapping else [])], lang=settings.lang)
+    if not data_path.is_file():
+        _load(data_path, settings.mapping, settings.lang)  # the plain "file not found" message
+    mapping_sha = sha256_file(settings.mapping) if settings.mapping and settings.mapping.is_file() else None
+    with input_snapshot(data_path) as snap:  # the input is read once: hashed and analysed as it was at the start
+        survey = _load(snap.path, settings.mapping, settings.lang)  # fails early, before anything is written
     started = dt.datetime.now(dt.UTC)
     with atomic_dir(out_dir) as tmp:
+        write_marker(tmp)
         data_dir = tmp / "data"
         nb_dir = tmp / "notebooks"
         data_dir.mkdir()
@@ -218,10 +225,11 @@ def build_report(
             executed.append(_execute(nb, nb_dir, settings, out_dir))
             if progress:
                 print(f"[{i}/{len(nb_paths)}] {nb.name} ({time.perf_counter() - tick:.1f} s)", flush=True)
-        repro = _reproducibility(data_path, settings, nb_paths, started, processed_sha)
+        repro = _reproducibility(data_path, settings, nb_paths, started, processed_sha, snap, mapping_sha)
         write_text(tmp / "reproducibility.json", json.dumps(repro, indent=2, ensure_ascii=False) + "\n")
         page = _render_html(executed, settings, repro, data_path.name)
         write_text(tmp / report_filename(settings.lang), page)
+        guard_folder(tmp, settings.lang)  # last guard: no personal pattern leaves in any file
     return out_dir / report_filename(settings.lang)
 
 
@@ -274,12 +282,9 @@ def _execute(nb_path: Path, nb_dir: Path, settings: _Settings, out_dir: Path) ->
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except Exception as exc:  # papermill raises PapermillExecutionError, nbclient a timeout error, ...
-        kept = None
-        if target.exists():
-            failed_dir = out_dir / "failed"
-            failed_dir.mkdir(parents=True, exist_ok=True)
-            kept = failed_dir / nb_path.name
-            shutil.copy2(target, kept)
+        if isinstance(exc, OSError) and exc.errno is not None and not isinstance(exc, TimeoutError):
+            raise  # disk full, no permission, ...: one plain message from the command (relatie_lab.outputs)
+        kept = keep_file(target, out_dir / "failed") if target.exists() else None
         where = f" The executed notebook is kept in {kept}." if kept else ""
         raise ReportError(f"Notebook {nb_path.name} failed: {_short_error(exc)}.{where}", kept) from exc
     return target
@@ -328,16 +333,18 @@ def _git_commit() -> str | None:
 
 
 def _reproducibility(
-    data_path: Path, settings: _Settings, nb_paths: list[Path], started: dt.datetime, processed_sha: str
+    data_path: Path, settings: _Settings, nb_paths: list[Path], started: dt.datetime, processed_sha: str,
+    snap: InputSnapshot, mapping_sha: str | None,
 ) -> dict[str, Any]:
     mapping = settings.mapping
     return {
         "input_file": data_path.name,
-        "input_sha256": sha256_file(data_path),
-        "input_bytes": data_path.stat().st_size,
+        "input_sha256": snap.sha256,  # hashed when the run started: the version the report is made of
+        "input_bytes": snap.size,
+        "input_during_run": snap.state(),  # unchanged / changed / deleted
         "processed_sha256": processed_sha,
         "mapping_file": mapping.name if mapping else None,
-        "mapping_sha256": sha256_file(mapping) if mapping and mapping.is_file() else None,
+        "mapping_sha256": mapping_sha,
         "parameters": {"lang": settings.lang, "seed": settings.seed, "n_boot": settings.n_boot},
         "notebooks": [p.name for p in nb_paths],
         "python": platform.python_version(),
@@ -420,6 +427,7 @@ def _repro_html(repro: dict[str, Any], lang: str) -> str:
         row("report_repro_input", repro["input_file"]),
         row("report_repro_sha256", repro["input_sha256"], "sha256"),
         row("report_repro_bytes", repro["input_bytes"]),
+        row("out.repro_input_state", label(f"out.input_{repro.get('input_during_run', 'unchanged')}", lang)),
         row("report_repro_mapping", repro["mapping_file"]),
         row("report_repro_mapping_sha256", repro["mapping_sha256"], "sha256"),
         row("report_repro_lang", params["lang"]),
@@ -564,6 +572,11 @@ def _cli_report(args: argparse.Namespace) -> int:
             path = build_report(args.data, out, progress=True, **report_kwargs(args))
     except (SurveyError, ReportError) as exc:
         print(f"relatie-lab report: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # disk full, no permission, read-only, path too long: one message, nothing half-written
+        from relatie_lab.outputs import os_error_message
+
+        print(f"relatie-lab report: {os_error_message(exc, args.lang)}", file=sys.stderr)
         return 1
     print(path)
     return 0
