@@ -131,14 +131,16 @@ _VALUE_KINDS: dict[str, Any] = {
 # The same kinds found *inside* a longer text (a message, a report, a cell with a name and an account number).
 # Each candidate is confirmed by the checks above (mod-97, 11-proef, valid address), so numbers in a report rarely
 # match; base64 blobs (embedded figures) and hex digests are skipped.
+_NB = r"(?<![\w])(?<!\d[.,])"  # not inside a word or a decimal number
+_NA = r"(?![\w])(?![.,]\d)"
 _SEARCH: dict[str, re.Pattern[str]] = {
     "email": re.compile(r"[\w.+'-]+@[A-Za-z][\w-]*(?:\.[\w-]+)*\.[A-Za-z]{2,}"),
     "iban": re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){10,30}(?![A-Za-z0-9])"),
-    "bsn": re.compile(r"(?<![\w.,])\d{9}(?![\w.,])|(?<![\w.,])\d{4}\.\d{2}\.\d{3}(?![\w.,])"),
-    "phone": re.compile(r"(?<![\w.,+])(?:\+31|0031|0)[ -]?(?:\(0\))?(?:\d[ -]?){8}\d(?![\w.,])"),
+    "bsn": re.compile(rf"{_NB}\d{{9}}{_NA}|{_NB}\d{{4}}\.\d{{2}}\.\d{{3}}{_NA}"),
+    "phone": re.compile(rf"{_NB}(?<!\+)(?:\+31|0031|0)[ -]?(?:\(0\))?(?:\d[ -]?){{8}}\d{_NA}"),
     "ipv4": re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"),
     "ipv6": re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])"),
-    "postcode": re.compile(r"(?<![\w.,])[1-9]\d{3} ?(?!SA|SD|SS|CI|SE|DF|ML|BI|NA)[A-Z]{2}(?![\w])"),
+    "postcode": re.compile(rf"{_NB}[1-9]\d{{3}} ?(?!SA|SD|SS|CI|SE|DF|ML|BI|NA)[A-Z]{{2}}(?![\w])"),
 }
 _CONFIRM: dict[str, Any] = {
     "email": lambda v: True,

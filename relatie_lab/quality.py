@@ -217,7 +217,8 @@ def _clean_items(
     for j in np.flatnonzero(out_of_range.any(axis=0)):
         column, mask = block.columns[j], out_of_range[:, j]
         rows, n = ctx.rows_text(mask)
-        vals = ", ".join(f"{v:g}" for v in pd.unique(values[mask, j])[:MAX_VALUES_SHOWN])
+        # a number is quoted only when harmless (8 on a 1-7 scale); a long one could be a BSN or account number
+        vals = ", ".join(mask_personal(f"{v:g}", ctx.lang) for v in pd.unique(values[mask, j])[:MAX_VALUES_SHOWN])
         message = ctx.msg(
             "out_of_range", column=column, n=n, min=f"{lo[j]:g}", max=f"{hi[j]:g}", values=vals,
             rows=ctx.rows_msg(mask),
