@@ -584,7 +584,8 @@ def _normalise_field(series: pd.Series, codes: dict[Any, str], lang_labels: list
     for table in lang_labels:
         lookup.update({_key(v): k for k, v in table.items()})
     lookup.update({_key(k): k for k in codes})
-    mapped = text.map(lambda v: lookup.get(_key(v), v) if v else None)
+    mapped = text.map(lambda v: lookup.get(_key(v), v) if isinstance(v, str) and v else None).astype(object)
+    mapped = mapped.where(mapped.notna(), None)  # an empty cell stays missing (never the text 'nan')
     present = mapped.dropna()
     if len(present) and all(isinstance(v, int) or _INTEGER.match(str(v)) for v in present):
         return mapped.map(lambda v: None if v is None else int(v)).astype("Int64")
@@ -823,7 +824,8 @@ def load_survey(
                        "message": message})  # fmt: skip
 
     # single personal-looking cells in a kept group or timing column (an e-mail address among the sectors)
-    frame, masked = mask_personal_cells(frame, [c for c in frame.columns if roles.get(c) in ("group", "timing")])
+    kept_fields = [c for c in frame.columns if roles.get(c) in ("group", "timing")]
+    frame, masked = mask_personal_cells(frame, kept_fields, empty="")
     for column, n in masked.items():
         message = label("load.cells_masked", lang).format(file=name, column=column, n=n)
         issues.append({"severity": "warning", "check": "personal_cells", "column": column, "n_rows": n,

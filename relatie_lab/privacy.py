@@ -307,12 +307,15 @@ def redact_text(text: str, placeholder: str = "[persoonsgegeven]") -> tuple[str,
     return text, counts
 
 
-def mask_personal_cells(df: pd.DataFrame, columns: list[str] | None = None) -> tuple[pd.DataFrame, dict[str, int]]:
+def mask_personal_cells(
+    df: pd.DataFrame, columns: list[str] | None = None, *, empty: Any = None
+) -> tuple[pd.DataFrame, dict[str, int]]:
     """Set cells that look personal to missing, in any text column (a group, meta or timing column).
 
     A cell is personal when it is (or contains) an e-mail address, phone number, IBAN, BSN, IP address or
     postcode, or when it reads like a name (:func:`looks_name_like`) and occurs only once in its column.
-    Each distinct value is judged once, so long columns with few categories are quick.
+    Each distinct value is judged once, so long columns with few categories are quick. ``empty`` is what a
+    masked cell becomes (``None``; the loader passes ``""``, its raw frames' empty cell).
 
     Returns
     -------
@@ -342,7 +345,7 @@ def mask_personal_cells(df: pd.DataFrame, columns: list[str] | None = None) -> t
         if not bad:
             continue
         hit = series.notna() & series.astype(str).str.strip().isin(bad)
-        out[column] = series.astype(object).where(~hit, None)
+        out[column] = series.astype(object).where(~hit, empty)
         counts[str(column)] = int(hit.sum())
     return out, counts
 
