@@ -657,7 +657,8 @@ def test_ragged_rows_name_the_lines_and_counts(make_csv, salt):
     lines = _small_csv(",")
     lines[2] += ",7"
     lines[4] = lines[4].rsplit(",", 1)[0]
-    with pytest.raises(SurveyError, match=r"line\(s\) 3, 5 have another number of cells \(3, 5\) than the header \(4\)"):
+    words = r"line\(s\) 3, 5 have another number of cells \(3, 5\) than the header \(4\)"
+    with pytest.raises(SurveyError, match=words):
         load_survey(make_csv("\n".join(lines) + "\n"), lang="en")
 
 
