@@ -288,8 +288,11 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def _column_text(series: pd.Series) -> np.ndarray:
-    """A column as text cells like :func:`_cell`, vectorised for numeric columns."""
+def _column_text(series: pd.Series) -> np.ndarray | pd.Series:
+    """A column as text cells like :func:`_cell`, vectorised for numeric columns.
+
+    A text column (pandas ``str``, Arrow-backed) stays one: stripped, empty cells ``""``, no Python object per cell.
+    """
     if pd.api.types.is_float_dtype(series) or pd.api.types.is_integer_dtype(series):
         values = series.to_numpy(dtype=float)
         missing = np.isnan(values)
@@ -300,7 +303,7 @@ def _column_text(series: pd.Series) -> np.ndarray:
         out[rest] = [str(v) for v in values[rest]]
         return out
     if pd.api.types.is_string_dtype(series) and not pd.api.types.is_object_dtype(series):
-        return series.fillna("").str.strip().to_numpy(dtype=object)
+        return series.fillna("").str.strip().reset_index(drop=True)
     return np.array([_cell(v) for v in series], dtype=object)
 
 
@@ -323,7 +326,15 @@ def _with_header(grid: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
             seen[unique] = 0
         names.append(unique)
     rest = grid.iloc[1:]
-    body = pd.DataFrame({i: _column_text(rest[c]) for i, c in enumerate(rest.columns)}, index=rest.index, dtype=object)
+    columns = {}
+    for i, c in enumerate(rest.columns):
+        cells = _column_text(rest[c])
+        columns[i] = cells.to_numpy() if isinstance(cells, pd.Series) and cells.dtype == object else cells
+        if isinstance(columns[i], pd.Series):
+            columns[i] = columns[i].set_axis(rest.index)
+        else:
+            columns[i] = pd.Series(columns[i], index=rest.index, dtype=object)
+    body = pd.DataFrame(columns, index=rest.index)
     body.columns = names
     body = body.loc[:, [bool(h) or body[n].ne("").any() for h, n in zip(header_cells, names, strict=True)]]
     return body.reset_index(drop=True), renamed
@@ -346,16 +357,18 @@ def _column_name(header: list[str], j: int, lang: str) -> str:
     return f"{word} {j + 1} ({name})" if name else f"{word} {j + 1}"
 
 
-def _check_structure(text: str, delim: str, name: str, lang: str) -> None:
-    """Raise a :class:`SurveyError` naming the lines when the file's structure is broken (see module docstring).
+def _check_structure(text: str, delim: str, name: str, lang: str) -> int:
+    """The number of cells in the header; a :class:`SurveyError` naming the lines when the structure is broken.
 
     Without quote characters, a line's cells are its delimiters plus one (one quick pass over the lines);
     otherwise the csv module reads the records, so quoted delimiters and line breaks count correctly.
     """
     numbered = [(i + 1, line) for i, line in enumerate(text.splitlines()) if line.strip()]
-    if len(numbered) < 2:
-        return
+    if not numbered:
+        raise _err("err_empty", lang, file=name)
     header = [c.strip() for c in _split(numbered[0][1], delim)]
+    if len(numbered) < 2:
+        return len(header)
     expected = len(header)
 
     def check_cells(line_no: int, cells: list[str]) -> None:
@@ -396,7 +409,7 @@ def _check_structure(text: str, delim: str, name: str, lang: str) -> None:
                            body=_delim_name(other, lang))  # fmt: skip
     ragged = [(n, c) for n, c in body if c != expected]
     if not ragged:
-        return
+        return expected
     by_line = dict(numbered)
     mixed: dict[str, list[int]] = {}
     for n, _count in ragged:
@@ -448,19 +461,41 @@ def _check_quotes(text: str, delim: str, name: str, lang: str, header: list[str]
                    column=_column_name([c.strip() for c in header], open_col, lang))  # fmt: skip
 
 
+def _read_grid(data: bytes, delim: str, n_columns: int, quoted: bool, name: str, lang: str) -> pd.DataFrame:
+    """Every cell of a UTF-8 text file as text (pandas ``str``, Arrow-backed), header row included.
+
+    Arrow's CSV reader (multi-threaded, no Python object per cell); quoted cells may hold delimiters and line
+    breaks. The structure was checked before (:func:`_check_structure`), so errors here are rare.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = [f"c{i}" for i in range(max(n_columns, 1))]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names, encoding="utf8", block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=quoted, ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )  # fmt: skip
+    except pa.ArrowInvalid as exc:
+        detail = str(exc).split(":")[0].strip()  # never the line's content: it may hold personal data
+        raise _err("err_unreadable", lang, file=name, format="CSV", detail=detail) from None
+    if table.num_rows == 0:
+        raise _err("err_empty", lang, file=name)
+    text_dtype = pd.StringDtype("pyarrow", na_value=np.nan)
+    return table.to_pandas(types_mapper=lambda t: text_dtype if t == pa.string() else None)
+
+
 def _read_text(path: Path, raw: bytes, lang: str) -> _Raw:
     text, encoding = _decode(raw, path.name, lang)
     delim = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
-    _check_structure(text, delim, path.name, lang)
-    try:
-        grid = pd.read_csv(
-            io.StringIO(text), sep=delim, header=None, dtype=str, keep_default_na=False, na_filter=False,
-            skip_blank_lines=True, engine="c",
-        )  # fmt: skip
-    except pd.errors.EmptyDataError:
-        raise _err("err_empty", lang, file=path.name) from None
-    except (pd.errors.ParserError, csv.Error) as exc:
-        raise _err("err_unreadable", lang, file=path.name, format="CSV", detail=str(exc).strip()) from None
+    n_columns = _check_structure(text, delim, path.name, lang)
+    data = raw if encoding == "utf-8" else text.encode("utf-8")
+    grid = _read_grid(data, delim, n_columns, '"' in text, path.name, lang)
     body, renamed = _with_header(grid)
     out = _Raw(body, "csv", encoding=encoding, delimiter=delim, original_names=renamed)
     if encoding not in ("utf-8", "utf-8-sig", "utf-16"):
@@ -579,17 +614,24 @@ def _link_columns(
 
 def _normalise_field(series: pd.Series, codes: dict[Any, str], lang_labels: list[dict[Any, str]]) -> pd.Series:
     """Field values as codes of the instrument where possible; integers as Int64, other text as str."""
-    text = series.astype(str).str.strip()
+    text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
     lookup: dict[str, Any] = {}
     for table in lang_labels:
         lookup.update({_key(v): k for k, v in table.items()})
     lookup.update({_key(k): k for k in codes})
-    mapped = text.map(lambda v: lookup.get(_key(v), v) if isinstance(v, str) and v else None).astype(object)
-    mapped = mapped.where(mapped.notna(), None)  # an empty cell stays missing (never the text 'nan')
-    present = mapped.dropna()
-    if len(present) and all(isinstance(v, int) or _INTEGER.match(str(v)) for v in present):
+    empty = (text == "").to_numpy()
+    mapped = text.astype(object)
+    if lookup:  # each distinct value is looked up once
+        table = {u: lookup[_key(u)] for u in pd.unique(text) if _key(u) in lookup}
+        if table:
+            mapped = text.map(lambda v: table.get(v, v)).astype(object)
+    mapped = mapped.where(~empty, None)  # an empty cell stays missing (never the text 'nan')
+    as_text = mapped.dropna().astype(str)
+    if len(as_text) and as_text.str.fullmatch(r"[+-]?\d+").all():
+        if as_text.str.len().max() <= 15:  # exact in float64; longer numbers are converted one by one
+            return pd.to_numeric(mapped.where(~empty, None)).astype("Int64")
         return mapped.map(lambda v: None if v is None else int(v)).astype("Int64")
-    return mapped.map(lambda v: None if v is None else str(v)).astype("str")
+    return mapped.astype("str")
 
 
 def _apply_recode(values: pd.Series, spec: Any, lo: float, hi: float) -> pd.Series:

@@ -438,9 +438,11 @@ def _id_looks_personal(series: pd.Series) -> bool:
     cells = _text_cells(series)
     if cells.empty:
         return False
-    has_space = cells.str.contains(r"\s", regex=True)
-    personal = cells.map(looks_personal_value).notna()
-    return bool((has_space | personal).any())
+    if cells.str.contains(r"\s", regex=True).any():
+        return True
+    # only ids that could be personal are checked one by one: short plain codes (1, 2, R_12) cannot be
+    candidates = cells[~cells.str.fullmatch(r"[A-Za-z_]{0,3}\d{1,7}|[A-Za-z]{1,3}[_-][A-Za-z0-9]{1,6}")]
+    return bool(candidates.map(looks_personal_value).notna().any())
 
 
 def resolve_salt(salt: str | None = None) -> tuple[str, str]:
