@@ -303,7 +303,13 @@ def _column_text(series: pd.Series) -> np.ndarray | pd.Series:
         out[rest] = [str(v) for v in values[rest]]
         return out
     if pd.api.types.is_string_dtype(series) and not pd.api.types.is_object_dtype(series):
-        return series.fillna("").str.strip().reset_index(drop=True)
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        padded = pc.any(pc.match_substring_regex(pa.array(series, from_pandas=True), r"^\s|\s$")).as_py()
+        if series.hasnans or padded:
+            series = series.fillna("").str.strip()
+        return series.reset_index(drop=True)  # nothing to strip: the cells are used as they are, not copied
     return np.array([_cell(v) for v in series], dtype=object)
 
 
@@ -494,8 +500,10 @@ def _read_text(path: Path, raw: bytes, lang: str) -> _Raw:
     text, encoding = _decode(raw, path.name, lang)
     delim = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
     n_columns = _check_structure(text, delim, path.name, lang)
+    quoted = '"' in text
     data = raw if encoding == "utf-8" else text.encode("utf-8")
-    grid = _read_grid(data, delim, n_columns, '"' in text, path.name, lang)
+    del text  # the decoded copy is not needed any more (a million rows: hundreds of MB)
+    grid = _read_grid(data, delim, n_columns, quoted, path.name, lang)
     body, renamed = _with_header(grid)
     out = _Raw(body, "csv", encoding=encoding, delimiter=delim, original_names=renamed)
     if encoding not in ("utf-8", "utf-8-sig", "utf-16"):
@@ -840,7 +848,7 @@ def load_survey(
         raise _err("err_no_items", lang, file=name, columns=", ".join(map(str, raw.frame.columns)))
 
     # their columns -> ids; value labels of non-item columns (.sav) -> text
-    frame = raw.frame.copy()
+    frame, raw.frame = raw.frame, raw.frame.iloc[:0]  # copy-on-write: no copy; the raw cells are not kept twice
     for column, codes in raw.value_labels.items():
         if column in frame.columns and linked.get(column) not in items_df.index:
             frame[column] = frame[column].map(lambda v, c=codes: c.get(v, v))
@@ -893,6 +901,7 @@ def load_survey(
     )  # fmt: skip
     data = result.data
     issues_table = pd.concat([issue_table(issues), result.issues], ignore_index=True)
+    del frame, result  # the text cells are no longer needed
 
     for item, spec in user_mapping.recode.items():
         if item in data.columns:

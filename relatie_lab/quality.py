@@ -289,7 +289,7 @@ def _clean_items(
 def _anchor_labels_to_codes(ctx: _Context, block: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, list]:
     """Answers written as the scale's anchor labels ("Helemaal mee eens", "Strongly agree") -> their codes."""
     items, scales = ctx.instrument.items(), ctx.instrument.scales()
-    block = block.copy()
+    block = block.copy(deep=False)  # copy-on-write: only the columns that change are copied
     n = 0
     for column in columns:
         series = block[column]
