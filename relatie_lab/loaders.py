@@ -269,7 +269,7 @@ def _decode(raw: bytes, name: str, lang: str) -> tuple[str, str]:
 
 
 def _sniff_delimiter(text: str) -> str:
-    header = next((line for line in text.splitlines() if line.strip()), "")
+    header = next((line for line in io.StringIO(text) if line.strip()), "").rstrip("\r\n")
     header = re.sub(r'"[^"]*"', "", header)
     counts = {d: header.count(d) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
@@ -632,7 +632,8 @@ def _normalise_field(series: pd.Series, codes: dict[Any, str], lang_labels: list
     if lookup:  # each distinct value is looked up once
         table = {u: lookup[_key(u)] for u in pd.unique(text) if _key(u) in lookup}
         if table:
-            mapped = text.map(lambda v: table.get(v, v)).astype(object)
+            found = text.map(table).astype(object)
+            mapped = found.where(found.notna(), text.astype(object))
     mapped = mapped.where(~empty, None)  # an empty cell stays missing (never the text 'nan')
     as_text = mapped.dropna().astype(str)
     if len(as_text) and as_text.str.fullmatch(r"[+-]?\d+").all():

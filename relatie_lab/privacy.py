@@ -438,10 +438,15 @@ def _id_looks_personal(series: pd.Series) -> bool:
     cells = _text_cells(series)
     if cells.empty:
         return False
-    if cells.str.contains(r"\s", regex=True).any():
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(cells.astype(str), from_pandas=True)
+    if pc.any(pc.match_substring_regex(arr, r"\s")).as_py():
         return True
     # only ids that could be personal are checked one by one: short plain codes (1, 2, R_12) cannot be
-    candidates = cells[~cells.str.fullmatch(r"[A-Za-z_]{0,3}\d{1,7}|[A-Za-z]{1,3}[_-][A-Za-z0-9]{1,6}")]
+    plain = pc.match_substring_regex(arr, r"^(?:[A-Za-z_]{0,3}\d{1,7}|[A-Za-z]{1,3}[_-][A-Za-z0-9]{1,6})$")
+    candidates = cells[~plain.to_numpy(zero_copy_only=False)]
     return bool(candidates.map(looks_personal_value).notna().any())
 
 

@@ -179,23 +179,27 @@ def _fast_numeric(series: pd.Series, decimal_comma: bool) -> tuple[np.ndarray, n
         return None
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return None
-    arr = pc.utf8_trim_whitespace(arr)
-    empty = pc.fill_null(pc.equal(arr, ""), True)
+    if not decimal_comma and pc.any(pc.fill_null(pc.match_substring(arr, ","), False)).as_py():
+        return None  # "4,5" without a decimal comma is text
     if decimal_comma:
         arr = pc.replace_substring(arr, ",", ".")
-    present = pc.if_else(empty, pa.scalar(None, arr.type), arr)
-    if not pc.all(pc.fill_null(pc.match_substring_regex(present, _NUMBER.pattern), True)).as_py():
-        return None
-    if not decimal_comma and pc.any(pc.fill_null(pc.match_substring(present, ","), False)).as_py():
-        return None
-    try:
-        values = pc.cast(present, pa.float64()).to_numpy(zero_copy_only=False)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    values = None
+    for attempt in ("as is", "trimmed"):  # most files have no spaces around numbers: trim only when needed
+        if attempt == "trimmed":
+            arr = pc.utf8_trim_whitespace(arr)
+        empty = pc.fill_null(pc.equal(arr, ""), True)
+        present = pc.if_else(empty, pa.scalar(None, arr.type), arr)
+        try:
+            values = pc.cast(present, pa.float64()).to_numpy(zero_copy_only=False)
+            break
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+    if values is None:
         return None
     empty_np = empty.to_numpy(zero_copy_only=False).astype(bool)
     values = np.where(empty_np, np.nan, values)
     if not np.isfinite(values[~empty_np]).all():
-        return None
+        return None  # Arrow also reads 'nan' and 'inf'; the rule calls them text
     return values, empty_np
 
 
@@ -286,6 +290,16 @@ def _clean_items(
     return frame, text_issues + range_issues, [str(columns_with_codes), *shown]
 
 
+def _distinct(series: pd.Series) -> list:
+    """The distinct values of a column (in Arrow for text columns: no Python object per cell)."""
+    if pd.api.types.is_string_dtype(series) and not pd.api.types.is_object_dtype(series):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        return pc.unique(pa.array(series, from_pandas=True)).to_pylist()
+    return list(pd.unique(series))
+
+
 def _anchor_labels_to_codes(ctx: _Context, block: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, list]:
     """Answers written as the scale's anchor labels ("Helemaal mee eens", "Strongly agree") -> their codes."""
     items, scales = ctx.instrument.items(), ctx.instrument.scales()
@@ -304,7 +318,7 @@ def _anchor_labels_to_codes(ctx: _Context, block: pd.DataFrame, columns: list[st
         if not lookup:
             continue
         # each distinct answer is looked up once (a million rows hold a handful of distinct answers)
-        table = {u: lookup.get(u.strip().lower()) for u in pd.unique(series) if isinstance(u, str)}
+        table = {u: lookup.get(u.strip().lower()) for u in _distinct(series) if isinstance(u, str)}
         table = {u: c for u, c in table.items() if c is not None}
         if not table:
             continue

@@ -236,7 +236,8 @@ def test_longest_run_in_one_pass_equals_row_by_row(values):
 
 
 _TOKENS = ["1", "7", "-99", " 4 ", "4,5", "4.5", "+3", ".5", "5.", "1e2", "", "weet niet", "nan", "inf", "0x10",
-           "1_000", "٣"]  # fmt: skip
+           "1_000", "٣", "NaN", "-Infinity", "1E5", "1e", "e5", "1.2.3", "--1", "+-1", "1e+", " ", "1 000", "0x1p3",
+           "1,5e2", ".", "+", "-", "1.5E+3", "00012", "1e400", "\t3"]  # fmt: skip
 
 
 @settings(max_examples=150, deadline=None)
