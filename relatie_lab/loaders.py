@@ -306,7 +306,9 @@ def _column_text(series: pd.Series) -> np.ndarray | pd.Series:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        padded = pc.any(pc.match_substring_regex(pa.array(series, from_pandas=True), r"^\s|\s$")).as_py()
+        arr = pa.array(series, from_pandas=True)
+        length = pc.sum(pc.binary_length(arr)).as_py() or 0
+        padded = (pc.sum(pc.binary_length(pc.utf8_trim_whitespace(arr))).as_py() or 0) != length
         if series.hasnans or padded:
             series = series.fillna("").str.strip()
         return series.reset_index(drop=True)  # nothing to strip: the cells are used as they are, not copied
@@ -621,25 +623,33 @@ def _link_columns(
 
 
 def _normalise_field(series: pd.Series, codes: dict[Any, str], lang_labels: list[dict[Any, str]]) -> pd.Series:
-    """Field values as codes of the instrument where possible; integers as Int64, other text as str."""
-    text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
+    """Field values as codes of the instrument where possible; integers as Int64, other text as str.
+
+    Text columns stay in Arrow and each distinct value is looked up once, so a million ids take little time.
+    """
+    if pd.api.types.is_string_dtype(series) and not pd.api.types.is_object_dtype(series):
+        text = series.fillna("").str.strip()
+    else:
+        text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
     lookup: dict[str, Any] = {}
     for table in lang_labels:
         lookup.update({_key(v): k for k, v in table.items()})
     lookup.update({_key(k): k for k in codes})
     empty = (text == "").to_numpy()
-    mapped = text.astype(object)
+    mapped = text
     if lookup:  # each distinct value is looked up once
-        table = {u: lookup[_key(u)] for u in pd.unique(text) if _key(u) in lookup}
+        from relatie_lab.quality import _distinct
+
+        table = {u: lookup[_key(u)] for u in _distinct(text) if _key(u) in lookup}
         if table:
             found = text.map(table).astype(object)
             mapped = found.where(found.notna(), text.astype(object))
     mapped = mapped.where(~empty, None)  # an empty cell stays missing (never the text 'nan')
-    as_text = mapped.dropna().astype(str)
+    as_text = mapped[~empty].astype(str)
     if len(as_text) and as_text.str.fullmatch(r"[+-]?\d+").all():
         if as_text.str.len().max() <= 15:  # exact in float64; longer numbers are converted one by one
             return pd.to_numeric(mapped.where(~empty, None)).astype("Int64")
-        return mapped.map(lambda v: None if v is None else int(v)).astype("Int64")
+        return mapped.map(lambda v: None if v is None or v != v else int(v)).astype("Int64")
     return mapped.astype("str")
 
 

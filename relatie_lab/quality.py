@@ -286,7 +286,7 @@ def _clean_items(
     # text codes first, then numeric codes, each in the order of the cells (row by row)
     met.sort()
     shown = [m[3] for m in met]
-    frame = pd.DataFrame(clean, index=block.index, columns=block.columns)
+    frame = pd.DataFrame(clean, index=block.index, columns=block.columns, copy=False)
     return frame, text_issues + range_issues, [str(columns_with_codes), *shown]
 
 
