@@ -383,7 +383,20 @@ def check_variance(ctx: _Context, items: pd.DataFrame) -> list[dict]:
     return out
 
 
-def longest_run(values: np.ndarray) -> np.ndarray:
+class _ColumnView:
+    """Some columns of a frame, read one at a time as float (no selection, so no copy of the frame)."""
+
+    def __init__(self, frame: pd.DataFrame, columns: list[str]) -> None:
+        self.frame, self.columns = frame, columns
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def __getitem__(self, column: str) -> pd.Series:
+        return self.frame[column]
+
+
+def longest_run(values: np.ndarray | pd.DataFrame) -> np.ndarray:
     """Per row, the longest run of equal consecutive answers (missing answers are skipped).
 
     Examples
@@ -392,12 +405,17 @@ def longest_run(values: np.ndarray) -> np.ndarray:
     >>> longest_run(np.array([[1, 1, np.nan, 1, 2], [3, 4, 3, 4, 3]])).tolist()
     [3, 1]
     """
-    values = np.asarray(values, dtype=float)
-    n = values.shape[0]
+    if isinstance(values, pd.DataFrame | _ColumnView):  # column by column: no second grid in memory
+        n = len(values)
+        columns = (values[c].to_numpy(dtype=float) for c in values.columns)
+    else:
+        values = np.asarray(values, dtype=float)
+        n = values.shape[0]
+        columns = iter(values.T)
     best = np.zeros(n, dtype=int)
     run = np.zeros(n, dtype=int)
     last = np.full(n, np.nan)
-    for column in values.T:  # one pass over the columns, every row at once (a million rows in a second)
+    for column in columns:  # one pass over the columns, every row at once (a million rows in a second)
         valid = ~np.isnan(column)
         same = valid & (column == last)
         run = np.where(valid, np.where(same, run + 1, 1), run)
@@ -406,11 +424,18 @@ def longest_run(values: np.ndarray) -> np.ndarray:
     return best
 
 
-def check_straightlining(ctx: _Context, agree: pd.DataFrame, min_run: int) -> tuple[pd.Series, list[dict]]:
-    """Flag respondents with the same answer on ``min_run`` or more consecutive agreement items."""
-    if agree.shape[1] < min_run:
+def check_straightlining(
+    ctx: _Context, agree: pd.DataFrame, min_run: int, columns: list[str] | None = None
+) -> tuple[pd.Series, list[dict]]:
+    """Flag respondents with the same answer on ``min_run`` or more consecutive agreement items.
+
+    ``columns``: the agreement items of ``agree`` in order (default: all its columns); read one by one.
+    """
+    columns = list(agree.columns) if columns is None else columns
+    if len(columns) < min_run:
         return pd.Series(False, index=agree.index), []
-    flag = pd.Series(longest_run(agree.to_numpy(dtype=float)) >= min_run, index=agree.index)
+    runs = longest_run(_ColumnView(agree, columns))
+    flag = pd.Series(runs >= min_run, index=agree.index)
     if not flag.any():
         return flag, []
     rows, n = ctx.rows_text(flag)
@@ -533,7 +558,8 @@ def check_survey(
     codes = _text_codes(instr, missing_codes)
     present = [c for c in df.columns if c in items.index]
     issues: list[dict] = []
-    data = df.copy()
+    data = df.copy(deep=False)  # copy-on-write: changing data never changes df, and nothing is copied up front
+    items_clean = data[present]
     if present:
         ranges = item_ranges or {}
         lo = np.array([float(ranges.get(c, (items.loc[c, "min"], 0))[0]) for c in present])
@@ -541,7 +567,12 @@ def check_survey(
         block, found = _anchor_labels_to_codes(ctx, df[present], [c for c in present if c not in ranges])
         issues += found
         cleaned, found, shown = _clean_items(ctx, block, lo, hi, codes, decimal_comma)
-        data[present] = cleaned
+        # the cleaned items join the other columns without being copied (a million rows: hundreds of MB)
+        data = pd.concat([data.drop(columns=present), cleaned], axis=1)
+        if list(data.columns) != list(df.columns):
+            data = data[list(df.columns)]
+        items_clean = cleaned  # the checks below read the items from here: no consolidated copy of the frame
+        del block
         issues += found
         k, cells = int(shown[0]), pd.Series(shown[1:], dtype=object)
         if cells.size:
@@ -557,8 +588,9 @@ def check_survey(
     if id_columns:
         key = id_columns[:1] + ([wave_column] if wave_column in df.columns else [])
         issues += check_duplicates(ctx, data, id_columns[0], key)
-    issues += check_variance(ctx, data[present])
-    straight, found = check_straightlining(ctx, df_numeric(data, agreement_items(instr, present)), straightline_min_run)
+    issues += check_variance(ctx, items_clean)
+    agree = agreement_items(instr, present)
+    straight, found = check_straightlining(ctx, items_clean, straightline_min_run, agree)
     issues += found
     timing_name = timing[0] if timing else ", ".join(instr.fields("timing").index) or "duur_seconden"
     speed, found = check_speeding(ctx, data[timing[0]] if timing else None, timing_name, speeding_fraction)
@@ -572,8 +604,11 @@ def check_survey(
 
 
 def df_numeric(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """``data[columns]`` as float (helper for the run-length check)."""
-    return data[columns].astype(float)
+    """``data[columns]`` as float (helper for the run-length check); not copied when they are float already."""
+    selected = data[columns]
+    if all(pd.api.types.is_float_dtype(t) for t in selected.dtypes):
+        return selected
+    return selected.astype(float)
 
 
 def quality_report(df: pd.DataFrame, instrument: Any = None, **thresholds: Any) -> pd.DataFrame:
