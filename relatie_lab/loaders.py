@@ -231,7 +231,7 @@ def _read_mapping_csv(path: Path, lang: str) -> Mapping:
 # ================================================================================================ reading
 @dataclass
 class _Raw:
-    frame: pd.DataFrame  # header applied, every cell a str ("" = empty)
+    frame: pd.DataFrame  # header applied, every cell a str ("" = empty; text files: not yet stripped)
     format: str
     header_lines: int = 1
     encoding: str | None = None
@@ -291,7 +291,8 @@ def _cell(value: Any) -> str:
 def _column_text(series: pd.Series) -> np.ndarray | pd.Series:
     """A column as text cells like :func:`_cell`, vectorised for numeric columns.
 
-    A text column (pandas ``str``, Arrow-backed) stays one: stripped, empty cells ``""``, no Python object per cell.
+    A text column (pandas ``str``, Arrow-backed) stays one: empty cells ``""``, no Python object per cell, not
+    stripped (its readers strip: the number parser, the field normaliser, the id and privacy checks).
     """
     if pd.api.types.is_float_dtype(series) or pd.api.types.is_integer_dtype(series):
         values = series.to_numpy(dtype=float)
@@ -303,15 +304,11 @@ def _column_text(series: pd.Series) -> np.ndarray | pd.Series:
         out[rest] = [str(v) for v in values[rest]]
         return out
     if pd.api.types.is_string_dtype(series) and not pd.api.types.is_object_dtype(series):
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        arr = pa.array(series, from_pandas=True)
-        length = pc.sum(pc.binary_length(arr)).as_py() or 0
-        padded = (pc.sum(pc.binary_length(pc.utf8_trim_whitespace(arr))).as_py() or 0) != length
-        if series.hasnans or padded:
-            series = series.fillna("").str.strip()
-        return series.reset_index(drop=True)  # nothing to strip: the cells are used as they are, not copied
+        # not stripped here: every reader of these cells strips them (numbers, codes, ids), in Arrow, so the
+        # million-row case never copies the cells just to strip them
+        if series.hasnans:
+            series = series.fillna("")
+        return series.reset_index(drop=True)
     return np.array([_cell(v) for v in series], dtype=object)
 
 

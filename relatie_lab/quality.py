@@ -260,8 +260,11 @@ def _clean_items(
             text_code = pd.Series(text).str.lower().isin(text_codes).to_numpy() | empty
             is_text = np.isnan(values) & ~text_code
         outside = (values < lo[j]) | (values > hi[j])
-        num_code = np.isin(values, numeric_list) & outside
-        out_of_range = ~np.isnan(values) & ~num_code & outside
+        if outside.any():
+            num_code = np.isin(values, numeric_list) & outside
+            out_of_range = ~np.isnan(values) & ~num_code & outside
+        else:  # the usual case: every answer on the scale
+            num_code = out_of_range = np.zeros(len(values), dtype=bool)
         if is_text.any():
             rows, n = ctx.rows_text(is_text)
             vals = _values_text(pd.Series(text[is_text]), ctx.lang)
@@ -277,7 +280,8 @@ def _clean_items(
                 rows=ctx.rows_msg(out_of_range),
             )  # fmt: skip
             range_issues.append(_issue("warning", "out_of_range", column, rows, n, message))
-        clean[:, j] = np.where(num_code | is_text | out_of_range, np.nan, values)
+        bad = num_code | is_text | out_of_range
+        clean[:, j] = np.where(bad, np.nan, values) if bad.any() else values
         code_text = text_code & ~empty if text is None else text_code & (text != "")
         if text is not None:
             met += [(0, int(i), j, str(text[i]).lower()) for i in np.flatnonzero(code_text)]
@@ -412,16 +416,18 @@ def longest_run(values: np.ndarray | pd.DataFrame) -> np.ndarray:
         values = np.asarray(values, dtype=float)
         n = values.shape[0]
         columns = iter(values.T)
-    best = np.zeros(n, dtype=int)
-    run = np.zeros(n, dtype=int)
+    best = np.zeros(n, dtype=np.int32)
+    run = np.zeros(n, dtype=np.int32)
     last = np.full(n, np.nan)
-    for column in columns:  # one pass over the columns, every row at once (a million rows in a second)
+    for column in columns:  # one pass over the columns, every row at once, in place (a million rows: a second)
+        column = np.asarray(column, dtype=float)
         valid = ~np.isnan(column)
-        same = valid & (column == last)
-        run = np.where(valid, np.where(same, run + 1, 1), run)
-        last = np.where(valid, column, last)
+        same = column == last  # never true for a missing answer (NaN equals nothing)
+        np.add(run, 1, out=run, where=same)
+        np.copyto(run, 1, where=valid & ~same)
+        np.copyto(last, column, where=valid)
         np.maximum(best, run, out=best)
-    return best
+    return best.astype(int)
 
 
 def check_straightlining(
