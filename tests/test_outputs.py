@@ -153,7 +153,7 @@ def test_batch_names_that_clashed_before_are_unique_and_readable():
     assert all(n not in ("", ".", "..") for n in names)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, database=None)
 @given(st.lists(st.text(min_size=0, max_size=12), min_size=1, max_size=8))
 def test_names_are_always_unique_safe_folder_names(stems):
     paths = [f"{i % 3}/{stem}.csv" for i, stem in enumerate(stems)]
@@ -193,6 +193,7 @@ def test_formula_cells_are_neutralised_and_negative_numbers_stay_numbers():
     assert back["est"].iloc[0] == -0.25  # still a number
 
 
+@settings(deadline=None, database=None)
 @given(st.text(max_size=20))
 def test_no_text_cell_starts_with_a_formula_character_unless_a_number(text):
     cell = spreadsheet_safe(pd.DataFrame({"c": [text]}))["c"].iloc[0]

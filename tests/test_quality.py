@@ -5,9 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from conftest import survey_frame
 from relatie_lab import instrument
+from relatie_lab import quality as q
 from relatie_lab.quality import (
     ISSUE_COLUMNS,
     check_survey,
@@ -209,11 +213,7 @@ def test_straightlining_and_speeding_messages_say_what_to_do():
 
 
 # ------------------------------------------------------------------------------------ issue 9: scale, same results
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from hypothesis.extra import numpy as hnp  # noqa: E402
 
-from relatie_lab import quality as q  # noqa: E402
 
 
 def _longest_run_row_by_row(values):
@@ -228,7 +228,7 @@ def _longest_run_row_by_row(values):
     return out
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, database=None)
 @given(hnp.arrays(float, hnp.array_shapes(min_dims=2, max_dims=2, max_side=12),
                   elements=st.sampled_from([1.0, 2.0, 3.0, np.nan])))  # fmt: skip
 def test_longest_run_in_one_pass_equals_row_by_row(values):
@@ -240,7 +240,7 @@ _TOKENS = ["1", "7", "-99", " 4 ", "4,5", "4.5", "+3", ".5", "5.", "1e2", "", "w
            "1,5e2", ".", "+", "-", "1.5E+3", "00012", "1e400", "\t3"]  # fmt: skip
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, database=None)
 @given(st.lists(st.sampled_from(_TOKENS), min_size=1, max_size=12), st.booleans())
 def test_column_wide_number_parsing_equals_the_cell_by_cell_rule(cells, decimal_comma):
     series = pd.Series(cells, dtype="str")

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import hashlib
+import json
+import warnings
+from pathlib import Path
 
+import nbformat
+import pandas as pd
 import pytest
 
+from conftest import survey_frame
+from relatie_lab import outputs
 from relatie_lab import report as rp
 from relatie_lab.errors import SurveyError
 
@@ -99,17 +108,8 @@ def test_report_filename():
 # ------------------------------------------------------------------------------------ issue 9: safety
 # papermill is replaced by a fake that "executes" a notebook the way the data-quality notebook does: it shows
 # every quality message and a by-group table of the processed data. No kernel runs, so these tests are quick.
-import errno  # noqa: E402
-import hashlib  # noqa: E402
-import json  # noqa: E402
-import warnings  # noqa: E402
-from pathlib import Path  # noqa: E402
 
-import nbformat  # noqa: E402
-import pandas as pd  # noqa: E402
 
-from conftest import survey_frame  # noqa: E402
-from relatie_lab import outputs  # noqa: E402
 
 PLANTED = ["Jan de Vries", "NL91ABNA0417164300", "piet@voorbeeld.nl", "06-12345678", "111222333"]
 
