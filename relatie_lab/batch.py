@@ -8,8 +8,8 @@ datasets complete. The batch writes ``summary.csv``, ``summary.json`` and an ``i
 
 Examples
 --------
->>> dataset_names(["a/wave1.csv", "b/wave1.csv", "c/wave2.sav"])
-['wave1', 'wave1_2', 'wave2']
+>>> dataset_names(["a/wave1.csv", "b/wave1.csv", "c/wave1_2.sav"])
+['wave1-a', 'wave1-b', 'wave1_2']
 """
 
 from __future__ import annotations
@@ -33,9 +33,11 @@ import pandas as pd
 
 from relatie_lab.atomic import write_text
 from relatie_lab.labels import check_lang, label
-from relatie_lab.parallel import add_scheduler_option, close_local_cluster, run_tasks
+from relatie_lab.outputs import check_output_dir, claim_dir, guard_text, to_csv_text
+from relatie_lab.outputs import dataset_names as _unique_names
+from relatie_lab.parallel import ENV_IN_WORKER, add_scheduler_option, close_local_cluster, run_tasks
 
-__all__ = ["SUMMARY_COLUMNS", "add_cli", "dataset_names", "run_batch"]
+__all__ = ["SUMMARY_COLUMNS", "add_cli", "dataset_names", "prepare_batch_dir", "run_batch", "write_summary"]
 
 #: Columns of the batch summary (``summary.csv`` / ``summary.json`` / the returned DataFrame).
 SUMMARY_COLUMNS = [
@@ -56,14 +58,14 @@ SUMMARY_COLUMNS = [
 
 
 def dataset_names(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
-    """A unique folder name per dataset: the file name without extension, numbered when it repeats."""
-    names: list[str] = []
-    seen: dict[str, int] = {}
-    for p in paths:
-        stem = Path(p).stem or "dataset"
-        seen[stem] = seen.get(stem, 0) + 1
-        names.append(stem if seen[stem] == 1 else f"{stem}_{seen[stem]}")
-    return names
+    """A unique, readable folder name per dataset (see :func:`relatie_lab.outputs.dataset_names`)."""
+    return _unique_names(paths)
+
+
+def prepare_batch_dir(out_dir: str | os.PathLike[str], paths: Sequence[str | os.PathLike[str]], lang: str) -> Path:
+    """Check the batch folder (new, empty or relatie_lab's own; never an input's folder) and mark it as ours."""
+    check_output_dir(out_dir, paths, lang=lang)
+    return claim_dir(out_dir, kind="batch")
 
 
 def _run_one(path: str, report_dir: str, report_kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -91,6 +93,10 @@ def _run_one(path: str, report_dir: str, report_kwargs: dict[str, Any]) -> dict[
         row["failed_notebook"] = str(exc.failed_notebook) if exc.failed_notebook else None
     except SurveyError as exc:  # the file cannot be used: the message says why and what to do
         row["error"] = str(exc)
+    except OSError as exc:  # disk full, no permission, ...: the plain message, not a traceback
+        from relatie_lab.outputs import os_error_message
+
+        row["error"] = os_error_message(exc, report_kwargs.get("lang", "nl"))
     except Exception as exc:  # one dataset's failure must never stop the batch
         row["error"] = "".join(traceback.format_exception_only(exc)).strip()
     row["seconds"] = round(time.perf_counter() - started, 1)
@@ -142,9 +148,8 @@ def run_batch(
     >>> run_batch(["data/raw/demo_survey.sav"], "reports/batch")  # doctest: +SKIP
     """
     lang = check_lang(report_kwargs.get("lang", "nl"))
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     paths = [str(p) for p in paths]
+    out = prepare_batch_dir(out_dir, paths, lang)
     names = dataset_names(paths)
     rows: list[dict[str, Any]] = []
     total = len(paths)
@@ -198,7 +203,7 @@ def _finish(rows: list[dict[str, Any]], names: list[str], out: Path, lang: str) 
     summary = summary.sort_values("name", key=lambda s: s.map(order)).reset_index(drop=True)
     for col in ("n", "cfi", "rmsea", "srmr", "trust_commitment", "trust_commitment_p", "seconds"):
         summary[col] = pd.to_numeric(summary[col], errors="coerce").astype(float)
-    _write_summary(summary, out, lang)
+    write_summary(summary, out, lang)
     return summary
 
 
@@ -225,6 +230,9 @@ def _stop_on_sigterm():
 
 def _run_task(task: tuple[str, str], report_kwargs: dict[str, Any]) -> dict[str, Any]:
     path, report_dir = task
+    # the batch is the parallel part: a report inside it (and its notebooks' kernels, which inherit this) runs its
+    # bootstrap in one process instead of starting a cluster of its own inside a worker
+    os.environ[ENV_IN_WORKER] = "1"
     return _run_one(path, report_dir, report_kwargs)
 
 
@@ -253,11 +261,21 @@ def _relative(path: Any, base: Path) -> str | None:
         return path
 
 
-def _write_summary(summary: pd.DataFrame, out: Path, lang: str) -> None:
-    write_text(out / "summary.csv", summary.to_csv(index=False))
+def write_summary(summary: pd.DataFrame, out: Path, lang: str) -> None:
+    """Write ``summary.csv`` (spreadsheet-safe), ``summary.json`` and ``index.html`` atomically into ``out``.
+
+    Each text passes the last privacy guard (:func:`relatie_lab.outputs.guard_text`) just before it is written.
+    """
+    def guarded(text: str) -> str:
+        return guard_text(text, lang)[0]
+
+    write_text(out / "summary.csv", guarded(to_csv_text(summary)))
     records = json.loads(summary.to_json(orient="records", force_ascii=False))
-    write_text(out / "summary.json", json.dumps(records, indent=2, ensure_ascii=False) + "\n")
-    write_text(out / "index.html", _index_html(summary, out, lang))
+    write_text(out / "summary.json", guarded(json.dumps(records, indent=2, ensure_ascii=False) + "\n"))
+    write_text(out / "index.html", guarded(_index_html(summary, out, lang)))
+
+
+_write_summary = write_summary  # the earlier name
 
 
 def _fmt(value: Any, decimals: int = 3) -> str:
@@ -345,6 +363,11 @@ def _cli_batch(args: argparse.Namespace) -> int:
         return 143  # 128 + SIGTERM, as a shell reports it
     except KeyboardInterrupt:
         return 130  # 128 + SIGINT
+    except OSError as exc:  # the batch folder or its summary cannot be written
+        from relatie_lab.outputs import os_error_message
+
+        print(f"relatie-lab batch: {os_error_message(exc, args.lang)}", file=sys.stderr)
+        return 1
     failed = summary[summary["status"] != "ok"]
     for row in failed.itertuples(index=False):
         print(f"{str(row.status).upper()} {row.name}: {_first_line(row.error)}", file=sys.stderr)

@@ -7,8 +7,10 @@ its parsers must call ``set_defaults(func=...)`` with a function ``func(args) ->
 modules' top-level imports light (no semopy or matplotlib at import), so that ``relatie-lab --help`` stays fast.
 
 Exit codes: 0 = fine (warnings allowed), 1 = the data cannot be used as it is (a :class:`SurveyError`, printed
-as a plain message without traceback) or, for ``validate``, the report would be incomplete, 2 = wrong command-line
-arguments (argparse). ``report`` has its own: 0 complete, 1 written but incomplete, 2 nothing could be made.
+as a plain message without traceback), an output folder is refused, or the operating system refused a read or
+write (disk full, no permission, ...: one plain message, see docs/safety.md), or, for ``validate``, the report
+would be incomplete; 2 = wrong command-line arguments (argparse). ``report`` has its own: 0 complete, 1 written but
+incomplete, 2 nothing could be made (unreadable input, a refused output folder, disk full, ...).
 
 Examples
 --------
@@ -149,6 +151,11 @@ def main(argv: Sequence[str] | None = None, *, plugins: Sequence[str] = PLUGIN_M
         return int(args.func(args) or 0)
     except SurveyError as exc:
         print(f"relatie-lab: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # disk full, no permission, read-only, path too long (relatie_lab.outputs)
+        from relatie_lab.outputs import os_error_message
+
+        print(f"relatie-lab: {os_error_message(exc, getattr(args, 'lang', None) or 'nl')}", file=sys.stderr)
         return 1
 
 

@@ -8,7 +8,10 @@ Formats
 -------
 - CSV (``.csv``, ``.txt``, ``.tsv``): encoding UTF-8 (with or without BOM) or UTF-16 with BOM; otherwise
   Windows-1252 with a warning; anything else is an error. The delimiter (``,``, ``;`` or tab) is sniffed from
-  the header; with ``;`` or tab a decimal comma (``4,5``) is read as 4.5.
+  the header; with ``;`` or tab a decimal comma (``4,5``) is read as 4.5. The structure is checked before
+  anything is read as data: a header whose delimiter differs from the body's, lines with another delimiter or
+  another number of cells than the header, a quote that is opened and never closed, and a cell longer than
+  32,767 characters (Excel's limit) are errors that name the lines (and the column).
 - Excel ``.xlsx``: the first sheet, header in row 1.
 - SPSS ``.sav``: numeric codes are kept (value labels of items are not applied); user-missing codes become
   missing; value labels of group fields are applied; variable labels are kept in ``SurveyData.variable_labels``.
@@ -76,7 +79,7 @@ from relatie_lab.atomic import write_parquet
 from relatie_lab.errors import DataQualityWarning, SurveyError
 from relatie_lab.labels import check_lang, label
 from relatie_lab.paths import DATA_PROCESSED, DATA_RAW
-from relatie_lab.privacy import find_personal_data, strip_personal_data
+from relatie_lab.privacy import find_personal_data, mask_personal_cells, strip_personal_data
 from relatie_lab.quality import FLAG_COLUMNS, check_survey, issue_table
 
 __all__ = ["Mapping", "SurveyData", "load_survey", "read_mapping"]
@@ -101,6 +104,8 @@ QUALTRICS_PERSONAL = frozenset(
 QUALTRICS_META = frozenset(
     {"enddate", "status", "progress", "finished", "recordeddate", "distributionchannel", "userlanguage"}
 )  # Qualtrics bookkeeping: stays out of the data
+#: Longest cell accepted in a text file: Excel's own limit for one cell.
+MAX_CELL_CHARS = 32_767
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 
@@ -233,7 +238,7 @@ def _read_mapping_csv(path: Path, lang: str) -> Mapping:
 # ================================================================================================ reading
 @dataclass
 class _Raw:
-    frame: pd.DataFrame  # header applied, every cell a str ("" = empty)
+    frame: pd.DataFrame  # header applied, every cell a str ("" = empty; text files: not yet stripped)
     format: str
     header_lines: int = 1
     encoding: str | None = None
@@ -271,7 +276,7 @@ def _decode(raw: bytes, name: str, lang: str) -> tuple[str, str]:
 
 
 def _sniff_delimiter(text: str) -> str:
-    header = next((line for line in text.splitlines() if line.strip()), "")
+    header = next((line for line in io.StringIO(text) if line.strip()), "").rstrip("\r\n")
     header = re.sub(r'"[^"]*"', "", header)
     counts = {d: header.count(d) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
@@ -290,8 +295,12 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def _column_text(series: pd.Series) -> np.ndarray:
-    """A column as text cells like :func:`_cell`, vectorised for numeric columns."""
+def _column_text(series: pd.Series) -> np.ndarray | pd.Series:
+    """A column as text cells like :func:`_cell`, vectorised for numeric columns.
+
+    A text column (pandas ``str``, Arrow-backed) stays one: empty cells ``""``, no Python object per cell, not
+    stripped (its readers strip: the number parser, the field normaliser, the id and privacy checks).
+    """
     if pd.api.types.is_float_dtype(series) or pd.api.types.is_integer_dtype(series):
         values = series.to_numpy(dtype=float)
         missing = np.isnan(values)
@@ -302,7 +311,11 @@ def _column_text(series: pd.Series) -> np.ndarray:
         out[rest] = [str(v) for v in values[rest]]
         return out
     if pd.api.types.is_string_dtype(series) and not pd.api.types.is_object_dtype(series):
-        return series.fillna("").str.strip().to_numpy(dtype=object)
+        # not stripped here: every reader of these cells strips them (numbers, codes, ids), in Arrow, so the
+        # million-row case never copies the cells just to strip them
+        if series.hasnans:
+            series = series.fillna("")
+        return series.reset_index(drop=True)
     return np.array([_cell(v) for v in series], dtype=object)
 
 
@@ -325,24 +338,178 @@ def _with_header(grid: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
             seen[unique] = 0
         names.append(unique)
     rest = grid.iloc[1:]
-    body = pd.DataFrame({i: _column_text(rest[c]) for i, c in enumerate(rest.columns)}, index=rest.index, dtype=object)
+    columns = {}
+    for i, c in enumerate(rest.columns):
+        cells = _column_text(rest[c])
+        columns[i] = cells.to_numpy() if isinstance(cells, pd.Series) and cells.dtype == object else cells
+        if isinstance(columns[i], pd.Series):
+            columns[i] = columns[i].set_axis(rest.index)
+        else:
+            columns[i] = pd.Series(columns[i], index=rest.index, dtype=object)
+    body = pd.DataFrame(columns, index=rest.index)
     body.columns = names
     body = body.loc[:, [bool(h) or body[n].ne("").any() for h, n in zip(header_cells, names, strict=True)]]
     return body.reset_index(drop=True), renamed
 
 
+def _delim_name(delim: str, lang: str) -> str:
+    return {"\t": "tab", ",": "','", ";": "';'"}.get(delim, repr(delim)) if lang == "en" else {
+        "\t": "tab", ",": "komma (,)", ";": "puntkomma (;)"}.get(delim, repr(delim))  # fmt: skip
+
+
+def _lines_text(lines: list[int], lang: str) -> str:
+    from relatie_lab.quality import format_rows
+
+    return format_rows(lines, lang, for_message=True)
+
+
+def _column_name(header: list[str], j: int, lang: str) -> str:
+    name = header[j] if j < len(header) and header[j] else None
+    word = "kolom" if lang == "nl" else "column"
+    return f"{word} {j + 1} ({name})" if name else f"{word} {j + 1}"
+
+
+def _check_structure(text: str, delim: str, name: str, lang: str) -> int:
+    """The number of cells in the header; a :class:`SurveyError` naming the lines when the structure is broken.
+
+    Without quote characters, a line's cells are its delimiters plus one (one quick pass over the lines);
+    otherwise the csv module reads the records, so quoted delimiters and line breaks count correctly.
+    """
+    numbered = [(i + 1, line) for i, line in enumerate(text.splitlines()) if line.strip()]
+    if not numbered:
+        raise _err("err_empty", lang, file=name)
+    header = [c.strip() for c in _split(numbered[0][1], delim)]
+    if len(numbered) < 2:
+        return len(header)
+    expected = len(header)
+
+    def check_cells(line_no: int, cells: list[str]) -> None:
+        for j, cell in enumerate(cells):
+            if len(cell) > MAX_CELL_CHARS:
+                raise _err("err_oversized_cell", lang, file=name, line=line_no, column=_column_name(header, j, lang),
+                           size=f"{len(cell):,}", limit=f"{MAX_CELL_CHARS:,}")  # fmt: skip
+
+    counts: list[tuple[int, int]] = []  # (line where the record starts, number of cells)
+    if '"' not in text:
+        for line_no, line in numbered:
+            counts.append((line_no, line.count(delim) + 1))
+            if len(line) > MAX_CELL_CHARS:
+                check_cells(line_no, line.split(delim))
+    else:
+        if text.count('"') % 2:
+            _check_quotes(text, delim, name, lang, header)
+        reader = csv.reader(io.StringIO(text), delimiter=delim, strict=False)
+        old_limit = csv.field_size_limit()
+        csv.field_size_limit(max(old_limit, len(text) + 1))
+        try:
+            start = 1
+            for row in reader:
+                if any(cell.strip() for cell in row):
+                    counts.append((start, len(row)))
+                    if sum(map(len, row)) > MAX_CELL_CHARS:
+                        check_cells(start, row)
+                start = reader.line_num + 1
+        finally:
+            csv.field_size_limit(old_limit)
+    body = counts[1:]
+    others = [d for d in DELIMITERS if d != delim]
+    if expected > 1 and body and all(n == 1 for _, n in body):
+        # the header uses one delimiter, every line below it another
+        for other in others:
+            if {len(_split(line, other)) for _, line in numbered[1:]} == {expected}:
+                raise _err("err_header_delimiter", lang, file=name, header=_delim_name(delim, lang),
+                           body=_delim_name(other, lang))  # fmt: skip
+    ragged = [(n, c) for n, c in body if c != expected]
+    if not ragged:
+        return expected
+    by_line = dict(numbered)
+    mixed: dict[str, list[int]] = {}
+    for n, _count in ragged:
+        line = by_line.get(n, "")
+        for other in others:
+            if other in line and len(_split(line, other)) == expected:
+                mixed.setdefault(other, []).append(n)
+                break
+    if mixed:
+        other, lines = max(mixed.items(), key=lambda kv: len(kv[1]))
+        raise _err("err_mixed_delimiters", lang, file=name, lines=_lines_text(lines, lang),
+                   other=_delim_name(other, lang), delim=_delim_name(delim, lang))  # fmt: skip
+    found = ", ".join(sorted({str(c) for _, c in ragged}, key=int))
+    raise _err("err_ragged", lang, file=name, lines=_lines_text([n for n, _ in ragged], lang),
+               expected=expected, found=found)  # fmt: skip
+
+
+def _split(line: str, delim: str) -> list[str]:
+    if '"' not in line:
+        return line.split(delim)
+    return next(csv.reader([line], delimiter=delim), [])
+
+
+def _check_quotes(text: str, delim: str, name: str, lang: str, header: list[str]) -> None:
+    """An opened quote that is never closed: the line where it opens and its column."""
+    open_line, open_col, inside = 0, 0, False
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        col, at_start = 0, True
+        i = 0
+        while i < len(line):
+            ch = line[i]
+            if inside:
+                if ch == '"':
+                    if i + 1 < len(line) and line[i + 1] == '"':
+                        i += 1
+                    else:
+                        inside = False
+            elif ch == '"' and at_start:
+                inside, open_line, open_col = True, line_no, col
+            elif ch == delim:
+                col += 1
+                at_start = True
+                i += 1
+                continue
+            at_start = at_start and ch == " " and not inside
+            i += 1
+    if inside:
+        raise _err("err_unterminated_quote", lang, file=name, line=open_line,
+                   column=_column_name([c.strip() for c in header], open_col, lang))  # fmt: skip
+
+
+def _read_grid(data: bytes, delim: str, n_columns: int, quoted: bool, name: str, lang: str) -> pd.DataFrame:
+    """Every cell of a UTF-8 text file as text (pandas ``str``, Arrow-backed), header row included.
+
+    Arrow's CSV reader (multi-threaded, no Python object per cell); quoted cells may hold delimiters and line
+    breaks. The structure was checked before (:func:`_check_structure`), so errors here are rare.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = [f"c{i}" for i in range(max(n_columns, 1))]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names, encoding="utf8", block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=quoted, ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )  # fmt: skip
+    except pa.ArrowInvalid as exc:
+        detail = str(exc).split(":")[0].strip()  # never the line's content: it may hold personal data
+        raise _err("err_unreadable", lang, file=name, format="CSV", detail=detail) from None
+    if table.num_rows == 0:
+        raise _err("err_empty", lang, file=name)
+    text_dtype = pd.StringDtype("pyarrow", na_value=np.nan)
+    return table.to_pandas(types_mapper=lambda t: text_dtype if t == pa.string() else None)
+
+
 def _read_text(path: Path, raw: bytes, lang: str) -> _Raw:
     text, encoding = _decode(raw, path.name, lang)
     delim = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
-    try:
-        grid = pd.read_csv(
-            io.StringIO(text), sep=delim, header=None, dtype=str, keep_default_na=False, na_filter=False,
-            skip_blank_lines=True, engine="python",
-        )  # fmt: skip
-    except pd.errors.EmptyDataError:
-        raise _err("err_empty", lang, file=path.name) from None
-    except (pd.errors.ParserError, csv.Error) as exc:
-        raise _err("err_unreadable", lang, file=path.name, format="CSV", detail=str(exc).strip()) from None
+    n_columns = _check_structure(text, delim, path.name, lang)
+    quoted = '"' in text
+    data = raw if encoding == "utf-8" else text.encode("utf-8")
+    del text  # the decoded copy is not needed any more (a million rows: hundreds of MB)
+    grid = _read_grid(data, delim, n_columns, quoted, path.name, lang)
     body, renamed = _with_header(grid)
     out = _Raw(body, "csv", encoding=encoding, delimiter=delim, original_names=renamed)
     if encoding not in ("utf-8", "utf-8-sig", "utf-16"):
@@ -460,17 +627,34 @@ def _link_columns(
 
 
 def _normalise_field(series: pd.Series, codes: dict[Any, str], lang_labels: list[dict[Any, str]]) -> pd.Series:
-    """Field values as codes of the instrument where possible; integers as Int64, other text as str."""
-    text = series.astype(str).str.strip()
+    """Field values as codes of the instrument where possible; integers as Int64, other text as str.
+
+    Text columns stay in Arrow and each distinct value is looked up once, so a million ids take little time.
+    """
+    if pd.api.types.is_string_dtype(series) and not pd.api.types.is_object_dtype(series):
+        text = series.fillna("").str.strip()
+    else:
+        text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
     lookup: dict[str, Any] = {}
     for table in lang_labels:
         lookup.update({_key(v): k for k, v in table.items()})
     lookup.update({_key(k): k for k in codes})
-    mapped = text.map(lambda v: lookup.get(_key(v), v) if v else None)
-    present = mapped.dropna()
-    if len(present) and all(isinstance(v, int) or _INTEGER.match(str(v)) for v in present):
-        return mapped.map(lambda v: None if v is None else int(v)).astype("Int64")
-    return mapped.map(lambda v: None if v is None else str(v)).astype("str")
+    empty = (text == "").to_numpy()
+    mapped = text
+    if lookup:  # each distinct value is looked up once
+        from relatie_lab.quality import _distinct
+
+        table = {u: lookup[_key(u)] for u in _distinct(text) if _key(u) in lookup}
+        if table:
+            found = text.map(table).astype(object)
+            mapped = found.where(found.notna(), text.astype(object))
+    mapped = mapped.where(~empty, None)  # an empty cell stays missing (never the text 'nan')
+    as_text = mapped[~empty].astype(str)
+    if len(as_text) and as_text.str.fullmatch(r"[+-]?\d+").all():
+        if as_text.str.len().max() <= 15:  # exact in float64; longer numbers are converted one by one
+            return pd.to_numeric(mapped.where(~empty, None)).astype("Int64")
+        return mapped.map(lambda v: None if v is None or v != v else int(v)).astype("Int64")
+    return mapped.astype("str")
 
 
 def _unused_values(series: pd.Series) -> pd.Series:
@@ -695,7 +879,7 @@ def load_survey(
         raise _err("err_no_items", lang, file=name, columns=", ".join(map(str, raw.frame.columns)))
 
     # their columns -> ids; value labels of non-item columns (.sav) -> text
-    frame = raw.frame.copy()
+    frame, raw.frame = raw.frame, raw.frame.iloc[:0]  # copy-on-write: no copy; the raw cells are not kept twice
     for column, codes in raw.value_labels.items():
         if column in frame.columns and linked.get(column) not in items_df.index:
             frame[column] = frame[column].map(lambda v, c=codes: c.get(v, v))
@@ -720,6 +904,14 @@ def load_survey(
         issues.append({"severity": "warning" if random_salt else "info", "check": "id_hashed", "column": column,
                        "message": message})  # fmt: skip
 
+    # single personal-looking cells in a kept group or timing column (an e-mail address among the sectors)
+    kept_fields = [c for c in frame.columns if roles.get(c) in ("group", "timing")]
+    frame, masked = mask_personal_cells(frame, kept_fields, empty="")
+    for column, n in masked.items():
+        message = label("load.cells_masked", lang).format(file=name, column=column, n=n)
+        issues.append({"severity": "warning", "check": "personal_cells", "column": column, "n_rows": n,
+                       "message": message})  # fmt: skip
+
     # fields: ids and groups as codes (Int64 or str)
     for column in frame.columns:
         if roles.get(column) in ("id", "group") and column not in hashed:
@@ -740,6 +932,7 @@ def load_survey(
     )  # fmt: skip
     data = result.data
     issues_table = pd.concat([issue_table(issues), result.issues], ignore_index=True)
+    del frame, result  # the text cells are no longer needed
 
     for item, spec in user_mapping.recode.items():
         if item in data.columns:

@@ -273,8 +273,10 @@ def finding(output_dir: str | os.PathLike[str] | None, found: Any) -> None:
 
 
 def cores() -> int:
-    """The number of processor cores (for the bootstrap's ``n_jobs``)."""
-    return os.cpu_count() or 1
+    """The number of processor cores this report may use (for the bootstrap's ``n_jobs``; 1 inside a batch)."""
+    from relatie_lab.parallel import machine_workers
+
+    return machine_workers()
 
 
 def names(lang: str = "nl") -> Any:

@@ -59,13 +59,21 @@ __all__ = [
 
 #: Environment variable with the address of an existing Dask scheduler (``tcp://HOST:PORT``).
 ENV_SCHEDULER = "RELATIE_LAB_SCHEDULER"
+#: Set in a batch task's process (and inherited by its notebook kernels): parallel work there runs in one process.
+ENV_IN_WORKER = "RELATIE_LAB_IN_WORKER"
 
 _LOCAL: dict[str, Any] = {}  # the LocalCluster and its Client started by this process (one, reused)
 _LOCK = threading.Lock()
 
 
 def machine_workers() -> int:
-    """Worker processes for the default local cluster: the cores this process may use (at least 1)."""
+    """Worker processes for the default local cluster: the cores this process may use (at least 1).
+
+    1 inside a batch task (``RELATIE_LAB_IN_WORKER`` set): the batch already uses the cores, and a worker process
+    does not start a cluster of its own.
+    """
+    if os.environ.get(ENV_IN_WORKER):
+        return 1
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # macOS, Windows

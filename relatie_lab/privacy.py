@@ -44,8 +44,14 @@ __all__ = [
     "SALT_ENV",
     "find_personal_data",
     "hash_ids",
+    "is_bsn",
+    "is_harmless",
+    "is_iban",
+    "looks_name_like",
     "looks_personal_value",
     "mask_personal",
+    "mask_personal_cells",
+    "redact_text",
     "resolve_salt",
     "strip_personal_data",
 ]
@@ -73,13 +79,85 @@ _PHONE_CHARS = re.compile(r"[\s\-().]")
 _PHONE = re.compile(r"^(\+31|0031|0)[1-9]\d{8}$")
 _POSTCODE = re.compile(r"^[1-9]\d{3}\s?[A-Za-z]{2}$")
 
+_IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$")
+_BSN_CHARS = re.compile(r"[\s.\-]")
+
+
+def is_iban(text: Any) -> bool:
+    """True when ``text`` is an IBAN with a valid ISO 13616 mod-97 check (spaces allowed).
+
+    Examples
+    --------
+    >>> is_iban("NL91 ABNA 0417 1643 00"), is_iban("NL91ABNA0417164301")
+    (True, False)
+    """
+    compact = re.sub(r"\s", "", str(text)).upper()
+    if not _IBAN.match(compact):
+        return False
+    moved = compact[4:] + compact[:4]
+    digits = "".join(str(int(c, 36)) for c in moved)
+    return int(digits) % 97 == 1
+
+
+def is_bsn(text: Any) -> bool:
+    """True when ``text`` is a Dutch citizen service number (BSN): 9 digits (8 with a dropped leading zero)
+    that pass the 11-proef. Dots, spaces and dashes between the digits are allowed.
+
+    Examples
+    --------
+    >>> is_bsn("111222333"), is_bsn("1112.22.333"), is_bsn("111222334"), is_bsn("000000000")
+    (True, True, False, False)
+    """
+    digits = _BSN_CHARS.sub("", str(text).strip())
+    if not digits.isdigit() or len(digits) not in (8, 9) or not digits.isascii():
+        return False
+    digits = digits.zfill(9)
+    if set(digits) == {"0"}:
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - int(digits[8])
+    return total % 11 == 0
+
+
 _VALUE_KINDS: dict[str, Any] = {
     "email": _EMAIL.match,
     "ipv4": _IPV4.match,
     "ipv6": lambda v: ":" in v and _is_ipv6(v),
     "phone": lambda v: _PHONE.match(_PHONE_CHARS.sub("", v)),
     "postcode": _POSTCODE.match,
+    "iban": lambda v: len(v) >= 14 and v[:2].isalpha() and is_iban(v),
+    "bsn": lambda v: sum(c.isdigit() for c in v) in (8, 9) and is_bsn(v),
 }
+
+# The same kinds found *inside* a longer text (a message, a report, a cell with a name and an account number).
+# Each candidate is confirmed by the checks above (mod-97, 11-proef, valid address), so numbers in a report rarely
+# match; base64 blobs (embedded figures) and hex digests are skipped.
+_NB = r"(?<![\w])(?<!\d[.,])"  # not inside a word or a decimal number
+_NA = r"(?![\w])(?![.,]\d)"
+_SEARCH: dict[str, re.Pattern[str]] = {
+    "email": re.compile(r"[\w.+'-]+@[A-Za-z][\w-]*(?:\.[\w-]+)*\.[A-Za-z]{2,}"),
+    "iban": re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){10,30}(?![A-Za-z0-9])"),
+    "bsn": re.compile(rf"{_NB}\d{{9}}{_NA}|{_NB}\d{{4}}\.\d{{2}}\.\d{{3}}{_NA}"),
+    "phone": re.compile(rf"{_NB}(?<!\+)(?:\+31|0031|0)[ -]?(?:\(0\))?(?:\d[ -]?){{8}}\d{_NA}"),
+    "ipv4": re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"),
+    "ipv6": re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])"),
+    "postcode": re.compile(rf"{_NB}[1-9]\d{{3}} ?(?!SA|SD|SS|CI|SE|DF|ML|BI|NA)[A-Z]{{2}}(?![\w])"),
+}
+_CONFIRM: dict[str, Any] = {
+    "email": lambda v: True,
+    "iban": is_iban,
+    "bsn": is_bsn,
+    "phone": lambda v: _PHONE.match(_PHONE_CHARS.sub("", v)),
+    "ipv4": _IPV4.match,
+    "ipv6": lambda v: ("::" in v or v.count(":") >= 5) and _is_ipv6(v),
+    "postcode": lambda v: True,
+}
+_BLOB = re.compile(r"[A-Za-z0-9+/=]{60,}")
+
+# Words that join the parts of a Dutch name ("Jan de Vries", "Anna van der Berg").
+_TUSSENVOEGSELS = frozenset({"van", "de", "der", "den", "ter", "ten", "te", "het", "la", "le", "du", "da", "von", "'t"})
+_CAPITALISED = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ]+(?:[-'][A-Za-zÀ-ÿ]+)*[.,]?$")
+_HARMLESS_NUMBER = re.compile(r"^[+-]?\d{1,5}(?:[.,]\d{1,4})?$")
+_HARMLESS_TEXT = re.compile(r"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ' -]{0,24}$")
 
 
 
@@ -140,17 +218,144 @@ def looks_personal_value(value: Any) -> str | None:
     return None
 
 
-def mask_personal(value: Any, lang: str = "nl") -> str:
-    """``value`` as text, or a placeholder when it looks personal (used in quality messages).
+def looks_name_like(value: Any) -> bool:
+    """True when ``value`` reads like a person's name: two to five words, at least two of them capitalised,
+    the others Dutch joining words (``de``, ``van der``, ...).
 
     Examples
     --------
-    >>> mask_personal("zes"), mask_personal("a@b.nl", lang="en")
-    ('zes', '<personal data>')
+    >>> looks_name_like("Jan de Vries"), looks_name_like("weet niet"), looks_name_like("Piet")
+    (True, False, False)
     """
-    if looks_personal_value(value) is not None:
+    if not isinstance(value, str):
+        return False
+    words = value.replace(",", " ").split()
+    if not 2 <= len(words) <= 5 or not _CAPITALISED.match(words[0]):
+        return False
+    capitals = sum(bool(_CAPITALISED.match(w)) for w in words)
+    others_join = all(_CAPITALISED.match(w) or w.lower() in _TUSSENVOEGSELS for w in words)
+    return capitals >= 2 and others_join
+
+
+def _contains_personal(text: str) -> str | None:
+    for kind, pattern in _SEARCH.items():
+        for match in pattern.finditer(text):
+            if _CONFIRM[kind](match.group(0).strip()):
+                return kind
+    return None
+
+
+def is_harmless(value: Any) -> bool:
+    """True when a message may quote ``value`` as it is: a short number (``8`` on a 1-7 scale, ``-99``) or a
+    few ordinary words (``weet niet``, ``zes``), never something that looks personal or like a name.
+
+    Examples
+    --------
+    >>> is_harmless("8"), is_harmless("weet niet"), is_harmless("Jan de Vries"), is_harmless("111222333")
+    (True, True, False, False)
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return True
+    text = str(value).strip()
+    if _HARMLESS_NUMBER.match(text):
+        return True
+    if not _HARMLESS_TEXT.match(text) or len(text.split()) > 3:
+        return False
+    return looks_personal_value(text) is None and not looks_name_like(text)
+
+
+def mask_personal(value: Any, lang: str = "nl") -> str:
+    """``value`` as text when it is harmless (:func:`is_harmless`), else a placeholder (used in messages).
+
+    Examples
+    --------
+    >>> mask_personal("zes"), mask_personal("a@b.nl", lang="en"), mask_personal("Jan de Vries, NL91ABNA0417164300")
+    ('zes', '<personal data>', '<persoonsgegeven>')
+    """
+    if not is_harmless(value):
         return "<persoonsgegeven>" if lang == "nl" else "<personal data>"
     return str(value)
+
+
+def redact_text(text: str, placeholder: str = "[persoonsgegeven]") -> tuple[str, dict[str, int]]:
+    """Replace every personal-looking value inside ``text`` by ``placeholder``; return the text and counts.
+
+    Looks for e-mail addresses, IBANs (mod-97), BSNs (11-proef), Dutch phone numbers, IPv4/IPv6 addresses and
+    postcodes anywhere in the text; long base64 runs (embedded figures) and hex digests are left alone. This is
+    the last guard before a report or batch file is written.
+
+    Examples
+    --------
+    >>> redact_text("Mail jan@voorbeeld.nl of bel 06-12345678; n = 120.")
+    ('Mail [persoonsgegeven] of bel [persoonsgegeven]; n = 120.', {'email': 1, 'phone': 1})
+    """
+    counts: dict[str, int] = {}
+    blobs = [m.span() for m in _BLOB.finditer(text)]
+
+    def in_blob(start: int, end: int) -> bool:
+        return any(a <= start and end <= b for a, b in blobs)
+
+    for kind, pattern in _SEARCH.items():
+        def replace(match: re.Match[str], kind: str = kind) -> str:
+            found = match.group(0)
+            if in_blob(*match.span()) or not _CONFIRM[kind](found.strip()):
+                return found
+            counts[kind] = counts.get(kind, 0) + 1
+            return placeholder
+
+        text = pattern.sub(replace, text)
+    return text, counts
+
+
+def mask_personal_cells(
+    df: pd.DataFrame, columns: list[str] | None = None, *, empty: Any = None
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Set cells that look personal to missing, in any text column (a group, meta or timing column).
+
+    A cell is personal when it is (or contains) an e-mail address, phone number, IBAN, BSN, IP address or
+    postcode, or when it reads like a name (:func:`looks_name_like`) and occurs only once in its column.
+    Each distinct value is judged once, so long columns with few categories are quick. ``empty`` is what a
+    masked cell becomes (``None``; the loader passes ``""``, its raw frames' empty cell).
+
+    Returns
+    -------
+    (DataFrame, dict)
+        A copy with those cells missing, and the number of cells masked per column (only columns with any).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"organisatie": ["Bank A", "jan@example.org", "Bank A", "Bank B", "Bank B"]})
+    >>> clean, counts = mask_personal_cells(df)
+    >>> clean["organisatie"].tolist(), counts
+    (['Bank A', None, 'Bank A', 'Bank B', 'Bank B'], {'organisatie': 1})
+    """
+    out = df.copy()
+    counts: dict[str, int] = {}
+    for column in columns if columns is not None else list(df.columns):
+        series = out[column]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            continue
+        present = series.dropna()
+        if present.empty:
+            continue
+        text = present.astype(str).str.strip()
+        freq = text.value_counts()
+        bad = {v for v, n in freq.items() if _cell_is_personal(v, int(n))}
+        if not bad:
+            continue
+        hit = series.notna() & series.astype(str).str.strip().isin(bad)
+        out[column] = series.astype(object).where(~hit, empty)
+        counts[str(column)] = int(hit.sum())
+    return out, counts
+
+
+def _cell_is_personal(text: str, count: int) -> bool:
+    if not text:
+        return False
+    if looks_personal_value(text) is not None or _contains_personal(text) is not None:
+        return True
+    return count == 1 and (looks_name_like(text) or len(text.split()) >= 2 * FREE_TEXT_MIN_WORDS)
 
 
 def _text_cells(series: pd.Series) -> pd.Series:
@@ -233,9 +438,16 @@ def _id_looks_personal(series: pd.Series) -> bool:
     cells = _text_cells(series)
     if cells.empty:
         return False
-    has_space = cells.str.contains(r"\s", regex=True)
-    personal = cells.map(looks_personal_value).notna()
-    return bool((has_space | personal).any())
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(cells.astype(str), from_pandas=True)
+    if pc.any(pc.match_substring_regex(arr, r"\s")).as_py():
+        return True
+    # only ids that could be personal are checked one by one: short plain codes (1, 2, R_12) cannot be
+    plain = pc.match_substring_regex(arr, r"^(?:[A-Za-z_]{0,3}\d{1,7}|[A-Za-z]{1,3}[_-][A-Za-z0-9]{1,6})$")
+    candidates = cells[~plain.to_numpy(zero_copy_only=False)]
+    return bool(candidates.map(looks_personal_value).notna().any())
 
 
 def resolve_salt(salt: str | None = None) -> tuple[str, str]:

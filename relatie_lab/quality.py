@@ -164,15 +164,54 @@ def _text_codes(instrument: Any, extra: Sequence[Any]) -> tuple[set[float], set[
     return numeric, text
 
 
-def _parse_block(block: pd.DataFrame, decimal_comma: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(values as float, mask of empty cells, stripped text) for a block of columns, all as 2-D arrays."""
-    shape = block.shape
-    if all(pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t) for t in block.dtypes):
-        values = block.astype(float).to_numpy()
-        empty = np.isnan(values)
-        text = np.where(empty, "", values.astype(str)).astype(object)
-        return values, empty, text
-    flat = pd.Series(block.to_numpy(dtype=object).ravel(order="F"))
+def _fast_numeric(series: pd.Series, decimal_comma: bool) -> tuple[np.ndarray, np.ndarray] | None:
+    """(values, empty) when every non-empty cell of a text column is a plain number, else ``None``.
+
+    Done column-wide in Arrow (no Python object per cell): a million cells take milliseconds. A column with
+    any other text returns ``None`` and goes the cell-by-cell way of :func:`_parse_column`, with the same result.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(series, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return None
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    if not decimal_comma and pc.any(pc.fill_null(pc.match_substring(arr, ","), False)).as_py():
+        return None  # "4,5" without a decimal comma is text
+    if decimal_comma:
+        arr = pc.replace_substring(arr, ",", ".")
+    values = None
+    for attempt in ("as is", "trimmed"):  # most files have no spaces around numbers: trim only when needed
+        if attempt == "trimmed":
+            arr = pc.utf8_trim_whitespace(arr)
+        empty = pc.fill_null(pc.equal(arr, ""), True)
+        present = pc.if_else(empty, pa.scalar(None, arr.type), arr)
+        try:
+            values = pc.cast(present, pa.float64()).to_numpy(zero_copy_only=False)
+            break
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+    if values is None:
+        return None
+    empty_np = empty.to_numpy(zero_copy_only=False).astype(bool)
+    values = np.where(empty_np, np.nan, values)
+    if not np.isfinite(values[~empty_np]).all():
+        return None  # Arrow also reads 'nan' and 'inf'; the rule calls them text
+    return values, empty_np
+
+
+def _parse_column(series: pd.Series, decimal_comma: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(values as float, mask of empty cells, stripped text or ``None`` when every cell is a number or empty)."""
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        values = series.astype(float).to_numpy()
+        return values, np.isnan(values), None
+    fast = _fast_numeric(series, decimal_comma)
+    if fast is not None:
+        return fast[0], fast[1], None
+    flat = pd.Series(series.to_numpy(dtype=object))
     empty = flat.isna().to_numpy()
     text = flat.where(~empty, "").astype(str).str.strip()
     candidate = text.str.replace(",", ".", regex=False) if decimal_comma else text
@@ -180,61 +219,95 @@ def _parse_block(block: pd.DataFrame, decimal_comma: bool) -> tuple[np.ndarray, 
     if not decimal_comma:
         ok &= ~text.str.contains(",", regex=False)
     values = pd.to_numeric(candidate.where(ok), errors="coerce").astype(float)
-
-    def grid(a: Any) -> np.ndarray:
-        return np.asarray(a).reshape(shape, order="F")
-
-    return grid(values.to_numpy()), grid(empty), grid(text.to_numpy(dtype=object))
+    return values.to_numpy(), empty, text.to_numpy(dtype=object)
 
 
 def _parse_numeric(series: pd.Series, decimal_comma: bool) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(values as float, mask of empty cells, stripped text) for one column."""
-    values, empty, text = _parse_block(series.to_frame(), decimal_comma)
+    values, empty, text = _parse_column(series, decimal_comma)
+    if text is None:
+        text = np.where(empty, "", "0").astype(object)  # only numbers: no cell is text
     index = series.index
-    return pd.Series(values[:, 0], index=index), pd.Series(empty[:, 0], index=index), pd.Series(text[:, 0], index=index)
+    return pd.Series(values, index=index), pd.Series(empty, index=index), pd.Series(text, index=index)
 
 
 def _clean_items(
     ctx: _Context, block: pd.DataFrame, lo: np.ndarray, hi: np.ndarray, codes: tuple[set[float], set[str]],
     decimal_comma: bool,
 ) -> tuple[pd.DataFrame, list[dict], list[str]]:  # fmt: skip
-    """Clean the item columns; return the float values, the issues and the missing codes met (as text)."""
+    """Clean the item columns; return the float values, the issues and the missing codes met (as text).
+
+    Column by column, so a million rows never become one grid of Python strings.
+    """
     numeric_codes, text_codes = codes
-    values, empty, text = _parse_block(block, decimal_comma)
-    lower = pd.Series(text.ravel()).str.lower()
-    text_code = lower.isin(text_codes).to_numpy().reshape(text.shape) | empty
-    outside = (values < lo) | (values > hi)
-    num_code = np.isin(values, list(numeric_codes)) & outside
-    is_text = np.isnan(values) & ~text_code
-    out_of_range = ~np.isnan(values) & ~num_code & outside
-    issues = []
-    for j in np.flatnonzero(is_text.any(axis=0)):
-        column, mask = block.columns[j], is_text[:, j]
-        rows, n = ctx.rows_text(mask)
-        vals = _values_text(pd.Series(text[mask, j]), ctx.lang)
-        message = ctx.msg("text_in_item", column=column, values=vals, rows=ctx.rows_msg(mask))
-        issues.append(_issue("warning", "text_in_item", column, rows, n, message))
-    for j in np.flatnonzero(out_of_range.any(axis=0)):
-        column, mask = block.columns[j], out_of_range[:, j]
-        rows, n = ctx.rows_text(mask)
-        vals = ", ".join(f"{v:g}" for v in pd.unique(values[mask, j])[:MAX_VALUES_SHOWN])
-        message = ctx.msg(
-            "out_of_range", column=column, n=n, min=f"{lo[j]:g}", max=f"{hi[j]:g}", values=vals,
-            rows=ctx.rows_msg(mask),
-        )  # fmt: skip
-        issues.append(_issue("warning", "out_of_range", column, rows, n, message))
-    clean = np.where(num_code | is_text | out_of_range, np.nan, values)
-    code_text = text_code & (text != "")
-    shown = [str(t).lower() for t in text[code_text]] + [f"{v:g}" for v in values[num_code]]
-    columns_with_codes = int((code_text | num_code).any(axis=0).sum())
-    shown_cols = [str(columns_with_codes)]
-    return pd.DataFrame(clean, index=block.index, columns=block.columns), issues, [*shown_cols, *shown]
+    numeric_list = list(numeric_codes)
+    fast_ok = not any(c and _NUMBER.match(c) for c in text_codes)  # a code such as "99" given as text
+    clean = np.empty(block.shape, dtype=float)
+    text_issues, range_issues = [], []
+    met: list[tuple[int, int, int, str]] = []  # (text 0 / number 1, row, column, code as shown) per code met
+    columns_with_codes = 0
+    for j, column in enumerate(block.columns):
+        series = block[column]
+        if fast_ok:
+            values, empty, text = _parse_column(series, decimal_comma)
+        else:
+            values, empty, text_series = _parse_numeric(series, decimal_comma)
+            values, empty, text = values.to_numpy(), empty.to_numpy(), text_series.to_numpy(dtype=object)
+        if text is None:
+            text_code = empty
+            is_text = np.zeros(len(values), dtype=bool)
+        else:
+            text_code = pd.Series(text).str.lower().isin(text_codes).to_numpy() | empty
+            is_text = np.isnan(values) & ~text_code
+        outside = (values < lo[j]) | (values > hi[j])
+        if outside.any():
+            num_code = np.isin(values, numeric_list) & outside
+            out_of_range = ~np.isnan(values) & ~num_code & outside
+        else:  # the usual case: every answer on the scale
+            num_code = out_of_range = np.zeros(len(values), dtype=bool)
+        if is_text.any():
+            rows, n = ctx.rows_text(is_text)
+            vals = _values_text(pd.Series(text[is_text]), ctx.lang)
+            message = ctx.msg("text_in_item", column=column, values=vals, rows=ctx.rows_msg(is_text))
+            text_issues.append(_issue("warning", "text_in_item", column, rows, n, message))
+        if out_of_range.any():
+            rows, n = ctx.rows_text(out_of_range)
+            # a number is quoted only when harmless (8 on a 1-7 scale); a long one could be a BSN or account number
+            shown_values = pd.unique(values[out_of_range])[:MAX_VALUES_SHOWN]
+            vals = ", ".join(mask_personal(f"{v:g}", ctx.lang) for v in shown_values)
+            message = ctx.msg(
+                "out_of_range", column=column, n=n, min=f"{lo[j]:g}", max=f"{hi[j]:g}", values=vals,
+                rows=ctx.rows_msg(out_of_range),
+            )  # fmt: skip
+            range_issues.append(_issue("warning", "out_of_range", column, rows, n, message))
+        bad = num_code | is_text | out_of_range
+        clean[:, j] = np.where(bad, np.nan, values) if bad.any() else values
+        code_text = text_code & ~empty if text is None else text_code & (text != "")
+        if text is not None:
+            met += [(0, int(i), j, str(text[i]).lower()) for i in np.flatnonzero(code_text)]
+        met += [(1, int(i), j, f"{values[i]:g}") for i in np.flatnonzero(num_code)]
+        columns_with_codes += bool((code_text | num_code).any())
+    # text codes first, then numeric codes, each in the order of the cells (row by row)
+    met.sort()
+    shown = [m[3] for m in met]
+    frame = pd.DataFrame(clean, index=block.index, columns=block.columns, copy=False)
+    return frame, text_issues + range_issues, [str(columns_with_codes), *shown]
+
+
+def _distinct(series: pd.Series) -> list:
+    """The distinct values of a column (in Arrow for text columns: no Python object per cell)."""
+    if pd.api.types.is_string_dtype(series) and not pd.api.types.is_object_dtype(series):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        return pc.unique(pa.array(series, from_pandas=True)).to_pylist()
+    return list(pd.unique(series))
 
 
 def _anchor_labels_to_codes(ctx: _Context, block: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, list]:
     """Answers written as the scale's anchor labels ("Helemaal mee eens", "Strongly agree") -> their codes."""
     items, scales = ctx.instrument.items(), ctx.instrument.scales()
-    block = block.copy()
+    block = block.copy(deep=False)  # copy-on-write: only the columns that change are copied
     n = 0
     for column in columns:
         series = block[column]
@@ -248,8 +321,13 @@ def _anchor_labels_to_codes(ctx: _Context, block: pd.DataFrame, columns: list[st
         }
         if not lookup:
             continue
+        # each distinct answer is looked up once (a million rows hold a handful of distinct answers)
+        table = {u: lookup.get(u.strip().lower()) for u in _distinct(series) if isinstance(u, str)}
+        table = {u: c for u, c in table.items() if c is not None}
+        if not table:
+            continue
         values = series.astype(object)
-        codes = values.map(lambda v, t=lookup: t.get(v.strip().lower()) if isinstance(v, str) else None)
+        codes = values.map(table)
         hit = codes.notna()
         if hit.any():
             block[column] = values.where(~hit, codes)
@@ -309,7 +387,20 @@ def check_variance(ctx: _Context, items: pd.DataFrame) -> list[dict]:
     return out
 
 
-def longest_run(values: np.ndarray) -> np.ndarray:
+class _ColumnView:
+    """Some columns of a frame, read one at a time as float (no selection, so no copy of the frame)."""
+
+    def __init__(self, frame: pd.DataFrame, columns: list[str]) -> None:
+        self.frame, self.columns = frame, columns
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def __getitem__(self, column: str) -> pd.Series:
+        return self.frame[column]
+
+
+def longest_run(values: np.ndarray | pd.DataFrame) -> np.ndarray:
     """Per row, the longest run of equal consecutive answers (missing answers are skipped).
 
     Examples
@@ -318,22 +409,39 @@ def longest_run(values: np.ndarray) -> np.ndarray:
     >>> longest_run(np.array([[1, 1, np.nan, 1, 2], [3, 4, 3, 4, 3]])).tolist()
     [3, 1]
     """
-    out = np.zeros(len(values), dtype=int)
-    for i, row in enumerate(np.asarray(values, dtype=float)):
-        row = row[~np.isnan(row)]
-        if row.size == 0:
-            continue
-        change = np.flatnonzero(np.diff(row) != 0)
-        bounds = np.concatenate(([-1], change, [row.size - 1]))
-        out[i] = int(np.diff(bounds).max())
-    return out
+    if isinstance(values, pd.DataFrame | _ColumnView):  # column by column: no second grid in memory
+        n = len(values)
+        columns = (values[c].to_numpy(dtype=float) for c in values.columns)
+    else:
+        values = np.asarray(values, dtype=float)
+        n = values.shape[0]
+        columns = iter(values.T)
+    best = np.zeros(n, dtype=np.int32)
+    run = np.zeros(n, dtype=np.int32)
+    last = np.full(n, np.nan)
+    for column in columns:  # one pass over the columns, every row at once, in place (a million rows: a second)
+        column = np.asarray(column, dtype=float)
+        valid = ~np.isnan(column)
+        same = column == last  # never true for a missing answer (NaN equals nothing)
+        np.add(run, 1, out=run, where=same)
+        np.copyto(run, 1, where=valid & ~same)
+        np.copyto(last, column, where=valid)
+        np.maximum(best, run, out=best)
+    return best.astype(int)
 
 
-def check_straightlining(ctx: _Context, agree: pd.DataFrame, min_run: int) -> tuple[pd.Series, list[dict]]:
-    """Flag respondents with the same answer on ``min_run`` or more consecutive agreement items."""
-    if agree.shape[1] < min_run:
+def check_straightlining(
+    ctx: _Context, agree: pd.DataFrame, min_run: int, columns: list[str] | None = None
+) -> tuple[pd.Series, list[dict]]:
+    """Flag respondents with the same answer on ``min_run`` or more consecutive agreement items.
+
+    ``columns``: the agreement items of ``agree`` in order (default: all its columns); read one by one.
+    """
+    columns = list(agree.columns) if columns is None else columns
+    if len(columns) < min_run:
         return pd.Series(False, index=agree.index), []
-    flag = pd.Series(longest_run(agree.to_numpy(dtype=float)) >= min_run, index=agree.index)
+    runs = longest_run(_ColumnView(agree, columns))
+    flag = pd.Series(runs >= min_run, index=agree.index)
     if not flag.any():
         return flag, []
     rows, n = ctx.rows_text(flag)
@@ -456,7 +564,8 @@ def check_survey(
     codes = _text_codes(instr, missing_codes)
     present = [c for c in df.columns if c in items.index]
     issues: list[dict] = []
-    data = df.copy()
+    data = df.copy(deep=False)  # copy-on-write: changing data never changes df, and nothing is copied up front
+    items_clean = data[present]
     if present:
         ranges = item_ranges or {}
         lo = np.array([float(ranges.get(c, (items.loc[c, "min"], 0))[0]) for c in present])
@@ -464,7 +573,12 @@ def check_survey(
         block, found = _anchor_labels_to_codes(ctx, df[present], [c for c in present if c not in ranges])
         issues += found
         cleaned, found, shown = _clean_items(ctx, block, lo, hi, codes, decimal_comma)
-        data[present] = cleaned
+        # the cleaned items join the other columns without being copied (a million rows: hundreds of MB)
+        data = pd.concat([data.drop(columns=present), cleaned], axis=1)
+        if list(data.columns) != list(df.columns):
+            data = data[list(df.columns)]
+        items_clean = cleaned  # the checks below read the items from here: no consolidated copy of the frame
+        del block
         issues += found
         k, cells = int(shown[0]), pd.Series(shown[1:], dtype=object)
         if cells.size:
@@ -480,8 +594,9 @@ def check_survey(
     if id_columns:
         key = id_columns[:1] + ([wave_column] if wave_column in df.columns else [])
         issues += check_duplicates(ctx, data, id_columns[0], key)
-    issues += check_variance(ctx, data[present])
-    straight, found = check_straightlining(ctx, df_numeric(data, agreement_items(instr, present)), straightline_min_run)
+    issues += check_variance(ctx, items_clean)
+    agree = agreement_items(instr, present)
+    straight, found = check_straightlining(ctx, items_clean, straightline_min_run, agree)
     issues += found
     timing_name = timing[0] if timing else ", ".join(instr.fields("timing").index) or "duur_seconden"
     speed, found = check_speeding(ctx, data[timing[0]] if timing else None, timing_name, speeding_fraction)
@@ -495,8 +610,11 @@ def check_survey(
 
 
 def df_numeric(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """``data[columns]`` as float (helper for the run-length check)."""
-    return data[columns].astype(float)
+    """``data[columns]`` as float (helper for the run-length check); not copied when they are float already."""
+    selected = data[columns]
+    if all(pd.api.types.is_float_dtype(t) for t in selected.dtypes):
+        return selected
+    return selected.astype(float)
 
 
 def quality_report(df: pd.DataFrame, instrument: Any = None, **thresholds: Any) -> pd.DataFrame:

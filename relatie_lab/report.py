@@ -50,6 +50,7 @@ from relatie_lab.errors import SurveyError
 from relatie_lab.kernel import KERNEL_ARGUMENTS, reset, warm_kernel
 from relatie_lab.labels import check_lang, label
 from relatie_lab.notebook import QUALITY_NAME, record, safe_quality, strip_personal_columns
+from relatie_lab.outputs import InputSnapshot, check_output_dir, guard_folder, input_snapshot, write_marker
 from relatie_lab.paths import NOTEBOOKS, PACKAGE_DIR, PROJECT_DIR
 from relatie_lab.report_context import SECTIONS_FILE, log_filename
 from relatie_lab.sections import notebook_applies, section
@@ -268,13 +269,21 @@ def run_report(
     if missing:
         raise ReportError(f"Notebook(s) not found: {', '.join(missing)}.")
 
-    survey = _load(data_path, settings.mapping, settings.lang, settings.instrument)  # fails early
+    # refuse a folder that is not new and not ours, before anything is read or written (relatie_lab.outputs)
+    inputs = [data_path, *(p for p in (settings.mapping, settings.instrument, settings.model) if isinstance(p, Path))]
+    check_output_dir(out_dir, inputs, lang=settings.lang)
+    if not data_path.is_file():
+        _load(data_path, settings.mapping, settings.lang, settings.instrument)  # the plain "file not found" message
+    mapping_sha = sha256_file(settings.mapping) if settings.mapping and settings.mapping.is_file() else None
+    with input_snapshot(data_path) as snap:  # the input is read once: hashed and analysed as it was at the start
+        survey = _load(snap.path, settings.mapping, settings.lang, settings.instrument)  # fails early
     _check_inputs(survey, settings)
     # Pol's notebooks show nothing with a codebook that has none of their constructs: not run at all
     nb_paths = [p for p in nb_paths if notebook_applies(p.name[:2], survey.instrument)]
     started = dt.datetime.now(dt.UTC)
     log_name = log_filename(settings.lang)
     with atomic_dir(out_dir) as tmp:
+        write_marker(tmp)
         data_dir = tmp / "data"
         nb_dir = tmp / "notebooks"
         data_dir.mkdir()
@@ -294,7 +303,7 @@ def run_report(
                     print(f"[{i}/{len(nb_paths)}] {nb.name} ({time.perf_counter() - tick:.1f} s){state}", flush=True)
         sections = _section_statuses(tmp / SECTIONS_FILE)
         failed = [out_dir / "notebooks" / target.name for target, error in executed if error is not None]
-        repro = _reproducibility(data_path, settings, nb_paths, started, processed_sha)
+        repro = _reproducibility(data_path, settings, nb_paths, started, processed_sha, snap, mapping_sha)
         write_text(tmp / "reproducibility.json", json.dumps(repro, indent=2, ensure_ascii=False) + "\n")
         findings = load_findings(tmp)
         page = _render_html(executed, settings, repro, data_path.name, sections, findings)
@@ -302,6 +311,7 @@ def run_report(
         if "docx" in formats:
             _write_docx(executed, tmp, settings, repro, data_path.name, findings)
         has_log = (tmp / log_name).is_file()
+        guard_folder(tmp, settings.lang)  # last guard: no personal pattern leaves in any file
     return ReportResult(
         path=out_dir / report_filename(settings.lang),
         sections=sections,
@@ -393,6 +403,8 @@ def _execute(
             )
             break
         except Exception as exc:  # papermill raises PapermillExecutionError, nbclient a timeout error, ...
+            if isinstance(exc, OSError) and exc.errno is not None and not isinstance(exc, TimeoutError):
+                raise  # disk full, no permission, ...: one plain message from the command (relatie_lab.outputs)
             # a kernel that died while starting (e.g. a port taken by a parallel kernel) ran nothing: try once more
             if attempt == 1 and _kernel_start_failed(exc):
                 continue
@@ -469,7 +481,8 @@ def _git_commit() -> str | None:
 
 
 def _reproducibility(
-    data_path: Path, settings: _Settings, nb_paths: list[Path], started: dt.datetime, processed_sha: str
+    data_path: Path, settings: _Settings, nb_paths: list[Path], started: dt.datetime, processed_sha: str,
+    snap: InputSnapshot, mapping_sha: str | None,
 ) -> dict[str, Any]:
     mapping = settings.mapping
     extra = {}
@@ -479,11 +492,12 @@ def _reproducibility(
     return {
         **extra,
         "input_file": data_path.name,
-        "input_sha256": sha256_file(data_path),
-        "input_bytes": data_path.stat().st_size,
+        "input_sha256": snap.sha256,  # hashed when the run started: the version the report is made of
+        "input_bytes": snap.size,
+        "input_during_run": snap.state(),  # unchanged / changed / deleted
         "processed_sha256": processed_sha,
         "mapping_file": mapping.name if mapping else None,
-        "mapping_sha256": sha256_file(mapping) if mapping and mapping.is_file() else None,
+        "mapping_sha256": mapping_sha,
         "parameters": {"lang": settings.lang, "seed": settings.seed, "n_boot": settings.n_boot},
         "notebooks": [p.name for p in nb_paths],
         "python": platform.python_version(),
@@ -610,6 +624,7 @@ def _repro_html(repro: dict[str, Any], lang: str) -> str:
         row("report_repro_input", repro["input_file"]),
         row("report_repro_sha256", repro["input_sha256"], "sha256"),
         row("report_repro_bytes", repro["input_bytes"]),
+        row("out.repro_input_state", label(f"out.input_{repro.get('input_during_run', 'unchanged')}", lang)),
         row("report_repro_mapping", repro["mapping_file"]),
         row("report_repro_mapping_sha256", repro["mapping_sha256"], "sha256"),
         row("report_repro_instrument", repro.get("instrument_file")),
@@ -820,6 +835,11 @@ def _cli_report(args: argparse.Namespace) -> int:
             result = run_report(args.data, out, progress=True, **report_kwargs(args))
     except (SurveyError, ReportError) as exc:
         print(f"relatie-lab report: {exc}", file=sys.stderr)
+        return EXIT_NOTHING
+    except OSError as exc:  # disk full, no permission, read-only, path too long: one message, nothing half-written
+        from relatie_lab.outputs import os_error_message
+
+        print(f"relatie-lab report: {os_error_message(exc, args.lang)}", file=sys.stderr)
         return EXIT_NOTHING
     except Exception as exc:  # nothing could be made; a plain line, no traceback
         print(f"relatie-lab report: {label('sec_unexpected', args.lang).format(error=_short_error(exc))}",

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from relatie_lab import batch
+from relatie_lab.errors import SurveyError
 from relatie_lab.report import report_notebooks
 
 # two notebooks keep the batch test short: data quality, and the SEM that gives the headline results
@@ -17,11 +18,45 @@ NOTEBOOKS = [p for p in report_notebooks() if p.name.startswith(("01_", "03_"))]
 
 def test_dataset_names_are_unique_folder_names():
     assert batch.dataset_names(["x/meting.csv", "y/meting.csv", "z/meting.sav", "a.b.csv"]) == [
-        "meting",
-        "meting_2",
-        "meting_3",
+        "meting-x",
+        "meting-y",
+        "meting-z",
         "a.b",
     ]
+    # before: wave1, wave1_2, wave1_2 (one report overwrote another) and '..csv' became '.' (the batch folder)
+    names = batch.dataset_names(["a/wave1.csv", "b/wave1.csv", "c/wave1_2.csv", "d/..csv"])
+    assert names == ["wave1-a", "wave1-b", "wave1_2", "dataset"]
+
+
+def test_summary_csv_is_spreadsheet_safe_and_numbers_stay_numbers(tmp_path):
+    summary = pd.DataFrame(
+        [{"name": '=HYPERLINK("http://x","klik")', "path": "@SUM(1,1).csv", "status": "ok", "n": 100.0,
+          "trust_commitment": -0.25},
+         {"name": "+cmd", "path": "-x.csv", "status": "failed", "error": "=1+1"}]
+    ).reindex(columns=batch.SUMMARY_COLUMNS)  # fmt: skip
+    batch.write_summary(summary, tmp_path, "nl")
+    back = pd.read_csv(tmp_path / "summary.csv")
+    assert back["name"].tolist() == ["'=HYPERLINK(\"http://x\",\"klik\")", "'+cmd"]
+    assert back["path"].tolist() == ["'@SUM(1,1).csv", "'-x.csv"]
+    assert back["error"].iloc[1] == "'=1+1"
+    assert back["trust_commitment"].iloc[0] == -0.25
+
+
+def test_batch_refuses_an_inputs_folder_and_a_users_folder(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.csv").write_text("vt_1\n5\n")
+    with pytest.raises(SurveyError, match=r"the folder of the input file a\.csv"):
+        batch.run_batch([data / "a.csv"], data, lang="en", progress=False)
+    with pytest.raises(SurveyError, match="een map waar het invoerbestand"):
+        batch.run_batch([data / "a.csv"], tmp_path, progress=False)
+    other = tmp_path / "mijn_map"
+    other.mkdir()
+    (other / "scriptie.docx").write_text("x")
+    with pytest.raises(SurveyError, match="is niet leeg"):
+        batch.run_batch([data / "a.csv"], other, progress=False)
+    assert sorted(p.name for p in other.iterdir()) == ["scriptie.docx"]
+    assert sorted(p.name for p in data.iterdir()) == ["a.csv"]
 
 
 def test_index_page_lists_status_and_errors(tmp_path):

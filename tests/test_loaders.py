@@ -618,3 +618,122 @@ def test_docs_mapping_examples_work(tmp_path, make_csv, salt):
 def test_mapping_recode_of_unknown_item(make_csv):
     with pytest.raises(SurveyError, match=r"'vt_9'.*recode"):
         load_survey(make_csv(survey_frame(n=5)), {"recode": {"vt_9": "1-5"}}, lang="en")
+
+
+# ------------------------------------------------------------------------------------ structure (issue 9)
+def _small_csv(delim: str = ",", n: int = 6) -> list[str]:
+    lines = [delim.join(["respondent_id", "vt_1", "vt_2", "com_1"])]
+    lines += [delim.join([str(i), "5", "4", "6"]) for i in range(1, n + 1)]
+    return lines
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("nl", ["regel(s) 4, 6", "puntkomma (;)", "komma (,)", "lege antwoorden"]),
+     ("en", ["line(s) 4, 6", "';'", "','", "empty answers"])],
+)  # fmt: skip
+def test_mixed_delimiters_name_the_lines(make_csv, salt, lang, words):
+    lines = _small_csv(",")
+    lines[3] = lines[3].replace(",", ";")
+    lines[5] = lines[5].replace(",", ";")
+    path = make_csv("\n".join(lines) + "\n")
+    with pytest.raises(SurveyError) as info:  # before: half the rows loaded as empty, no warning
+        load_survey(path, lang=lang)
+    for word in words:
+        assert word in str(info.value)
+
+
+@pytest.mark.parametrize(("lang", "words"), [("nl", ["kopregel gebruikt puntkomma (;)", "komma (,)"]),
+                                              ("en", ["header uses ';'", "use ','"])])  # fmt: skip
+def test_header_delimiter_differs_from_body(make_csv, salt, lang, words):
+    lines = _small_csv(",")
+    lines[0] = lines[0].replace(",", ";")
+    path = make_csv("\n".join(lines) + "\n")
+    with pytest.raises(SurveyError) as info:  # before: every item empty, exit 0
+        load_survey(path, lang=lang)
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_ragged_rows_name_the_lines_and_counts(make_csv, salt):
+    lines = _small_csv(",")
+    lines[2] += ",7"
+    lines[4] = lines[4].rsplit(",", 1)[0]
+    words = r"line\(s\) 3, 5 have another number of cells \(3, 5\) than the header \(4\)"
+    with pytest.raises(SurveyError, match=words):
+        load_survey(make_csv("\n".join(lines) + "\n"), lang="en")
+
+
+def test_unterminated_quote_names_line_and_column(make_csv, salt):
+    lines = _small_csv(",")
+    lines[3] = '3,"5,4,6'
+    with pytest.raises(SurveyError, match=r"regel 4, kolom 2 \(vt_1\): hier begint een aanhalingsteken"):
+        load_survey(make_csv("\n".join(lines) + "\n"))
+    with pytest.raises(SurveyError, match=r"line 4, column 2 \(vt_1\): a quote"):
+        load_survey(make_csv("\n".join(lines) + "\n"), lang="en")
+
+
+def test_oversized_cell_names_line_and_column(make_csv, salt):
+    lines = _small_csv(",")
+    lines[2] = "2,5,4," + "x" * (loaders.MAX_CELL_CHARS + 1)
+    with pytest.raises(SurveyError, match=r"line 3, column 4 \(com_1\): the cell is 32,768 characters long"):
+        load_survey(make_csv("\n".join(lines) + "\n"), lang="en")
+    quoted = _small_csv(",")
+    quoted[2] = '2,5,4,"' + "x" * (loaders.MAX_CELL_CHARS + 1) + '"'
+    with pytest.raises(SurveyError, match=r"regel 3, kolom 4 \(com_1\): de cel is 32.768 tekens lang|regel 3, kolom 4"):
+        load_survey(make_csv("\n".join(quoted) + "\n"))
+
+
+def test_quoted_delimiters_and_line_breaks_are_not_ragged(make_csv, salt):
+    lines = _small_csv(",")
+    lines[0] += ",opmerking"
+    lines[1:] = [line + ',"goed, echt waar"' for line in lines[1:]]
+    lines[2] = lines[2][:-1] + '\nnieuwe regel"'
+    survey = load_survey(make_csv("\n".join(lines) + "\n"))
+    assert len(survey.data) == 6
+
+
+# ------------------------------------------------------------------------------------ privacy (issue 9)
+def test_personal_values_in_item_and_group_cells_never_reach_data_or_messages(make_csv, salt):
+    df = survey_frame(n=40, personal=False)
+    df["vt_1"] = df["vt_1"].astype(object)
+    df.loc[3, "vt_1"] = "Jan de Vries, NL91ABNA0417164300"
+    df.loc[4, "vt_1"] = "111222333"
+    df["sector"] = df["sector"].astype(object)
+    df.loc[5, "sector"] = "piet@voorbeeld.nl"  # under half of the column: before, it survived
+    df.loc[6, "sector"] = "06-12345678"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        survey = load_survey(make_csv(df), lang="en")
+    text = survey.data.to_csv() + survey.quality.to_csv() + survey.summary()
+    for value in ("Jan de Vries", "NL91ABNA0417164300", "111222333", "piet@voorbeeld.nl", "06-12345678"):
+        assert value not in text
+    assert "<personal data>" in survey.summary()
+    assert pd.isna(survey.data.loc[5, "sector"])
+    masked = survey.quality[survey.quality["check"] == "personal_cells"]
+    assert "looked like personal data" in masked["message"].iloc[0]
+
+
+def test_out_of_range_values_quoted_only_when_harmless(make_csv, salt):
+    df = survey_frame(n=20, personal=False)
+    df.loc[1, "vt_2"] = 8
+    df.loc[2, "vt_3"] = 111222333
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        quality = load_survey(make_csv(df)).quality
+    messages = " ".join(quality["message"])
+    assert "8" in quality.loc[quality["column"] == "vt_2", "message"].iloc[0]
+    assert "111222333" not in messages
+    assert "1.11222e+08" not in messages
+
+
+@pytest.mark.parametrize("pid", ["111222333", "NL91ABNA0417164300"])
+def test_ids_that_are_personal_numbers_are_hashed(make_csv, salt, pid):
+    df = survey_frame(n=10, personal=False)
+    df["respondent_id"] = df["respondent_id"].astype(str)
+    df.loc[0, "respondent_id"] = pid
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        survey = load_survey(make_csv(df))
+    assert pid not in survey.data["respondent_id"].tolist()
+    assert survey.data["respondent_id"].str.len().eq(16).all()

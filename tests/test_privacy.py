@@ -6,14 +6,22 @@ import hashlib
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import PERSONAL, survey_frame
 from relatie_lab.errors import DataQualityWarning
 from relatie_lab.privacy import (
     find_personal_data,
     hash_ids,
+    is_bsn,
+    is_harmless,
+    is_iban,
+    looks_name_like,
     looks_personal_value,
     mask_personal,
+    mask_personal_cells,
+    redact_text,
     resolve_salt,
     strip_personal_data,
 )
@@ -145,3 +153,64 @@ def test_mask_personal():
     assert mask_personal("jan@example.org") == "<persoonsgegeven>"
     assert mask_personal("192.168.1.1", lang="en") == "<personal data>"
     assert mask_personal("zes") == "zes"
+
+
+# ------------------------------------------------------------------------------------ issue 9
+
+
+
+def _bsn_from(digits: list[int]) -> str | None:
+    """Complete 8 digits to a BSN that passes the 11-proef (None when no last digit fits)."""
+    total = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
+    return None if total == 10 else "".join(map(str, digits)) + str(total)
+
+
+@settings(deadline=None, database=None)
+@given(st.lists(st.integers(0, 9), min_size=8, max_size=8))
+def test_every_bsn_that_passes_the_11_proef_is_found_hashed_and_redacted(digits):
+    bsn = _bsn_from(digits)
+    if bsn is None or set(bsn) == {"0"}:
+        return
+    assert is_bsn(bsn)
+    assert looks_personal_value(bsn) == "bsn"
+    assert bsn not in redact_text(f"BSN {bsn}, graag")[0]
+    assert not is_harmless(bsn)
+
+
+def test_iban_checks_mod_97():
+    assert is_iban("NL91ABNA0417164300")
+    assert is_iban("GB82 WEST 1234 5698 7654 32")
+    assert not is_iban("NL91ABNA0417164301")  # one digit off
+    assert looks_personal_value("NL91ABNA0417164300") == "iban"
+
+
+def test_names_and_harmless_values():
+    assert looks_name_like("Jan de Vries")
+    assert looks_name_like("Anna van der Berg")
+    assert not looks_name_like("weet niet")
+    assert not looks_name_like("helemaal mee eens")
+    assert is_harmless("8")
+    assert is_harmless("-99")
+    assert is_harmless("weet niet")
+    assert not is_harmless("Jan de Vries, NL91ABNA0417164300")
+    assert not is_harmless("jan@example.org")
+    assert mask_personal("Jan de Vries", lang="en") == "<personal data>"
+
+
+def test_personal_cells_in_a_group_column_are_masked_even_when_few():
+    sectors = ["bank"] * 8 + ["energie"] * 8 + ["piet@voorbeeld.nl", "06-12345678", "Jan de Vries", "192.168.1.1"]
+    clean, counts = mask_personal_cells(pd.DataFrame({"sector": sectors, "vt_1": range(20)}))
+    assert counts == {"sector": 4}
+    assert clean["sector"].dropna().unique().tolist() == ["bank", "energie"]
+    assert clean["vt_1"].tolist() == list(range(20))
+
+
+@settings(deadline=None, database=None)
+@given(st.sampled_from(["jan@voorbeeld.nl", "06-12345678", "+31 6 87654321", "NL91ABNA0417164300",
+                        "192.168.10.20", "1234 AB", "111222333"]),
+       st.text(alphabet="abcdefghij ,.;:", max_size=20), st.text(alphabet="abcdefghij ,;:", max_size=20))  # fmt: skip
+def test_redact_finds_a_personal_value_anywhere_in_text(value, before, after):
+    text = f"{before} {value} {after}"
+    redacted, counts = redact_text(text)
+    assert value not in redacted
+    assert counts

@@ -5,9 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from conftest import survey_frame
 from relatie_lab import instrument
+from relatie_lab import quality as q
 from relatie_lab.quality import (
     ISSUE_COLUMNS,
     check_survey,
@@ -206,3 +210,53 @@ def test_straightlining_and_speeding_messages_say_what_to_do():
         issues = check_survey(df, straightline_min_run=10, lang=lang).issues.set_index("check")
         assert straight in issues.loc["straightlining", "message"]
         assert speed in issues.loc["speeding", "message"]
+
+
+# ------------------------------------------------------------------------------------ issue 9: scale, same results
+
+
+
+def _longest_run_row_by_row(values):
+    out = []
+    for row in values:
+        row = row[~np.isnan(row)]
+        if row.size == 0:
+            out.append(0)
+            continue
+        change = np.flatnonzero(np.diff(row) != 0)
+        out.append(int(np.diff(np.concatenate(([-1], change, [row.size - 1]))).max()))
+    return out
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(hnp.arrays(float, hnp.array_shapes(min_dims=2, max_dims=2, max_side=12),
+                  elements=st.sampled_from([1.0, 2.0, 3.0, np.nan])))  # fmt: skip
+def test_longest_run_in_one_pass_equals_row_by_row(values):
+    assert q.longest_run(values).tolist() == _longest_run_row_by_row(values)
+
+
+_TOKENS = ["1", "7", "-99", " 4 ", "4,5", "4.5", "+3", ".5", "5.", "1e2", "", "weet niet", "nan", "inf", "0x10",
+           "1_000", "٣", "NaN", "-Infinity", "1E5", "1e", "e5", "1.2.3", "--1", "+-1", "1e+", " ", "1 000", "0x1p3",
+           "1,5e2", ".", "+", "-", "1.5E+3", "00012", "1e400", "\t3"]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(st.lists(st.sampled_from(_TOKENS), min_size=1, max_size=12), st.booleans())
+def test_column_wide_number_parsing_equals_the_cell_by_cell_rule(cells, decimal_comma):
+    series = pd.Series(cells, dtype="str")
+    fast = q._fast_numeric(series, decimal_comma)
+    expected = []
+    for cell in cells:
+        text = cell.strip()
+        candidate = text.replace(",", ".") if decimal_comma else text
+        ok = bool(q._NUMBER.match(candidate)) and (decimal_comma or "," not in text) and candidate.isascii()
+        expected.append(float(candidate) if ok else np.nan)
+    expected = np.array(expected)
+    is_number_or_empty = all(not np.isnan(e) or c.strip() == "" for c, e in zip(cells, expected, strict=True))
+    if fast is None:
+        values, _, _ = q._parse_column(series.astype(object), decimal_comma)
+    else:
+        assert is_number_or_empty  # the quick way is only taken when every cell is a number or empty
+        values, empty = fast
+        assert empty.tolist() == [c.strip() == "" for c in cells]
+    np.testing.assert_array_equal(values, expected)

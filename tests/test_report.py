@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import hashlib
+import json
+import warnings
+from pathlib import Path
 
+import nbformat
+import pandas as pd
 import pytest
 
+from conftest import survey_frame
+from relatie_lab import outputs
 from relatie_lab import report as rp
 from relatie_lab.errors import SurveyError
 
@@ -180,3 +189,147 @@ def test_cli_report_exit_status_follows_completeness(tmp_path, monkeypatch, caps
     assert main(["report", "x.csv", "--lang", "en", "--out", str(tmp_path)]) == code
     err = capsys.readouterr().err
     assert ("This report is incomplete: 1 section(s)" in err) == (code == 1)
+# ------------------------------------------------------------------------------------ issue 9: safety
+# papermill is replaced by a fake that "executes" a notebook the way the data-quality notebook does: it shows
+# every quality message and a by-group table of the processed data. No kernel runs, so these tests are quick.
+
+
+
+PLANTED = ["Jan de Vries", "NL91ABNA0417164300", "piet@voorbeeld.nl", "06-12345678", "111222333"]
+
+
+def _fake_papermill(monkeypatch, before=None, fail=None):
+    import papermill
+
+    def execute_notebook(input_path, output_path, parameters=None, cwd=None, **kwargs):
+        if before:
+            before()
+        if fail == "disk":
+            raise OSError(errno.ENOSPC, "No space left on device", str(output_path))
+        data_dir = Path(cwd) / ".." / "data"
+        quality = pd.read_parquet(data_dir / "quality.parquet")
+        data = pd.read_parquet(data_dir / "survey.parquet")
+        nb = nbformat.v4.new_notebook()
+        cell = nbformat.v4.new_code_cell("show()")
+        table = data.groupby("sector")["vt_1"].mean().to_frame().to_html()
+        cell.outputs = [
+            nbformat.v4.new_output("display_data", data={"text/markdown": "\n".join(quality["message"])}),
+            nbformat.v4.new_output("display_data", data={"text/html": table}),
+        ]
+        nb.cells.append(cell)
+        nbformat.write(nb, output_path)
+        if fail == "cell":
+            raise RuntimeError("cell failed")
+
+    monkeypatch.setattr(papermill, "execute_notebook", execute_notebook)
+
+
+@pytest.fixture
+def leaky_csv(tmp_path, monkeypatch):
+    monkeypatch.setenv("RELATIE_LAB_SALT", "zout")
+    df = survey_frame(n=30, personal=False)
+    df["vt_1"] = df["vt_1"].astype(object)
+    df.loc[3, "vt_1"] = "Jan de Vries, NL91ABNA0417164300"
+    df["sector"] = df["sector"].astype(object)
+    df.loc[5, "sector"] = "piet@voorbeeld.nl"
+    df.loc[6, "sector"] = "06-12345678"
+    df["respondent_id"] = df["respondent_id"].astype(str)
+    df.loc[0, "respondent_id"] = "111222333"
+    folder = tmp_path / "data" / "raw"
+    folder.mkdir(parents=True)
+    path = folder / "lek.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def _build(path, out, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return rp.build_report(path, out, notebooks=rp.report_notebooks()[:1], **kwargs)
+
+
+def test_no_planted_personal_value_reaches_any_report_file(leaky_csv, tmp_path, monkeypatch):
+    _fake_papermill(monkeypatch)
+    out = tmp_path / "rapport"
+    _build(leaky_csv, out, lang="en")
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert {p.name for p in files} >= {"report.html", "survey.parquet", "quality.parquet",
+                                       "reproducibility.json", outputs.MARKER, "01_datakwaliteit.ipynb"}  # fmt: skip
+    for path in files:
+        content = path.read_bytes()
+        for value in PLANTED:
+            assert value.encode() not in content, (path.name, value)
+    quality = pd.read_parquet(out / "data" / "quality.parquet")
+    assert quality["message"].str.contains("<personal data>", regex=False).any()  # says what was there
+
+
+def test_input_changed_during_the_run_does_not_affect_the_report(leaky_csv, tmp_path, monkeypatch):
+    original = hashlib.sha256(leaky_csv.read_bytes()).hexdigest()
+    _fake_papermill(monkeypatch, before=lambda: leaky_csv.write_text("respondent_id,vt_1\n1,1\n"))
+    out = _build(leaky_csv, tmp_path / "rapport").parent
+    repro = json.loads((out / "reproducibility.json").read_text())
+    assert repro["input_sha256"] == original  # before: hashed at the end, the changed file's hash
+    assert repro["input_during_run"] == "changed"
+    assert "Het invoerbestand is tijdens de run gewijzigd" in (out / "rapport.html").read_text()
+    assert len(pd.read_parquet(out / "data" / "survey.parquet")) == 30
+
+
+def test_input_deleted_during_the_run_keeps_the_finished_report(leaky_csv, tmp_path, monkeypatch):
+    _fake_papermill(monkeypatch, before=lambda: leaky_csv.unlink(missing_ok=True))
+    out = _build(leaky_csv, tmp_path / "rapport", lang="en").parent  # before: FileNotFoundError at the end
+    assert json.loads((out / "reproducibility.json").read_text())["input_during_run"] == "deleted"
+    assert "The input file was deleted or moved during the run" in (out / "report.html").read_text()
+
+
+def test_a_new_report_replaces_only_our_own_folder(leaky_csv, tmp_path, monkeypatch):
+    _fake_papermill(monkeypatch)
+    out = tmp_path / "rapport"
+    _build(leaky_csv, out)
+    (out / "oud.txt").write_text("van een vorige run")
+    _build(leaky_csv, out)  # ours: replaced as a whole when complete
+    assert not (out / "oud.txt").exists()
+    assert outputs.is_ours(out)
+    mine = tmp_path / "mijn_map"
+    mine.mkdir()
+    (mine / "scriptie.docx").write_text("x")
+    with pytest.raises(outputs.OutputFolderError):
+        _build(leaky_csv, mine)  # before: deleted, exit 0
+    assert (mine / "scriptie.docx").read_text() == "x"
+    with pytest.raises(outputs.OutputFolderError):
+        _build(leaky_csv, tmp_path / "data")  # an ancestor of the input: before, it took data/raw with it
+    assert leaky_csv.is_file()
+
+
+@pytest.mark.parametrize(("lang", "words"), [("nl", "De schijf is vol"), ("en", "The disk is full")])
+def test_disk_full_gives_one_message_and_leaves_nothing(leaky_csv, tmp_path, monkeypatch, capsys, lang, words):
+    from relatie_lab.cli import main
+
+    _fake_papermill(monkeypatch, fail="disk")
+    out = tmp_path / "rapport"
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main(["report", str(leaky_csv), "--out", str(out), "--lang", lang]) == 2  # nothing could be made
+    err = capsys.readouterr().err
+    assert words in err
+    assert "Traceback" not in err
+    assert "Errno" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no report, no failed/ copy, no temp folder
+
+
+def test_failed_notebook_is_kept_whole_and_the_folder_is_ours(leaky_csv, tmp_path, monkeypatch):
+    _fake_papermill(monkeypatch, fail="cell")
+    out = tmp_path / "rapport"
+    _build(leaky_csv, out)  # a failing notebook costs its section, not the report
+    kept = out / "notebooks" / "01_datakwaliteit.ipynb"
+    assert nbformat.read(kept, as_version=4).cells  # complete, not 0 bytes
+    assert not (out / "failed").exists()
+    assert outputs.is_ours(out)  # a rerun may replace it
+    outputs.check_output_dir(out)
+
+
+def test_cli_report_dot_is_refused_before_anything_runs(leaky_csv, tmp_path, monkeypatch, capsys):
+    from relatie_lab.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    _fake_papermill(monkeypatch, fail="cell")
+    assert main(["report", str(leaky_csv), "--out", "."]) == 2  # before: ValueError after all notebooks ran
+    assert "de map waarin u nu werkt (.)" in capsys.readouterr().err
