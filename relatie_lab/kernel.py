@@ -49,6 +49,14 @@ def warm_kernel(kernel_name: str = "python3") -> Iterator[Any]:
                     run_sync(km.shutdown_kernel)(now=True)
 
 
+#: ``%reset -f`` that keeps the module dunders of ``__main__`` (``__spec__``, ``__name__``, ...): without
+#: ``__spec__`` a notebook cannot start worker processes (multiprocessing's spawn, a Dask LocalCluster) after a reset.
+RESET_CODE = (
+    '(lambda keep: (get_ipython().run_line_magic("reset", "-f"), globals().update(keep)))'
+    '({k: v for k, v in globals().items() if k.startswith("__") and k.endswith("__")})'
+)
+
+
 def reset(km: Any, timeout: float = 30.0) -> None:
     """Clear the user namespace of the kernel of ``km`` (modules stay imported: that is the warmth).
 
@@ -65,7 +73,7 @@ def reset(km: Any, timeout: float = 30.0) -> None:
     client = km.client()
     client.start_channels()
     try:  # the kernel is idle between notebooks: no need to wait for it to be ready
-        run_sync(client.execute_interactive)("%reset -f", store_history=False, timeout=timeout)
+        run_sync(client.execute_interactive)(RESET_CODE, store_history=False, timeout=timeout)
     except Exception:  # no answer: start afresh
         with contextlib.suppress(Exception):
             run_sync(km.shutdown_kernel)(now=True)

@@ -291,7 +291,7 @@ def run_tasks(
         from distributed import as_completed
 
         cl = get_client(client, scheduler=scheduler, n_workers=n_workers, lang=lang)
-        scattered = {k: cl.scatter(v, broadcast=True, hash=False) for k, v in shared.items()}
+        scattered = {k: _shipped(cl, v) for k, v in shared.items()}
         futures = [cl.submit(func, task, **scattered, pure=False) for task in tasks]
         index = {f.key: i for i, f in enumerate(futures)}
         try:
@@ -314,6 +314,28 @@ def run_tasks(
     finally:
         if bar is not None:
             bar.close()
+
+
+#: Shared arguments larger than this (pickled) are scattered to the workers once; smaller ones travel with each task.
+SCATTER_BYTES = 1 << 20
+
+
+def _shipped(client: Any, value: Any) -> Any:
+    """``value`` as it goes to the tasks: itself when small, else a future of a copy scattered to every worker.
+
+    Small values travel with the tasks: scattered data live only on the workers, and a worker that dies can take
+    the scheduler's only record of them with it, which cancels the tasks that need them (seen with a nanny
+    restarting a killed worker). Large ones (a big data set) are sent once.
+    """
+    import pickle
+
+    try:
+        size = len(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:  # not picklable here: let Dask's own serialisation decide
+        size = SCATTER_BYTES + 1
+    if size <= SCATTER_BYTES:
+        return value
+    return client.scatter(value, broadcast=True, hash=False)
 
 
 def add_scheduler_option(parser: Any) -> None:

@@ -155,8 +155,8 @@ def test_a_worker_that_dies_costs_only_its_task_which_runs_again(dask_cluster, t
         out = parallel.run_tasks(_die_once, [0, 1, 2, 3], shared={"marker": marker}, client=client)
         client.wait_for_workers(2, timeout=60)  # the nanny restarts the worker
     assert Path(marker).is_file()  # a worker did die
-    assert out.results == [0, 10, 20, 30]
     assert out.failed == []
+    assert out.results == [0, 10, 20, 30]
 
 
 def test_power_through_scheduler_equals_local_default(dask_cluster, tmp_path):
