@@ -44,6 +44,7 @@ __all__ = [
     "comparison_text",
     "fit_status",
     "fit_text",
+    "group_invariance_text",
     "improper_parameters",
     "indirect_text",
     "integer",
@@ -574,6 +575,43 @@ def invariance_text(result: Any, lang: str = "nl") -> str:
     if scalar:
         return sentence("apa_invariance_scalar", lang, group=_lower(group, lang))
     return sentence("apa_guard_no_scalar", lang)
+
+
+def group_invariance_text(comparison: Any, lang: str = "nl") -> str:
+    """Whether the group means of a construct comparison may be compared, per construct, in one to three
+    sentences: the constructs with scalar invariance, those without (their means are not compared, and why) and
+    those not tested. ``""`` when invariance was not tested at all.
+
+    ``comparison`` is a :class:`relatie_lab.group_comparison.GroupComparison` (its ``.invariance`` table).
+
+    Examples
+    --------
+    >>> inv = pd.DataFrame({"construct": ["vertrouwen", "commitment"], "status": ["scalar", "not_scalar"]})
+    >>> res = type("C", (), {"invariance": inv, "group": "sector"})()
+    >>> group_invariance_text(res, "en").split(" (")[0]
+    'The measurement of trust was scalar invariant across sector'
+    """
+    lang = check_lang(lang)
+    inv = getattr(comparison, "invariance", None)
+    if inv is None or inv.empty:
+        return ""
+    group = _lower(display(getattr(comparison, "group", ""), lang), lang)
+    by = {s: [_lower(display(c, lang), lang) for c in inv.loc[inv["status"] == s, "construct"]]
+          for s in ("scalar", "not_scalar")}  # fmt: skip
+    untested = [_lower(display(c, lang), lang) for c in inv.loc[~inv["status"].isin(by), "construct"]]
+
+    def names(parts: list[str], many_key: str = "apa_constructs_n") -> str:
+        return _join(parts, lang) if len(parts) <= 4 else sentence(many_key, lang, n=len(parts))
+
+    out = []
+    if by["scalar"]:
+        many = "apa_constructs_other" if by["not_scalar"] else "apa_constructs_all"
+        out.append(sentence("apa_invariance_groups_scalar", lang, constructs=names(by["scalar"], many), group=group))
+    if by["not_scalar"]:
+        out.append(sentence("apa_guard_no_scalar_groups", lang, constructs=names(by["not_scalar"]), group=group))
+    if untested:
+        out.append(sentence("apa_invariance_groups_untested", lang, constructs=names(untested)))
+    return " ".join(out)
 
 
 def sample_size_text(n: Any, lang: str = "nl", *, sem: bool = False, per_group: bool = False) -> str:
