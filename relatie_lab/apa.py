@@ -311,15 +311,17 @@ def fit_status(fit: Any) -> str:
     return "acceptable"
 
 
-def r_squared(fit: Any) -> dict[str, float]:
-    """*R*² of every endogenous variable: ``result.r_squared`` when the SEM result has it, else
-    1 - (standardised residual variance), from the standardised solution.
+def r_squared(fit: Any, group: Any = None) -> dict[str, float]:
+    """*R*² of every endogenous variable (the outcome of a ``~`` path), taken from the result's own
+    ``r_squared`` (:attr:`relatie_lab.sem.SEMResult.r_squared`, as lavaan's ``lavInspect(fit, "r2")``); a
+    multi-group model gives the R² of ``group`` (default: the first group). ``{}`` when the result has none.
 
     Examples
     --------
     >>> est = pd.DataFrame({"lhs": ["y", "y", "x"], "op": ["~", "~~", "~~"], "rhs": ["x", "y", "x"],
     ...                     "est": [0.5, 0.75, 1.0], "std_all": [0.5, 0.75, 1.0]})
-    >>> r_squared(type("R", (), {"estimates": est})())
+    >>> fit = type("R", (), {"estimates": est, "r_squared": pd.Series({"y": 0.25, "x_1": 0.6})})()
+    >>> r_squared(fit)
     {'y': 0.25}
     """
     own = getattr(fit, "r_squared", None)
@@ -328,19 +330,15 @@ def r_squared(fit: Any) -> dict[str, float]:
     if isinstance(own, pd.DataFrame) and {"variable", "r_squared"} <= set(own.columns):
         own = dict(zip(own["variable"], own["r_squared"], strict=True))
     elif isinstance(own, pd.Series):
+        if isinstance(own.index, pd.MultiIndex):  # (group, variable)
+            groups = own.index.get_level_values(0)
+            own = own.xs(groups[0] if group is None else group, level=0) if len(own) else own.droplevel(0)
         own = own.to_dict()
+    if not isinstance(own, dict):
+        return {}
     est = _group_rows(fit.estimates)
     endogenous = list(dict.fromkeys(est.loc[est["op"] == "~", "lhs"]))
-    if isinstance(own, dict):  # single-group (lavInspect r2 by variable); multi-group falls through to group 1
-        found = {v: float(own[v]) for v in endogenous if v in own}
-        if found:
-            return found
-    out = {}
-    for v in endogenous:
-        row = est[(est["op"] == "~~") & (est["lhs"] == v) & (est["rhs"] == v)]
-        if len(row) and _finite(row["std_all"].iloc[0]):
-            out[v] = 1.0 - float(row["std_all"].iloc[0])
-    return out
+    return {v: float(own[v]) for v in endogenous if v in own and _finite(own[v])}
 
 
 def fit_text(fit: Any, lang: str = "nl") -> str:
