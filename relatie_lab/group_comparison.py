@@ -76,6 +76,15 @@ class GroupComparison:
         return out.rename(columns={"eta_squared": "η²"})
 
 
+def _codebook(instrument: Any) -> Any:
+    """``instrument``, or the shipped codebook when it is None."""
+    if instrument is None:
+        from relatie_lab.instrument import default
+
+        return default()
+    return instrument
+
+
 def _welch_anova(groups: list[np.ndarray]) -> tuple[float, float, float, float]:
     """Welch's ANOVA: (F, df1, df2, p); NaN when a group has fewer than two answers or no variance."""
     k = len(groups)
@@ -136,10 +145,7 @@ def compare_constructs(
     if group not in df.columns:
         columns = ", ".join(map(str, df.columns))
         raise SurveyError(label("an_err_group_column", lang).format(column=group, columns=columns))
-    if instrument is None:
-        from relatie_lab.instrument import default
-
-        instrument = default()
+    instrument = _codebook(instrument)
     if constructs is None:
         table = instrument.constructs()
         constructs = [
@@ -206,16 +212,10 @@ def scalar_invariance(
 
     Parameters
     ----------
-    df
-        Cleaned survey (item columns named by item id) with the ``group`` column.
-    group
-        The group column; rows without a group are left out.
+    df, group, instrument, lang
+        As in :func:`compare_constructs`.
     constructs
         Construct ids.
-    instrument
-        The codebook (default: the shipped one).
-    lang
-        Language of errors: ``"nl"`` (default) or ``"en"``.
 
     Returns
     -------
@@ -238,10 +238,7 @@ def scalar_invariance(
     from relatie_lab.sem.invariance import invariance
 
     lang = check_lang(lang)
-    if instrument is None:
-        from relatie_lab.instrument import default
-
-        instrument = default()
+    instrument = _codebook(instrument)
     rows = []
     for construct in constructs:
         model, items = _measurement_model(df, construct, instrument)
