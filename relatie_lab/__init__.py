@@ -50,6 +50,7 @@ _EXPORTS: dict[str, str] = {
     "run_report": "relatie_lab.report",
     "plan_report": "relatie_lab.sections",
     "compare_constructs": "relatie_lab.group_comparison",
+    "scalar_invariance": "relatie_lab.group_comparison",
     "run_batch": "relatie_lab.batch",
     # Pol's framework as analyses
     "construct_scores": "relatie_lab.scores",

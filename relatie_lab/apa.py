@@ -44,6 +44,7 @@ __all__ = [
     "comparison_text",
     "fit_status",
     "fit_text",
+    "group_invariance_text",
     "improper_parameters",
     "indirect_text",
     "integer",
@@ -310,15 +311,17 @@ def fit_status(fit: Any) -> str:
     return "acceptable"
 
 
-def r_squared(fit: Any) -> dict[str, float]:
-    """*R*² of every endogenous variable: ``result.r_squared`` when the SEM result has it, else
-    1 - (standardised residual variance), from the standardised solution.
+def r_squared(fit: Any, group: Any = None) -> dict[str, float]:
+    """*R*² of every endogenous variable (the outcome of a ``~`` path), taken from the result's own
+    ``r_squared`` (:attr:`relatie_lab.sem.SEMResult.r_squared`, as lavaan's ``lavInspect(fit, "r2")``); a
+    multi-group model gives the R² of ``group`` (default: the first group). ``{}`` when the result has none.
 
     Examples
     --------
     >>> est = pd.DataFrame({"lhs": ["y", "y", "x"], "op": ["~", "~~", "~~"], "rhs": ["x", "y", "x"],
     ...                     "est": [0.5, 0.75, 1.0], "std_all": [0.5, 0.75, 1.0]})
-    >>> r_squared(type("R", (), {"estimates": est})())
+    >>> fit = type("R", (), {"estimates": est, "r_squared": pd.Series({"y": 0.25, "x_1": 0.6})})()
+    >>> r_squared(fit)
     {'y': 0.25}
     """
     own = getattr(fit, "r_squared", None)
@@ -327,19 +330,15 @@ def r_squared(fit: Any) -> dict[str, float]:
     if isinstance(own, pd.DataFrame) and {"variable", "r_squared"} <= set(own.columns):
         own = dict(zip(own["variable"], own["r_squared"], strict=True))
     elif isinstance(own, pd.Series):
+        if isinstance(own.index, pd.MultiIndex):  # (group, variable)
+            groups = own.index.get_level_values(0)
+            own = own.xs(groups[0] if group is None else group, level=0) if len(own) else own.droplevel(0)
         own = own.to_dict()
+    if not isinstance(own, dict):
+        return {}
     est = _group_rows(fit.estimates)
     endogenous = list(dict.fromkeys(est.loc[est["op"] == "~", "lhs"]))
-    if isinstance(own, dict):  # single-group (lavInspect r2 by variable); multi-group falls through to group 1
-        found = {v: float(own[v]) for v in endogenous if v in own}
-        if found:
-            return found
-    out = {}
-    for v in endogenous:
-        row = est[(est["op"] == "~~") & (est["lhs"] == v) & (est["rhs"] == v)]
-        if len(row) and _finite(row["std_all"].iloc[0]):
-            out[v] = 1.0 - float(row["std_all"].iloc[0])
-    return out
+    return {v: float(own[v]) for v in endogenous if v in own and _finite(own[v])}
 
 
 def fit_text(fit: Any, lang: str = "nl") -> str:
@@ -574,6 +573,43 @@ def invariance_text(result: Any, lang: str = "nl") -> str:
     if scalar:
         return sentence("apa_invariance_scalar", lang, group=_lower(group, lang))
     return sentence("apa_guard_no_scalar", lang)
+
+
+def group_invariance_text(comparison: Any, lang: str = "nl") -> str:
+    """Whether the group means of a construct comparison may be compared, per construct, in one to three
+    sentences: the constructs with scalar invariance, those without (their means are not compared, and why) and
+    those not tested. ``""`` when invariance was not tested at all.
+
+    ``comparison`` is a :class:`relatie_lab.group_comparison.GroupComparison` (its ``.invariance`` table).
+
+    Examples
+    --------
+    >>> inv = pd.DataFrame({"construct": ["vertrouwen", "commitment"], "status": ["scalar", "not_scalar"]})
+    >>> res = type("C", (), {"invariance": inv, "group": "sector"})()
+    >>> group_invariance_text(res, "en").split(" (")[0]
+    'The measurement of trust was scalar invariant across sector'
+    """
+    lang = check_lang(lang)
+    inv = getattr(comparison, "invariance", None)
+    if inv is None or inv.empty:
+        return ""
+    group = _lower(display(getattr(comparison, "group", ""), lang), lang)
+    by = {s: [_lower(display(c, lang), lang) for c in inv.loc[inv["status"] == s, "construct"]]
+          for s in ("scalar", "not_scalar")}  # fmt: skip
+    untested = [_lower(display(c, lang), lang) for c in inv.loc[~inv["status"].isin(by), "construct"]]
+
+    def names(parts: list[str], many_key: str = "apa_constructs_n") -> str:
+        return _join(parts, lang) if len(parts) <= 4 else sentence(many_key, lang, n=len(parts))
+
+    out = []
+    if by["scalar"]:
+        many = "apa_constructs_other" if by["not_scalar"] else "apa_constructs_all"
+        out.append(sentence("apa_invariance_groups_scalar", lang, constructs=names(by["scalar"], many), group=group))
+    if by["not_scalar"]:
+        out.append(sentence("apa_guard_no_scalar_groups", lang, constructs=names(by["not_scalar"]), group=group))
+    if untested:
+        out.append(sentence("apa_invariance_groups_untested", lang, constructs=names(untested)))
+    return " ".join(out)
 
 
 def sample_size_text(n: Any, lang: str = "nl", *, sem: bool = False, per_group: bool = False) -> str:

@@ -5,6 +5,12 @@ mean of its items (:func:`relatie_lab.scores.construct_scores`), described per g
 ANOVA (unequal variances allowed; with two groups it equals Welch's t-test, F = t²); p-values are
 Holm-corrected over the constructs.
 
+Means are only compared when they mean the same thing in every group: with ``invariance=True`` (the default) the
+measurement model of every construct with at least three items is tested across the groups once
+(:func:`scalar_invariance`: configural, metric, scalar; :func:`relatie_lab.invariance`). A construct without
+scalar invariance keeps its descriptive means, but its F, *p* and eta squared are not shown in the summary
+table and the report's sentence (:func:`relatie_lab.apa.group_invariance_text`) says why.
+
 Examples
 --------
 >>> import pandas as pd
@@ -32,18 +38,25 @@ from relatie_lab.ab_testing import add_holm
 from relatie_lab.errors import SurveyError
 from relatie_lab.labels import check_lang, label
 
-__all__ = ["GroupComparison", "compare_constructs"]
+__all__ = ["MIN_ITEMS_INVARIANCE", "GroupComparison", "compare_constructs", "scalar_invariance"]
+
+#: Fewer items than this: the construct's invariance is not tested (a one-factor model needs three to be testable).
+MIN_ITEMS_INVARIANCE = 3
+#: ``status`` of a construct in :func:`scalar_invariance`.
+INVARIANCE_STATUSES = ("scalar", "not_scalar", "too_few_items", "not_estimated")
 
 
 @dataclass
 class GroupComparison:
     """``.means`` (construct, group, n, mean, sd), ``.tests`` (construct, f, df1, df2, p_value, p_holm,
-    significant, eta_squared); ``.summary(lang)``: one row per construct, a mean column per group."""
+    significant, eta_squared, comparable); ``.invariance`` (see :func:`scalar_invariance`; None when not
+    tested); ``.summary(lang)``: one row per construct, a mean column per group."""
 
     means: pd.DataFrame
     tests: pd.DataFrame
     group: str
     instrument: Any = None
+    invariance: pd.DataFrame | None = None
 
     def summary(self, lang: str = "nl") -> pd.DataFrame:
         """Wide table for a report: construct, mean per group, F, p (Holm) and eta squared."""
@@ -55,7 +68,21 @@ class GroupComparison:
         out = wide.reset_index().merge(
             self.tests[["construct", "f", "p_holm", "eta_squared"]], on="construct", how="left"
         )
+        if self.invariance is not None:  # without scalar invariance the means are not compared
+            status = out["construct"].map(self.invariance.set_index("construct")["status"])
+            out.loc[status.eq("not_scalar").to_numpy(), ["f", "p_holm", "eta_squared"]] = np.nan
+            out[label("gc_invariance", lang)] = [label(f"gc_invariance_{s}", lang) if isinstance(s, str) else ""
+                                                 for s in status]  # fmt: skip
         return out.rename(columns={"eta_squared": "η²"})
+
+
+def _codebook(instrument: Any) -> Any:
+    """``instrument``, or the shipped codebook when it is None."""
+    if instrument is None:
+        from relatie_lab.instrument import default
+
+        return default()
+    return instrument
 
 
 def _welch_anova(groups: list[np.ndarray]) -> tuple[float, float, float, float]:
@@ -85,6 +112,7 @@ def compare_constructs(
     *,
     instrument: Any = None,
     alpha: float = 0.05,
+    invariance: bool = True,
     lang: str = "nl",
 ) -> GroupComparison:
     """Compare construct scores between the groups of ``group``.
@@ -101,6 +129,9 @@ def compare_constructs(
         The codebook (default: the shipped one).
     alpha
         Level of ``significant`` (on the Holm-corrected p).
+    invariance
+        Test first whether the means may be compared (:func:`scalar_invariance`; ``.invariance`` and
+        ``.tests["comparable"]``); False skips the test.
     lang
         Language of errors: ``"nl"`` (default) or ``"en"``.
 
@@ -114,10 +145,7 @@ def compare_constructs(
     if group not in df.columns:
         columns = ", ".join(map(str, df.columns))
         raise SurveyError(label("an_err_group_column", lang).format(column=group, columns=columns))
-    if instrument is None:
-        from relatie_lab.instrument import default
-
-        instrument = default()
+    instrument = _codebook(instrument)
     if constructs is None:
         table = instrument.constructs()
         constructs = [
@@ -146,4 +174,89 @@ def compare_constructs(
         eta = ss_between / ss_total if ss_total and ss_total > 0 else np.nan
         tests.append({"construct": construct, "f": f, "df1": df1, "df2": df2, "p_value": p, "eta_squared": eta})
     tests_df = add_holm(pd.DataFrame(tests), alpha)
-    return GroupComparison(means=pd.DataFrame(means), tests=tests_df, group=group, instrument=instrument)
+    inv = None
+    if invariance:
+        inv = scalar_invariance(df, group, list(constructs), instrument=instrument, lang=lang)
+        tests_df["comparable"] = ~tests_df["construct"].map(inv.set_index("construct")["status"]).eq("not_scalar")
+    return GroupComparison(means=pd.DataFrame(means), tests=tests_df, group=group, instrument=instrument,
+                           invariance=inv)  # fmt: skip
+
+
+def _measurement_model(df: pd.DataFrame, construct: str, instrument: Any) -> tuple[str, list[str]]:
+    """lavaan syntax of a construct's measurement model and its items in ``df``: one factor per facet when every
+    item belongs to a facet with at least two items in the data (correlated facets), else one factor."""
+    items = [i for i in instrument.item_ids(construct) if i in df.columns]
+    facets = {f: [i for i in instrument.item_ids(f) if i in df.columns] for f in instrument.facets(construct)}
+    facets = {f: v for f, v in facets.items() if v}
+    in_facets = [i for v in facets.values() for i in v]
+    if len(facets) >= 2 and all(len(v) >= 2 for v in facets.values()) and sorted(in_facets) == sorted(items):
+        return "\n".join(f"{f} =~ {' + '.join(v)}" for f, v in facets.items()), items
+    return f"{construct} =~ {' + '.join(items)}", items
+
+
+def scalar_invariance(
+    df: pd.DataFrame,
+    group: str,
+    constructs: Sequence[str],
+    *,
+    instrument: Any = None,
+    lang: str = "nl",
+) -> pd.DataFrame:
+    """Test, per construct, whether its group means may be compared: the measurement model across the groups
+    (configural, metric, scalar; :func:`relatie_lab.invariance`, listwise, ML).
+
+    One multi-group CFA sequence per construct with at least :data:`MIN_ITEMS_INVARIANCE` items in ``df``: one
+    factor, or one per facet when the construct has facets. A step holds when the CFI drops by less than .01
+    (Cheung & Rensvold, 2002). Listwise deletion keeps the check fast (a few seconds for the demo's 6 sectors);
+    the model's own warnings are not shown, a model that cannot be estimated is ``not_estimated``.
+
+    Parameters
+    ----------
+    df, group, instrument, lang
+        As in :func:`compare_constructs`.
+    constructs
+        Construct ids.
+
+    Returns
+    -------
+    DataFrame
+        One row per construct: ``construct, n_items, delta_cfi_metric, delta_cfi_scalar, status`` with
+        ``status`` one of ``scalar``, ``not_scalar``, ``too_few_items``, ``not_estimated``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(3)
+    >>> f = rng.normal(size=(300, 1))
+    >>> d = pd.DataFrame(4 + f @ [[0.9, 0.8, 0.7]] + rng.normal(size=(300, 3)) * 0.5,
+    ...                  columns=["gw_1", "gw_2", "gw_3"])
+    >>> d["sector"] = np.repeat(["bank", "energie"], 150)
+    >>> scalar_invariance(d, "sector", ["gedeelde_waarden"])["status"].tolist()
+    ['scalar']
+    """
+    import warnings
+
+    from relatie_lab.sem.invariance import invariance
+
+    lang = check_lang(lang)
+    instrument = _codebook(instrument)
+    rows = []
+    for construct in constructs:
+        model, items = _measurement_model(df, construct, instrument)
+        row: dict[str, Any] = {"construct": construct, "n_items": len(items), "delta_cfi_metric": np.nan,
+                               "delta_cfi_scalar": np.nan, "status": "too_few_items"}  # fmt: skip
+        if len(items) >= MIN_ITEMS_INVARIANCE:
+            data = df.loc[df[group].notna(), [*items, group]]
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    steps = invariance(data, model, group, missing="listwise", lang=lang).table.set_index("step")
+            except Exception:  # a model that cannot be estimated is reported as such, not raised
+                row["status"] = "not_estimated"
+            else:
+                decision = steps["decision"]
+                row["delta_cfi_metric"] = float(steps.loc["metric", "delta_cfi"])
+                row["delta_cfi_scalar"] = float(steps.loc["scalar", "delta_cfi"])
+                ok = decision["metric"] == "supported" and decision["scalar"] == "supported"
+                row["status"] = "scalar" if ok else "not_scalar"
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["construct", "n_items", "delta_cfi_metric", "delta_cfi_scalar", "status"])

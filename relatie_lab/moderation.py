@@ -146,15 +146,7 @@ class ModeratedRegression:
             ax.plot(xs + self._x_mean, pred, color=color, lw=2.5, label=f"{name}: b = {_b(row['slope'], lang)}")
         if not self.categorical:
             ax.scatter(d["_x_raw"], d["_y"], s=8, alpha=0.2, color="#666666")
-        # beside the axes: the legend covers no respondent and no line
-        ax.legend(title=display_name(self.moderator, lang), fontsize="small", loc="upper left",
-                  bbox_to_anchor=(1.02, 1.0), frameon=False)  # fmt: skip
-        title = label("mod_title", lang).format(
-            x=display_name(self.x, lang), y=display_name(self.y, lang), m=display_name(self.moderator, lang)
-        )
-        finish(ax, title=title, xlabel=display_name(self.x, lang), ylabel=display_name(self.y, lang))
-        fig.tight_layout()
-        return fig
+        return self._finish(fig, ax, lang)
 
     def _plot_binary(self, lang: str):
         from relatie_lab.plots import value_label
@@ -178,6 +170,10 @@ class ModeratedRegression:
                         capsize=3, label=f"{name}: b = {_b(slope, lang)}")  # fmt: skip
         ax.set_xticks([0, 1], [value_label(self.x, c, lang) for c in codes])
         ax.set_xlim(-0.5, 1.5)
+        return self._finish(fig, ax, lang)
+
+    def _finish(self, fig: Any, ax: Any, lang: str):
+        """Legend beside the axes (it covers no respondent and no line), title and axis labels; returns ``fig``."""
         ax.legend(title=display_name(self.moderator, lang), fontsize="small", loc="upper left",
                   bbox_to_anchor=(1.02, 1.0), frameon=False)  # fmt: skip
         title = label("mod_title", lang).format(

@@ -238,6 +238,7 @@ def plot_path(result: Any, lang: str = "nl", ax: Any = None, group: Any = None, 
 
     lang = check_lang(lang)
     est = result.estimates
+    g = None
     if "group" in est:
         g = group if group is not None else result.group_labels[0]
         est = est[est["group"] == g]
@@ -319,7 +320,7 @@ def plot_path(result: Any, lang: str = "nl", ax: Any = None, group: Any = None, 
     # R² above the endogenous constructs
     from relatie_lab.apa import r_squared
 
-    for v, value in r_squared(result).items():
+    for v, value in r_squared(result, group=g).items():
         if v not in pos or not np.isfinite(value):
             continue
         x0, y0 = pos[v]

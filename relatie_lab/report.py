@@ -712,13 +712,7 @@ def _figure_alt_texts(body: str, lang: str) -> str:
 
 def _number_figures(body: str, lang: str) -> str:
     """Number the APA figures in the order they appear (Figuur 1, Figuur 2, ...)."""
-    counter = iter(range(1, 10_000))
-    word = html.escape(label("report_figure", lang))
-    return re.sub(
-        r'<span class="apa-fig-number">[^<]*</span>',
-        lambda _m: f'<span class="apa-fig-number">{word} {next(counter)}</span>',
-        body,
-    )
+    return _number(body, "apa-fig-number", label("report_figure", lang))
 
 
 def _write_docx(
@@ -750,11 +744,16 @@ def _write_docx(
 
 def _number_tables(body: str, lang: str) -> str:
     """Number the APA tables in the order they appear (Tabel 1, Tabel 2, ...)."""
+    return _number(body, "apa-number", label("report_table", lang))
+
+
+def _number(body: str, css_class: str, word: str) -> str:
+    """Fill every ``<span class="{css_class}">`` with ``word`` and its number (1, 2, ...) in the order they appear."""
     counter = iter(range(1, 10_000))
-    word = html.escape(label("report_table", lang))
+    word = html.escape(word)
     return re.sub(
-        r'<span class="apa-number">[^<]*</span>',
-        lambda _m: f'<span class="apa-number">{word} {next(counter)}</span>',
+        rf'<span class="{css_class}">[^<]*</span>',
+        lambda _m: f'<span class="{css_class}">{word} {next(counter)}</span>',
         body,
     )
 

@@ -172,21 +172,17 @@ class ReportContext:
         return key if self.plan.model_source == "commitment_trust" else f"{key}_generic"
 
     def r2_text(self, fit: Any) -> str:
-        """Explained variance (R²) of every dependent variable of a SEM fit, as one sentence ("" if none)."""
-        est = fit.estimates
-        if "std_all" not in est.columns:
-            return ""
-        dependent = list(dict.fromkeys(est.loc[est["op"] == "~", "lhs"]))
+        """Explained variance (R²) of every dependent variable of a SEM fit, as one sentence ("" if none); the
+        values are the fit's own (:func:`relatie_lab.apa.r_squared`, i.e. ``SEMResult.r_squared``)."""
+        from relatie_lab.apa import r_squared
+
         parts = []
-        for v in dependent:
-            row = est[(est["op"] == "~~") & (est["lhs"] == v) & (est["rhs"] == v)]
-            if len(row):
-                r2 = 1 - float(row["std_all"].iloc[0])
-                try:
-                    name = self.instrument.label(v, self.lang)
-                except KeyError:
-                    name = v
-                parts.append(f"{name} {r2:.2f}".replace("0.", ".", 1))
+        for v, r2 in r_squared(fit).items():
+            try:
+                name = self.instrument.label(v, self.lang)
+            except KeyError:
+                name = v
+            parts.append(f"{name} {r2:.2f}".replace("0.", ".", 1))
         return label("report_nb03_r2", self.lang).format(values="; ".join(parts)) if parts else ""
 
     @property

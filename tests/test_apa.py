@@ -89,17 +89,34 @@ def test_fit_text_good_fit_in_both_languages():
 
 
 def test_paths_text_beta_b_ci_and_r2():
-    text = apa.paths_text(_Fit(_est(PATHS), GOOD), "en")
+    fit = _Fit(_est(PATHS), GOOD)
+    fit.r_squared = pd.Series({"commitment": 0.274, "betrokkenheid": 0.002, "vt_1": 0.64})  # as SEMResult's
+    text = apa.paths_text(fit, "en")
     expected = "The path from trust to commitment was positive (β = .52, *b* = 0.61, 95% CI [0.52, 0.70], *p* < .001)."
     assert expected in text
     assert "was not significant" in text
-    assert "*R*² = .27" in text  # 1 - .726
+    assert "*R*² = .27" in text
 
 
-def test_r_squared_prefers_the_results_own():
+def test_r_squared_is_the_results_own_for_the_endogenous_variables():
     fit = _Fit(_est(PATHS), GOOD)
+    assert apa.r_squared(fit) == {}  # no R² of its own: none is made up
     fit.r_squared = {"commitment": 0.3, "betrokkenheid": 0.01, "vt_1": 0.64}
     assert apa.r_squared(fit) == {"commitment": 0.3, "betrokkenheid": 0.01}
+
+
+def test_r_squared_of_a_multigroup_sem_is_its_groups():
+    from relatie_lab.sem import fit_sem
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=400)
+    g = np.repeat(["a", "b"], 200)
+    y = np.where(g == "a", 0.3, 0.8) * x + rng.normal(size=400)
+    fit = fit_sem(pd.DataFrame({"x": x, "y": y, "g": g}), "y ~ x", group="g")
+    for group in ("a", "b"):
+        assert apa.r_squared(fit, group=group) == {"y": pytest.approx(fit.r_squared[(group, "y")], abs=1e-12)}
+    assert apa.r_squared(fit) == apa.r_squared(fit, group="a")
+    assert apa.r_squared(fit, group="b")["y"] > apa.r_squared(fit, group="a")["y"]
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])

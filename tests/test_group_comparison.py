@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from relatie_lab import apa
 from relatie_lab.errors import SurveyError
 from relatie_lab.group_comparison import compare_constructs
 from relatie_lab.scores import construct_scores, recode_reverse
@@ -50,12 +51,13 @@ def test_two_groups_equal_welchs_t_squared(demo):
 
 def test_summary_is_wide_with_a_mean_per_group(demo):
     table = compare_constructs(demo, "meting", ["vertrouwen", "commitment"]).summary("en")
-    assert table.columns.tolist() == ["construct", "M Wave 1", "M Wave 2", "f", "p_holm", "η²"]  # value labels
+    assert table.columns.tolist() == ["construct", "M Wave 1", "M Wave 2", "f", "p_holm", "η²",
+                                      "Scalar invariance"]  # value labels  # fmt: skip
     assert table["construct"].tolist() == ["vertrouwen", "commitment"]
 
 
 def test_default_constructs_are_the_codebooks_top_level_ones(demo):
-    res = compare_constructs(demo, "sector")
+    res = compare_constructs(demo, "sector", invariance=False)
     assert "vertrouwen_cognitief" not in set(res.tests["construct"])  # a facet
     assert {"vertrouwen", "commitment", "markt"} <= set(res.tests["construct"])
 
@@ -72,3 +74,82 @@ def test_a_group_of_one_gives_nan_not_an_error():
 def test_missing_group_column_is_a_clear_error(demo, lang, words):
     with pytest.raises(SurveyError, match=words):
         compare_constructs(demo, "regio", ["vertrouwen"], lang=lang)
+
+
+# --- may the means be compared? scalar invariance first -------------------------------------------------------
+
+
+def _two_sectors(intercept_shift: float, seed: int = 11) -> pd.DataFrame:
+    """Commitment (5 items) in two sectors with different latent means; ``intercept_shift`` is added to the
+    intercepts of com_1 and com_2 in the second sector only (non-invariant items), and a 2-item construct."""
+    rng = np.random.default_rng(seed)
+    n = 250
+    sector = np.repeat(["bank", "energie"], n)
+    f = rng.normal(size=2 * n) + np.where(sector == "energie", 0.3, 0.0)
+    loadings = np.array([0.9, 0.8, 0.8, 0.7, 0.7])
+    items = 3.6 + np.outer(f, loadings) + rng.normal(size=(2 * n, 5)) * 0.6
+    items[sector == "energie", :2] += intercept_shift
+    d = pd.DataFrame(items, columns=[f"com_{i}" for i in range(1, 6)])
+    d["vertrek_1"], d["vertrek_2"] = 3 + 0.5 * f + rng.normal(size=2 * n), 3 + 0.5 * f + rng.normal(size=2 * n)
+    d = d.clip(1, 7)  # on the 1-7 scale (a handful of extreme draws)
+    d["sector"] = sector
+    return d
+
+
+@pytest.fixture(scope="module")
+def invariant():
+    return compare_constructs(_two_sectors(0.0), "sector", ["commitment", "vertrekneiging"])
+
+
+@pytest.fixture(scope="module")
+def shifted():
+    return compare_constructs(_two_sectors(0.8), "sector", ["commitment", "vertrekneiging"])
+
+
+def test_equal_intercepts_give_scalar_invariance_and_say_so(invariant):
+    status = invariant.invariance.set_index("construct")["status"]
+    assert status.to_dict() == {"commitment": "scalar", "vertrekneiging": "too_few_items"}
+    assert invariant.tests["comparable"].tolist() == [True, True]
+    assert np.isfinite(invariant.summary("en").loc[0, "f"])
+    assert apa.group_invariance_text(invariant, "nl").startswith(
+        "De meting van commitment is scalair invariant over sector (gelijke ladingen en intercepten, ΔCFI > −,01), "
+        "dus de groepsgemiddelden mogen worden vergeleken."
+    )
+    assert apa.group_invariance_text(invariant, "en").startswith(
+        "The measurement of commitment was scalar invariant across sector (equal loadings and intercepts, "
+        "ΔCFI > −.01), so the group means may be compared."
+    )
+
+
+def test_shifted_intercepts_mean_the_means_are_not_compared(shifted):
+    row = shifted.invariance.set_index("construct").loc["commitment"]
+    assert row["status"] == "not_scalar"
+    assert row["delta_cfi_scalar"] <= -0.01  # the scalar step breaks, not the metric one
+    assert shifted.tests.set_index("construct").loc["commitment", "comparable"] == np.False_
+    for lang, mark, words in [
+        ("nl", "nee: gemiddelden niet vergeleken",
+         "De meting van commitment is niet scalair invariant over sector (ΔCFI ≤ −,01 bij gelijke ladingen of "
+         "intercepten), dus die groepsgemiddelden worden niet vergeleken: een verschil kan aan de vragen liggen"),
+        ("en", "no: means not compared",
+         "The measurement of commitment was not scalar invariant across sector (ΔCFI ≤ −.01 with equal loadings "
+         "or intercepts), so those group means are not compared: a difference could lie in the questions"),
+    ]:  # fmt: skip
+        table = shifted.summary(lang).set_index("construct")
+        column = {"nl": "Scalaire invariantie", "en": "Scalar invariance"}[lang]
+        assert table.loc["commitment", column] == mark
+        assert table.loc["commitment", ["f", "p_holm", "η²"]].isna().all()  # no test shown: nothing to interpret
+        assert np.isfinite(table.loc["vertrekneiging", "f"])
+        text = apa.group_invariance_text(shifted, lang)
+        assert words in text
+        assert "mogen worden vergeleken" not in text
+        assert "may be compared" not in text
+
+
+@pytest.mark.parametrize(("lang", "cell", "words"), [
+    ("nl", "niet getoetst (minder dan 3 vragen)", "Voor vertrekneiging is de invariantie niet getoetst"),
+    ("en", "not tested (fewer than 3 items)", "Invariance was not tested for propensity to leave"),
+])  # fmt: skip
+def test_constructs_with_fewer_than_three_items_are_named_as_not_tested(invariant, lang, cell, words):
+    column = {"nl": "Scalaire invariantie", "en": "Scalar invariance"}[lang]
+    assert invariant.summary(lang).set_index("construct").loc["vertrekneiging", column] == cell
+    assert words in apa.group_invariance_text(invariant, lang)

@@ -20,7 +20,7 @@ class _Engine:
 
 
 class _Result:
-    """The parts of a SEMResult the diagram reads: estimates, engine.lv, fit_indices, group_labels."""
+    """The parts of a SEMResult the diagram reads: estimates, engine.lv, fit_indices, group_labels, r_squared."""
 
     def __init__(self, structure: dict[str, list[str]], n_items: int, seed: int = 0):
         rng = np.random.default_rng(seed)
@@ -36,6 +36,8 @@ class _Result:
             rows.append((lhs, "~~", lhs, 0.5, 0.001, rng.uniform(0.3, 0.9)))
         self.estimates = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "est", "pvalue", "std_all"])
         self.engine = _Engine(latent)
+        var = self.estimates.query("op == '~~' and lhs == rhs")  # R² as SEMResult.r_squared gives it
+        self.r_squared = pd.Series(1.0 - var["std_all"].to_numpy(), index=var["lhs"].to_numpy())
         self.fit_indices = {"cfi": 0.97, "rmsea": 0.04, "srmr": 0.03}
         self.group_labels = []
 

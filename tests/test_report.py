@@ -38,6 +38,13 @@ def test_table_of_contents_and_numbering():
     assert "Table 2</span>" in out
 
 
+def test_figures_are_numbered_apart_from_tables():
+    body = '<span class="apa-number"></span><span class="apa-fig-number"></span><span class="apa-fig-number">x</span>'
+    out = rp._number_figures(rp._number_tables(body, "nl"), "nl")
+    assert out == ('<span class="apa-number">Tabel 1</span><span class="apa-fig-number">Figuur 1</span>'
+                   '<span class="apa-fig-number">Figuur 2</span>')  # fmt: skip
+
+
 def test_figures_get_the_section_as_alt_text():
     body = (
         '<img alt="No description has been provided for this image" src="a"/>'

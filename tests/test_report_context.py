@@ -156,3 +156,19 @@ def test_own_codebook_and_model_real_report(tmp_path):
     assert repro["model_file"] == "model.lav"
     results = json.loads((result.path.parent / "results.json").read_text())
     assert 0.9 < results["cfi"] <= 1.0
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("nl", "Verklaarde variantie (R²) van de afhankelijke variabelen: Commitment .30; onbekend .05."),
+    ("en", "Explained variance (R²) of the dependent variables: Commitment .30; onbekend .05."),
+])  # fmt: skip
+def test_r2_text_uses_the_fits_own_r_squared(lang, expected):
+    from relatie_lab.instrument import default
+    from relatie_lab.report_context import ReportContext
+
+    est = pd.DataFrame({"lhs": ["commitment", "onbekend", "commitment", "onbekend"], "op": ["~", "~", "~~", "~~"],
+                        "rhs": ["vertrouwen", "commitment", "commitment", "onbekend"],
+                        "std_all": [0.5, 0.2, 0.9, 0.9]})  # fmt: skip
+    fit = type("Fit", (), {"estimates": est, "r_squared": pd.Series({"commitment": 0.3, "onbekend": 0.05})})()
+    ctx = ReportContext(pd.DataFrame(), default(), None, notebook="03", lang=lang, output_dir=None, model=None)
+    assert ctx.r2_text(fit) == expected  # the fit's R², not 1 - std_all (.10)
