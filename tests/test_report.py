@@ -423,4 +423,5 @@ def test_a_wlsmv_report_on_ordinal_items(ordinal_survey, tmp_path, monkeypatch, 
     page = result.path.read_text(encoding="utf-8")
     for word in words:
         assert word in page, word
-    assert "bootstrap met" not in page and "bootstrap with" not in page  # no bootstrap of an ordinal model
+    assert "bootstrap met" not in page  # no bootstrap of an ordinal model
+    assert "bootstrap with" not in page
