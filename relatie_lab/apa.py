@@ -57,6 +57,7 @@ __all__ = [
     "r_squared",
     "reliability_text",
     "sample_size_text",
+    "scaled_names",
     "sentence",
     "use_instrument",
     "uses_scaled_fit",
@@ -276,6 +277,26 @@ def uses_scaled_fit(fit: Any) -> bool:
     return estimator in SCALED_ESTIMATORS and values is not None and "cfi_scaled" in dict(values)
 
 
+def scaled_names(fit: Any, lang: str = "nl", *, italic: str = "*{}*") -> str:
+    """The indices of ``fit`` that are reported scaled, in words: ``"χ², *p*, CFI and TLI"`` (``italic`` formats
+    the *p*; ``"<em>{}</em>"`` for HTML). Empty when the fit is not reported scaled.
+
+    Examples
+    --------
+    >>> fit = type("R", (), {"estimator": "MLR", "fit_indices": {"chisq_scaled": 9.1, "cfi_scaled": 0.99}})()
+    >>> scaled_names(fit, "en"), scaled_names(fit, "nl")
+    ('χ² and CFI', 'χ² en CFI')
+    """
+    if not uses_scaled_fit(fit):
+        return ""
+    values = dict(fit.fit_indices)
+    words = {"chisq": "χ²", "pvalue": italic.format("p"), "cfi": "CFI", "tli": "TLI", "rmsea": "RMSEA"}
+    names = [w for k, w in words.items() if _finite(values.get(f"{k}_scaled"))]
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {label('apa_and', lang)} {names[-1]}"
+
+
 def _fit_indices(fit: Any) -> dict[str, float]:
     """The fit indices a report shows: for a robust estimator the scaled χ², CFI, TLI and RMSEA under the plain
     names (lavaan's ``*.scaled``; SRMR has no scaled version), else the indices as they are."""
@@ -405,7 +426,8 @@ def fit_text(fit: Any, lang: str = "nl") -> str:
     if uses_scaled_fit(fit):  # the estimator, and that the values are the scaled ones
         estimator = str(fit.estimator).upper()
         parts.append(sentence("apa_fit_estimator_ordinal" if estimator in ("WLSMV", "ULSMV") else
-                              "apa_fit_estimator_robust", lang, estimator=estimator))  # fmt: skip
+                              "apa_fit_estimator_robust", lang, estimator=estimator,
+                              indices=scaled_names(fit, lang)))  # fmt: skip
     small = sample_size_text(getattr(fit, "nobs", None), lang, sem=True)
     if small:
         parts.append(small)

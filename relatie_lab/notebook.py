@@ -817,7 +817,7 @@ def fit_table(fit: Any, lang: str = "nl") -> pd.DataFrame:
     For a robust estimator (MLR, WLSMV) the scaled values (``chisq_scaled``, ``cfi_scaled``, ...) are shown, as
     lavaan reports them. ``.attrs["note"]`` names the estimator (in ``lang``).
     """
-    from relatie_lab.apa import uses_scaled_fit
+    from relatie_lab.apa import scaled_names, uses_scaled_fit
 
     values = _fit_values(fit)
     order = list(_FIT_ORDER)
@@ -831,7 +831,7 @@ def fit_table(fit: Any, lang: str = "nl") -> pd.DataFrame:
     estimator = str(getattr(fit, "estimator", "ML") or "ML").upper()
     key = "report_fit_note_ordinal" if estimator in ("WLSMV", "ULSMV") else \
         "report_fit_note_robust" if uses_scaled_fit(fit) else "report_fit_note"  # fmt: skip
-    out.attrs["note"] = text(key, lang, estimator=estimator)
+    out.attrs["note"] = text(key, lang, estimator=estimator, indices=scaled_names(fit, lang, italic="<em>{}</em>"))
     return out
 
 

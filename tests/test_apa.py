@@ -223,3 +223,12 @@ def test_fit_text_of_wlsmv_names_the_estimator_and_uses_the_scaled_values(lang, 
     fit.estimator = "ML"  # the same indices under ML: the plain values, no estimator sentence
     assert "174" in apa.fit_text(fit, lang)
     assert words not in apa.fit_text(fit, lang)
+
+
+def test_fit_text_of_mlr_says_which_indices_are_scaled():
+    scaled = {k: v for k, v in SCALED.items() if not k.startswith("rmsea_") or not k.endswith("_scaled")}
+    fit = _Fit(_est(PATHS), {k: v for k, v in scaled.items() if k != "rmsea_scaled"})  # MLR: no scaled RMSEA here
+    fit.estimator = "MLR"
+    text = apa.fit_text(fit, "en")
+    assert "RMSEA = .021" in text  # the plain RMSEA, said as such
+    assert "standard errors); χ², *p*, CFI and TLI are the scaled values." in text
