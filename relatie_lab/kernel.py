@@ -65,7 +65,9 @@ def reset(km: Any, timeout: float = 30.0) -> None:
     client = km.client()
     client.start_channels()
     try:  # the kernel is idle between notebooks: no need to wait for it to be ready
-        run_sync(client.execute_interactive)("%reset -f", store_history=False, timeout=timeout)
+        # %reset also drops __main__.__spec__, which multiprocessing's spawn (a local Dask cluster for the bootstrap)
+        # reads: give it back as a fresh kernel has it
+        run_sync(client.execute_interactive)("%reset -f\n__spec__ = None", store_history=False, timeout=timeout)
     except Exception:  # no answer: start afresh
         with contextlib.suppress(Exception):
             run_sync(km.shutdown_kernel)(now=True)

@@ -21,7 +21,8 @@ def _notebook(path, source):
 def test_notebooks_share_one_kernel_but_not_their_variables(tmp_path):
     first = _notebook(tmp_path / "a.ipynb", "import os, sys\nsys.modules['__warm__'] = os.getpid()\nx = 1")
     second = _notebook(tmp_path / "b.ipynb",
-                       "import os, sys\nprint(sys.modules['__warm__'] == os.getpid(), 'x' in dir())")
+                       "import os, sys\nprint(sys.modules['__warm__'] == os.getpid(), 'x' in dir(),\n"
+                       "      hasattr(sys.modules['__main__'], '__spec__'))")
     with warm_kernel() as km:
         pm.execute_notebook(str(first), str(tmp_path / "a.out.ipynb"), km=km, progress_bar=False,
                             extra_arguments=list(KERNEL_ARGUMENTS))  # fmt: skip
@@ -29,5 +30,6 @@ def test_notebooks_share_one_kernel_but_not_their_variables(tmp_path):
         out = pm.execute_notebook(str(second), str(tmp_path / "b.out.ipynb"), km=km, progress_bar=False,
                                   extra_arguments=list(KERNEL_ARGUMENTS))  # fmt: skip
         assert km.has_kernel
-    assert out.cells[0].outputs[0]["text"].strip() == "True False"  # same process (warm), no variable left over
+    # same process (warm), no variable left over, and __main__.__spec__ kept (multiprocessing's spawn reads it)
+    assert out.cells[0].outputs[0]["text"].strip() == "True False True"
     assert not km.has_kernel
