@@ -40,6 +40,7 @@ __all__ = [
     "MIN_N",
     "MIN_N_SEM",
     "RMSEA_POOR",
+    "SCALED_ESTIMATORS",
     "ci",
     "comparison_text",
     "fit_status",
@@ -57,8 +58,10 @@ __all__ = [
     "r_squared",
     "reliability_text",
     "sample_size_text",
+    "scaled_names",
     "sentence",
     "use_instrument",
+    "uses_scaled_fit",
     "validity_text",
 ]
 
@@ -254,11 +257,60 @@ def value_name(column: str, value: Any, lang: str = "nl") -> str:
 # SEM
 
 
+#: Estimators whose fit is reported with lavaan's scaled test statistic and indices (``chisq_scaled``, ...).
+SCALED_ESTIMATORS = ("MLR", "MLM", "WLSMV", "ULSMV")
+#: The indices that have a ``<name>_scaled`` version in lavaan's ``fitMeasures``.
+SCALED_INDICES = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper")
+
+
+def uses_scaled_fit(fit: Any) -> bool:
+    """True when ``fit`` was estimated with a robust estimator (MLR, MLM, WLSMV, ULSMV) and has scaled indices.
+
+    Examples
+    --------
+    >>> uses_scaled_fit(type("R", (), {"estimator": "WLSMV", "fit_indices": {"cfi_scaled": 0.99}})())
+    True
+    >>> uses_scaled_fit({"cfi": 0.99})
+    False
+    """
+    estimator = str(getattr(fit, "estimator", "ML") or "ML").upper()
+    values = getattr(fit, "fit_indices", None)
+    return estimator in SCALED_ESTIMATORS and values is not None and "cfi_scaled" in dict(values)
+
+
+def scaled_names(fit: Any, lang: str = "nl", *, italic: str = "*{}*") -> str:
+    """The indices of ``fit`` that are reported scaled, in words: ``"χ², *p*, CFI and TLI"`` (``italic`` formats
+    the *p*; ``"<em>{}</em>"`` for HTML). Empty when the fit is not reported scaled.
+
+    Examples
+    --------
+    >>> fit = type("R", (), {"estimator": "MLR", "fit_indices": {"chisq_scaled": 9.1, "cfi_scaled": 0.99}})()
+    >>> scaled_names(fit, "en"), scaled_names(fit, "nl")
+    ('χ² and CFI', 'χ² en CFI')
+    """
+    if not uses_scaled_fit(fit):
+        return ""
+    values = dict(fit.fit_indices)
+    words = {"chisq": "χ²", "pvalue": italic.format("p"), "cfi": "CFI", "tli": "TLI", "rmsea": "RMSEA"}
+    names = [w for k, w in words.items() if _finite(values.get(f"{k}_scaled"))]
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {label('apa_and', lang)} {names[-1]}"
+
+
 def _fit_indices(fit: Any) -> dict[str, float]:
+    """The fit indices a report shows: for a robust estimator the scaled χ², CFI, TLI and RMSEA under the plain
+    names (lavaan's ``*.scaled``; SRMR has no scaled version), else the indices as they are."""
     values = getattr(fit, "fit_indices", fit)
     if isinstance(values, pd.DataFrame):
         values = values.iloc[0].to_dict()
-    return {str(k): v for k, v in dict(values).items()}
+    out = {str(k): v for k, v in dict(values).items()}
+    if uses_scaled_fit(fit):
+        for name in SCALED_INDICES:
+            scaled = out.get(f"{name}_scaled")
+            if scaled is not None and _finite(float(scaled)):
+                out[name] = scaled
+    return out
 
 
 def _group_rows(est: pd.DataFrame) -> pd.DataFrame:
@@ -370,6 +422,11 @@ def fit_text(fit: Any, lang: str = "nl") -> str:
     elif status == "poor":
         parts.append(sentence("apa_guard_poor_fit", lang, cfi=number(CFI_POOR, 2, lang, leading_zero=False),
                               rmsea=number(RMSEA_POOR, 2, lang, leading_zero=False)))  # fmt: skip
+    if uses_scaled_fit(fit):  # the estimator, and that the values are the scaled ones
+        estimator = str(fit.estimator).upper()
+        parts.append(sentence("apa_fit_estimator_ordinal" if estimator in ("WLSMV", "ULSMV") else
+                              "apa_fit_estimator_robust", lang, estimator=estimator,
+                              indices=scaled_names(fit, lang)))  # fmt: skip
     small = sample_size_text(getattr(fit, "nobs", None), lang, sem=True)
     if small:
         parts.append(small)

@@ -56,6 +56,10 @@ def show_dynamic_cutoffs(fit: Any, lang: str = "nl", *, reps: int = REPORT_REPS,
 
     lang = check_lang(lang)
     display(Markdown(f"## {label('cutoffs_title', lang)}"))
+    estimator = str(getattr(fit, "estimator", "ML") or "ML").upper()
+    if estimator in ("WLSMV", "ULSMV", "DWLS", "ULS", "WLS"):  # the cutoffs simulate normal data and refit with ML
+        display(Markdown(label("cutoffs_skip_ordinal", lang).format(estimator=estimator)))
+        return None
     try:
         if client is None and not os.environ.get(ENV_SCHEDULER):
             client = "local"

@@ -38,6 +38,7 @@ __all__ = [
     "FIGURE_MIME",
     "LADDER_CONSTRUCTS",
     "QUALITY_NAME",
+    "REPORT_ESTIMATORS",
     "RESULTS_FILE",
     "TABLE_MIME",
     "ApaFigure",
@@ -45,6 +46,7 @@ __all__ = [
     "apa_table",
     "apa_text",
     "cores",
+    "defined_table",
     "explain",
     "explain_text",
     "figure",
@@ -63,6 +65,7 @@ __all__ = [
     "safe_quality",
     "sample_table",
     "sem_headline",
+    "sem_options",
     "setup_notebook",
     "show",
     "strip_personal_columns",
@@ -114,11 +117,12 @@ _SYMBOLS: dict[str, tuple[str, bool]] = {
     "r2": ("<em>R</em>²", False),
 }
 # statistics that cannot exceed 1 in absolute value: no leading zero (APA 7, 6.36)
-_P_COLUMNS = frozenset({"p", "p_value", "pvalue", "p_val", "p_adj", "p_holm"})
+_P_COLUMNS = frozenset({"p", "p_value", "pvalue", "p_val", "p_adj", "p_holm", "pvalue_scaled"})
 _NO_LEADING_ZERO = _P_COLUMNS | {
     "r", "alpha", "cronbach_alpha", "alpha_ci_lower", "alpha_ci_upper", "omega", "composite_reliability",
     "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr", "ave", "sqrt_ave", "cr", "r2", "std_all",
-    "max_correlation", "beta",
+    "max_correlation", "beta", "cfi_scaled", "tli_scaled", "rmsea_scaled", "rmsea_ci_lower_scaled",
+    "rmsea_ci_upper_scaled",
 }  # fmt: skip
 # columns whose values are construct ids: shown with the construct's name
 _CONSTRUCT_COLUMNS = frozenset({"construct", "construct_a", "construct_b", "outcome", "lhs", "rhs"})
@@ -791,14 +795,67 @@ def _fit_values(fit: Any) -> dict[str, float]:
     return {str(k): v for k, v in dict(values).items()}
 
 
-def fit_table(fit: Any) -> pd.DataFrame:
-    """One row with the model's fit: chi-square, df, p, CFI, TLI, RMSEA (90% CI) and SRMR."""
+#: Estimators the report offers (``relatie-lab report --estimator``): ML (default), MLR (robust), WLSMV (ordinal).
+REPORT_ESTIMATORS = ("ML", "MLR", "WLSMV")
+
+
+def sem_options(estimator: str = "ML") -> dict[str, Any]:
+    """The ``fit_sem`` options of the report's estimator: WLSMV treats every item of the model as ordinal.
+
+    Examples
+    --------
+    >>> sem_options("WLSMV"), sem_options("ML")
+    ({'estimator': 'WLSMV', 'ordered': True}, {'estimator': 'ML'})
+    """
+    estimator = str(estimator).upper()
+    return {"estimator": estimator, "ordered": True} if estimator == "WLSMV" else {"estimator": estimator}
+
+
+def fit_table(fit: Any, lang: str = "nl") -> pd.DataFrame:
+    """One row with the model's fit: chi-square, df, p, CFI, TLI, RMSEA (90% CI) and SRMR.
+
+    For a robust estimator (MLR, WLSMV) the scaled values (``chisq_scaled``, ``cfi_scaled``, ...) are shown, as
+    lavaan reports them. ``.attrs["note"]`` names the estimator (in ``lang``).
+    """
+    from relatie_lab.apa import scaled_names, uses_scaled_fit
+
     values = _fit_values(fit)
-    cols = [c for c in _FIT_ORDER if c in values]
+    order = list(_FIT_ORDER)
+    if uses_scaled_fit(fit):
+        order = [c if c in ("df", "srmr") or f"{c}_scaled" not in values else f"{c}_scaled" for c in order]
+    cols = [c for c in order if c in values]
     row = {c: values[c] for c in cols}
     if "df" in row:
         row["df"] = int(row["df"])
-    return pd.DataFrame([row], columns=cols)
+    out = pd.DataFrame([row], columns=cols)
+    estimator = str(getattr(fit, "estimator", "ML") or "ML").upper()
+    key = "report_fit_note_ordinal" if estimator in ("WLSMV", "ULSMV") else \
+        "report_fit_note_robust" if uses_scaled_fit(fit) else "report_fit_note"  # fmt: skip
+    out.attrs["note"] = text(key, lang, estimator=estimator, indices=scaled_names(fit, lang, italic="<em>{}</em>"))
+    return out
+
+
+def defined_table(fit: Any, lang: str = "nl") -> pd.DataFrame:
+    """The defined parameters (``:=`` rows, e.g. ``indirect := a*b``) with delta-method SE and 95% CI, for a
+    model whose indirect effects are not bootstrapped (ordinal items, WLSMV); each label in the words of its path.
+    ``.attrs["note"]`` says where the intervals come from."""
+    est = fit.estimates
+    rows = est[est["op"] == ":="]
+    paths = est[(est["op"] == "~") & (est.get("label", pd.Series("", index=est.index)).fillna("") != "")]
+    words = {r.label: f"{_construct_name(r.rhs, lang)} → {_construct_name(r.lhs, lang)}" for r in paths.itertuples()}
+
+    def effect(lhs: str, rhs: str) -> str:
+        tokens = re.split(r"(\W+)", str(rhs))
+        return f"{lhs}: " + "".join(f"({words[t]})" if t in words else t for t in tokens).replace("*", " × ")
+
+    out = pd.DataFrame({
+        "effect": [effect(lhs, rhs) for lhs, rhs in zip(rows["lhs"], rows["rhs"], strict=True)],
+        "est": rows["est"].astype(float).to_numpy(), "se": rows["se"].astype(float).to_numpy(),
+        "ci_lower": rows["ci_lower"].astype(float).to_numpy(), "ci_upper": rows["ci_upper"].astype(float).to_numpy(),
+        "pvalue": rows["pvalue"].astype(float).to_numpy(),
+    })  # fmt: skip
+    out.attrs["note"] = text("report_defined_note", lang, estimator=str(getattr(fit, "estimator", "")))
+    return out
 
 
 def _path_rows(fit: Any) -> pd.DataFrame:
@@ -884,7 +941,9 @@ def indirect_table(indirect: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
 
 def sem_headline(fit: Any) -> dict[str, Any]:
     """Headline figures of the Commitment-Trust model for batch summaries: CFI, RMSEA, SRMR, trust -> commitment."""
-    values = _fit_values(fit)
+    from relatie_lab.apa import _fit_indices
+
+    values = _fit_indices(fit)  # the scaled values for a robust estimator, as in the fit table
     out: dict[str, Any] = {k: values.get(k) for k in ("cfi", "tli", "rmsea", "srmr")}
     reg = _path_rows(fit)
     row = reg[(reg["lhs"] == "commitment") & (reg["rhs"] == "vertrouwen")]

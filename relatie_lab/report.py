@@ -49,7 +49,7 @@ from relatie_lab.atomic import atomic_dir, write_parquet, write_text
 from relatie_lab.errors import SurveyError
 from relatie_lab.kernel import KERNEL_ARGUMENTS, reset, warm_kernel
 from relatie_lab.labels import check_lang, label
-from relatie_lab.notebook import QUALITY_NAME, record, safe_quality, strip_personal_columns
+from relatie_lab.notebook import QUALITY_NAME, REPORT_ESTIMATORS, record, safe_quality, strip_personal_columns
 from relatie_lab.outputs import InputSnapshot, check_output_dir, guard_folder, input_snapshot, write_marker
 from relatie_lab.paths import NOTEBOOKS, PACKAGE_DIR, PROJECT_DIR
 from relatie_lab.report_context import SECTIONS_FILE, log_filename
@@ -66,6 +66,7 @@ __all__ = [
     "ReportResult",
     "add_cli",
     "build_report",
+    "check_estimator",
     "report_filename",
     "report_notebooks",
     "run_report",
@@ -107,6 +108,21 @@ class ReportError(RuntimeError):
         self.failed_notebook = failed_notebook
 
 
+def check_estimator(estimator: str, lang: str = "nl") -> str:
+    """The report's SEM estimator in capitals; a :class:`SurveyError` naming the choices when it is not offered.
+
+    Examples
+    --------
+    >>> check_estimator("wlsmv")
+    'WLSMV'
+    """
+    value = str(estimator).strip().upper()
+    if value not in REPORT_ESTIMATORS:
+        raise SurveyError(label("report_err_estimator", lang).format(estimator=estimator,
+                                                                   choices=", ".join(REPORT_ESTIMATORS)))
+    return value
+
+
 def report_filename(lang: str = "nl") -> str:
     """File name of the HTML report: ``rapport.html`` (Dutch) or ``report.html`` (English)."""
     return {"nl": "rapport.html", "en": "report.html"}[check_lang(lang)]
@@ -142,6 +158,7 @@ class _Settings:
     cell_timeout: int
     instrument: Path | None = None
     model: Path | None = None
+    estimator: str = "ML"
 
 
 @dataclass
@@ -193,6 +210,7 @@ def run_report(
     model: str | os.PathLike[str] | None = None,
     seed: int = DEFAULT_SEED,
     n_boot: int = DEFAULT_N_BOOT,
+    estimator: str = "ML",
     show_code: bool = False,
     notebooks: Sequence[str | os.PathLike[str]] | None = None,
     cell_timeout: int = DEFAULT_CELL_TIMEOUT,
@@ -219,6 +237,10 @@ def run_report(
         Optional lavaan model file (``--model``) for the SEM section.
     seed, n_boot
         Random seed and number of bootstrap draws (confidence intervals of indirect effects etc.).
+    estimator
+        Estimator of the SEM section: ``"ML"`` (default), ``"MLR"`` (robust SEs, scaled fit indices) or
+        ``"WLSMV"`` (every item as ordinal, for items with 5 or fewer answer categories; the indirect effects then
+        get delta-method intervals instead of a bootstrap, and the dynamic fit cutoffs are skipped).
     show_code
         Keep the notebook code in the HTML (hidden by default).
     notebooks
@@ -239,7 +261,8 @@ def run_report(
     Raises
     ------
     SurveyError
-        The survey, codebook or model cannot be used, or the survey has fewer than
+        The survey, codebook or model cannot be used, the estimator is not one of ML, MLR, WLSMV, or the survey
+        has fewer than
         :data:`relatie_lab.sections.MIN_RESPONDENTS` respondents (raised before any notebook runs; no report
         folder is touched).
     ReportError
@@ -252,6 +275,7 @@ def run_report(
     """
     settings = _Settings(
         lang=check_lang(lang),
+        estimator=check_estimator(estimator, lang),
         seed=int(seed),
         n_boot=int(n_boot),
         mapping=Path(mapping) if mapping is not None else None,
@@ -381,6 +405,7 @@ def _execute(
         "lang": settings.lang,
         "seed": settings.seed,
         "n_boot": settings.n_boot,
+        "estimator": settings.estimator,
         "output_dir": "..",
     }
     declared = _declared_parameters(nb_path)
@@ -498,7 +523,8 @@ def _reproducibility(
         "processed_sha256": processed_sha,
         "mapping_file": mapping.name if mapping else None,
         "mapping_sha256": mapping_sha,
-        "parameters": {"lang": settings.lang, "seed": settings.seed, "n_boot": settings.n_boot},
+        "parameters": {"lang": settings.lang, "seed": settings.seed, "n_boot": settings.n_boot,
+                       "estimator": settings.estimator},
         "notebooks": [p.name for p in nb_paths],
         "python": platform.python_version(),
         "platform": platform.platform(terse=True),
@@ -632,6 +658,7 @@ def _repro_html(repro: dict[str, Any], lang: str) -> str:
         row("report_repro_lang", params["lang"]),
         row("report_repro_seed", params["seed"]),
         row("report_repro_n_boot", params["n_boot"]),
+        row("report_repro_estimator", params.get("estimator", "ML")),
         row("report_repro_notebooks", ", ".join(repro["notebooks"])),
         row("report_repro_python", f"{repro['python']} ({repro['platform']})"),
         row("report_repro_git", repro["git_commit"], "git-commit"),
@@ -794,6 +821,11 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--boot", type=int, default=DEFAULT_N_BOOT, help=f"bootstrap draws (default {DEFAULT_N_BOOT})"
     )
+    parser.add_argument(
+        "--estimator", type=str.upper, choices=REPORT_ESTIMATORS, default="ML",
+        help="estimator of the SEM section: ML (default), MLR (robust) or WLSMV (items with 5 or fewer answer "
+        "categories, treated as ordinal)",
+    )  # fmt: skip
     parser.add_argument("--show-code", action="store_true", help="keep the notebook code in the HTML")
     parser.add_argument(
         "--format", default="html", type=_formats, dest="formats",
@@ -810,6 +842,7 @@ def report_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "model": args.model,
         "seed": args.seed,
         "n_boot": args.boot,
+        "estimator": getattr(args, "estimator", "ML"),
         "show_code": args.show_code,
         "formats": getattr(args, "formats", ("html",)),
     }

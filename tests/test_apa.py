@@ -218,3 +218,34 @@ def test_indirect_text_from_the_bootstrap_table():
     assert "of shared values via trust on commitment was 0.21, 95% CI [0.15, 0.27]; the interval excludes zero" in en
     assert "1,000 bootstrap draws" in en
     assert "1.000 bootstrap-trekkingen" in apa.indirect_text(table, "nl")
+
+
+SCALED = {**GOOD, "chisq_scaled": 150.5, "df_scaled": 115, "pvalue_scaled": 0.0141, "cfi_scaled": 0.981,
+          "tli_scaled": 0.977, "rmsea_scaled": 0.0325, "rmsea_ci_lower_scaled": 0.017,
+          "rmsea_ci_upper_scaled": 0.045}  # fmt: skip
+
+
+@pytest.mark.parametrize(("lang", "stats", "words"), [
+    ("en", "χ²(115) = 150.50, *p* = .014, CFI = .981, TLI = .977, RMSEA = .033, 90% CI [.017, .045], SRMR = .031",
+     "Estimator: WLSMV (the answers as ordinal categories"),
+    ("nl", "χ²(115) = 150,50, *p* = ,014, CFI = ,981, TLI = ,977, RMSEA = ,033, 90%-BI [,017; ,045], SRMR = ,031",
+     "Schatter: WLSMV (de antwoorden als ordinale categorieën"),
+])  # fmt: skip
+def test_fit_text_of_wlsmv_names_the_estimator_and_uses_the_scaled_values(lang, stats, words):
+    fit = _Fit(_est(PATHS), SCALED)
+    fit.estimator = "WLSMV"
+    text = apa.fit_text(fit, lang)
+    assert stats in text
+    assert words in text
+    fit.estimator = "ML"  # the same indices under ML: the plain values, no estimator sentence
+    assert "174" in apa.fit_text(fit, lang)
+    assert words not in apa.fit_text(fit, lang)
+
+
+def test_fit_text_of_mlr_says_which_indices_are_scaled():
+    scaled = {k: v for k, v in SCALED.items() if not k.startswith("rmsea_") or not k.endswith("_scaled")}
+    fit = _Fit(_est(PATHS), {k: v for k, v in scaled.items() if k != "rmsea_scaled"})  # MLR: no scaled RMSEA here
+    fit.estimator = "MLR"
+    text = apa.fit_text(fit, "en")
+    assert "RMSEA = .021" in text  # the plain RMSEA, said as such
+    assert "standard errors); χ², *p*, CFI and TLI are the scaled values." in text

@@ -187,3 +187,10 @@ def test_plugin_with_broken_import_is_not_hidden(monkeypatch):
     monkeypatch.setattr(cli.importlib, "import_module", broken_import)
     with pytest.raises(ModuleNotFoundError, match="iets_anders"):
         cli.build_parser((module_name,))
+
+
+def test_report_refuses_an_unknown_estimator_with_the_choices(tmp_path, capsys):
+    assert cli.main(["report", str(tmp_path / "x.csv"), "--estimator", "GLS"]) == 2
+    err = capsys.readouterr().err
+    assert "--estimator: invalid choice: 'GLS'" in err
+    assert "'ML', 'MLR', 'WLSMV'" in err

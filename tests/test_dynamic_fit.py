@@ -48,3 +48,13 @@ def test_a_model_without_two_factors_gets_an_explanation_not_an_error(monkeypatc
     res = fit_sem(pd.DataFrame(x, columns=["x", "m", "y"]), "m ~ x\ny ~ m")
     assert dynamic_fit.show_dynamic_cutoffs(res, "en", reps=5, client="local") is None
     assert "at least two factors" in shown[-1].data
+
+
+@pytest.mark.parametrize(("lang", "words"), [("nl", "alleen voor ML"), ("en", "for ML only")])
+def test_an_ordinal_model_gets_a_note_instead_of_ml_based_cutoffs(fitted, lang, words, monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    ordinal = type("R", (), {"estimator": "WLSMV", "dynamic_cutoffs": lambda *a, **k: pytest.fail("simulated")})()
+    assert dynamic_fit.show_dynamic_cutoffs(ordinal, lang, reps=5, client="local") is None
+    assert words in shown[-1].data
+    assert "WLSMV" in shown[-1].data

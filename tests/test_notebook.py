@@ -116,3 +116,40 @@ def test_indirect_table_shows_the_library_s_own_defined_parameter_once():
     })  # fmt: skip
     table = nb.indirect_table(effects, "en")
     assert table["effect"].tolist() == ["Trust → Commitment → Customer engagement", "via_mijn_pad"]  # own names stay
+
+
+def _wlsmv_fit():
+    from types import SimpleNamespace
+
+    indices = {"chisq": 174.1, "df": 115.0, "pvalue": 0.0003, "cfi": 0.99, "tli": 0.98, "rmsea": 0.02,
+               "srmr": 0.03, "chisq_scaled": 150.5, "pvalue_scaled": 0.014, "cfi_scaled": 0.981,
+               "tli_scaled": 0.977, "rmsea_scaled": 0.0325}  # fmt: skip
+    est = pd.DataFrame({
+        "lhs": ["commitment", "betrokkenheid", "indirect"], "op": ["~", "~", ":="], "rhs": ["vertrouwen", "commitment",
+        "a*b"], "label": ["a", "b", "indirect"], "est": [0.6, 0.5, 0.3], "se": [0.1, 0.1, 0.05],
+        "pvalue": [0.001, 0.001, 0.001], "ci_lower": [0.4, 0.3, 0.2], "ci_upper": [0.8, 0.7, 0.4],
+    })  # fmt: skip
+    return SimpleNamespace(estimator="WLSMV", fit_indices=indices, estimates=est)
+
+
+def test_fit_table_of_wlsmv_shows_the_scaled_values_and_names_the_estimator():
+    fit = _wlsmv_fit()
+    table = nb.fit_table(fit, "en")
+    assert table.columns.tolist() == ["chisq_scaled", "df", "pvalue_scaled", "cfi_scaled", "tli_scaled",
+                                      "rmsea_scaled", "srmr"]  # fmt: skip
+    assert table["cfi_scaled"].iloc[0] == fit.fit_indices["cfi_scaled"]
+    assert "Estimator: WLSMV" in table.attrs["note"]
+    shown = nb.apa_table(table, "nl", note=table.attrs["note"], decimals=3)
+    assert shown.headers[3] == "CFI (geschaald)"
+    assert shown.frame.iloc[0, 3] == ",981"
+    assert "Schatter: WLSMV" in nb.fit_table(fit, "nl").attrs["note"]
+    fit.estimator = "ML"
+    assert nb.fit_table(fit, "en").columns.tolist()[:4] == ["chisq", "df", "pvalue", "cfi"]
+
+
+def test_defined_table_gives_the_delta_method_rows_with_the_paths_in_words():
+    table = nb.defined_table(_wlsmv_fit(), "en")
+    assert table["effect"].tolist() == ["indirect: (Trust → Commitment) × (Commitment → Customer engagement)"]
+    assert table[["est", "se", "ci_lower", "ci_upper"]].iloc[0].tolist() == [0.3, 0.05, 0.2, 0.4]
+    assert "delta-method" in table.attrs["note"]
+    assert nb.sem_options("wlsmv") == {"estimator": "WLSMV", "ordered": True}

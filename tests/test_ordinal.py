@@ -137,6 +137,7 @@ def test_ordinal_advice_flags_few_categories_and_floor_ceiling():
     assert "three (3 categories)" in en
     assert "% in the highest category" in en
     assert "ML on the answer codes gives too low loadings" in en
+    assert "for the report: relatie-lab report ... --estimator WLSMV" in en
     assert ordinal_advice_text(df[["fine"]]) is None
 
 

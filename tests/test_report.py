@@ -94,7 +94,9 @@ def test_cli_registers_report_options():
     args = parser.parse_args(["report", "d.sav", "--out", "o", "--lang", "en", "--seed", "3", "--boot", "9",
                               "--show-code"])
     assert rp.report_kwargs(args) == {"lang": "en", "mapping": None, "instrument": None, "model": None, "seed": 3,
-                                      "n_boot": 9, "show_code": True, "formats": ("html",)}
+                                      "n_boot": 9, "estimator": "ML", "show_code": True, "formats": ("html",)}
+    args = parser.parse_args(["report", "d.sav", "--estimator", "wlsmv"])
+    assert rp.report_kwargs(args)["estimator"] == "WLSMV"
     args = parser.parse_args(["report", "d.sav", "--format", "html,docx"])
     assert rp.report_kwargs(args)["formats"] == ("html", "docx")
     with pytest.raises(SystemExit):
@@ -340,3 +342,93 @@ def test_cli_report_dot_is_refused_before_anything_runs(leaky_csv, tmp_path, mon
     _fake_papermill(monkeypatch, fail="cell")
     assert main(["report", str(leaky_csv), "--out", "."]) == 2  # before: ValueError after all notebooks ran
     assert "de map waarin u nu werkt (.)" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the SEM estimator (--estimator ML | MLR | WLSMV)
+
+
+def test_batch_takes_the_estimator_too():
+    from relatie_lab import batch
+
+    parser = argparse.ArgumentParser()
+    batch.add_cli(parser.add_subparsers())
+    args = parser.parse_args(["batch", "a.csv", "b.csv", "--out", "o", "--estimator", "MLR"])
+    assert rp.report_kwargs(args)["estimator"] == "MLR"
+
+
+@pytest.mark.parametrize(("lang", "words"), [("nl", "Onbekende schatter 'GLS'. Kies ML, MLR, WLSMV"),
+                                             ("en", "Unknown estimator 'GLS'. Choose ML, MLR, WLSMV")])
+def test_an_unknown_estimator_is_refused_before_anything_runs(tmp_path, lang, words):
+    out = tmp_path / "rapport"
+    with pytest.raises(SurveyError, match=words):
+        rp.build_report(tmp_path / "x.csv", out, lang=lang, estimator="GLS")
+    assert not out.exists()
+
+
+def test_the_estimator_reaches_the_sem_notebook_and_the_reproducibility_record(leaky_csv, tmp_path, monkeypatch):
+    import papermill
+
+    _fake_papermill(monkeypatch)
+    fake, seen = papermill.execute_notebook, {}
+
+    def execute_notebook(input_path, output_path, parameters=None, **kwargs):
+        seen[Path(input_path).name] = parameters
+        return fake(input_path, output_path, parameters=parameters, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", execute_notebook)
+    nbs = [p for p in rp.report_notebooks() if p.name.startswith(("01_", "03_"))]
+    out = tmp_path / "rapport"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rp.build_report(leaky_csv, out, notebooks=nbs, estimator="wlsmv")
+    assert seen["03_commitment_trust_sem.ipynb"]["estimator"] == "WLSMV"
+    assert "estimator" not in seen["01_datakwaliteit.ipynb"]  # a notebook without the parameter does not get it
+    repro = json.loads((out / "reproducibility.json").read_text(encoding="utf-8"))
+    assert repro["parameters"]["estimator"] == "WLSMV"
+    assert "Schatter (SEM)" in (out / "rapport.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def ordinal_survey(tmp_path_factory):
+    """300 simulated respondents, the Commitment-Trust items cut down to 5 answer categories (1-5)."""
+    import re
+
+    import numpy as np
+
+    from relatie_lab.simulate import simulate_survey
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df, _ = simulate_survey(n=300, seed=5)
+    items = [c for c in df.columns if re.fullmatch(r"(gw|vt|com|eng)_\d", c)]
+    df = df[["respondent_id", "sector", *items]].copy()
+    for item in items:  # 1-7 -> 1-5
+        df[item] = np.ceil(pd.to_numeric(df[item], errors="coerce") * 5 / 7)
+    path = tmp_path_factory.mktemp("ordinal") / "ordinaal.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("lang", "words"), [
+    ("nl", ["Schatter: WLSMV (de antwoorden als ordinale categorieën", "CFI (geschaald)", "RMSEA (geschaald)",
+            "χ² (geschaald)", "deltamethode", "Dynamische grenswaarden zijn er alleen voor ML"]),
+    ("en", ["Estimator: WLSMV (the answers as ordinal categories", "CFI (scaled)", "RMSEA (scaled)",
+            "χ² (scaled)", "delta-method", "Dynamic cutoffs exist for ML only"]),
+])  # fmt: skip
+def test_a_wlsmv_report_on_ordinal_items(ordinal_survey, tmp_path, monkeypatch, lang, words):
+    monkeypatch.setenv("RELATIE_LAB_SALT", "zout")
+    nb03 = [p for p in rp.report_notebooks() if p.name.startswith("03_")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = rp.run_report(ordinal_survey, tmp_path / "rapport", lang=lang, notebooks=nb03, estimator="WLSMV",
+                               n_boot=20)  # fmt: skip
+    sem = result.sections[result.sections["notebook"] == "03"]
+    assert set(sem["section"]) == {"sem_fit", "sem_paths", "sem_indirect"}
+    assert (sem["status"] == "run").all(), sem.to_dict("records")
+    page = result.path.read_text(encoding="utf-8")
+    for word in words:
+        assert word in page, word
+    assert "bootstrap met" not in page  # no bootstrap of an ordinal model
+    assert "bootstrap with" not in page
