@@ -191,7 +191,7 @@ def test_report_has_contents_figures_tables_and_reproducibility(report_nl, surve
     assert "setup_notebook" not in page
     repro = json.loads((report_nl.parent / "reproducibility.json").read_text())
     assert repro["input_sha256"] == sha
-    assert repro["parameters"] == {"lang": "nl", "seed": 11, "n_boot": 50}
+    assert repro["parameters"] == {"lang": "nl", "seed": 11, "n_boot": 50, "estimator": "ML"}
 
 
 @pytest.mark.slow
