@@ -30,13 +30,29 @@ Examples
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from relatie_lab.sem.bootstrap import bca_interval
 from relatie_lab.sem.compare import compare
 from relatie_lab.sem.invariance import invariance, lrt
-from relatie_lab.sem.ordinal_invariance import ordinal_invariance
-from relatie_lab.sem.polychoric import OrdinalStats, ordinal_statistics
 from relatie_lab.sem.result import ESTIMATE_COLUMNS, SEMResult, defined_values, fit_sem
 from relatie_lab.sem.syntax import ModelSyntaxError, ParTable, parse_model
+
+# the ordinal estimators (scipy.special) load on first use: a light `import relatie_lab.sem` for the ML path
+_LAZY = {
+    "OrdinalStats": "relatie_lab.sem.polychoric",
+    "ordinal_statistics": "relatie_lab.sem.polychoric",
+    "ordinal_invariance": "relatie_lab.sem.ordinal_invariance",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'relatie_lab.sem' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "ESTIMATE_COLUMNS",
