@@ -52,8 +52,10 @@ def warm_kernel(kernel_name: str = "python3") -> Iterator[Any]:
 #: ``%reset -f`` that keeps the module dunders of ``__main__`` (``__spec__``, ``__name__``, ...): without
 #: ``__spec__`` a notebook cannot start worker processes (multiprocessing's spawn, a Dask LocalCluster) after a reset.
 RESET_CODE = (
-    '(lambda keep: (get_ipython().run_line_magic("reset", "-f"), globals().update(keep)))'
-    '({k: v for k, v in globals().items() if k.startswith("__") and k.endswith("__")})'
+    "def _relatie_lab_reset(keep):\n"
+    "    get_ipython().run_line_magic('reset', '-f')\n"  # also removes this function's name
+    "    globals().update(keep)\n"
+    "_relatie_lab_reset({k: v for k, v in globals().items() if k.startswith('__') and k.endswith('__')})\n"
 )
 
 

@@ -18,7 +18,7 @@ def _notebook(path, source):
 
 
 @pytest.mark.slow
-def test_notebooks_share_one_kernel_but_not_their_variables(tmp_path):
+def test_notebooks_share_one_kernel_but_not_their_variables(tmp_path, capsys):
     first = _notebook(tmp_path / "a.ipynb", "import os, sys\nsys.modules['__warm__'] = os.getpid()\nx = 1")
     second = _notebook(tmp_path / "b.ipynb",
                        "import os, sys\nprint(sys.modules['__warm__'] == os.getpid(), 'x' in dir(),\n"
@@ -26,7 +26,9 @@ def test_notebooks_share_one_kernel_but_not_their_variables(tmp_path):
     with warm_kernel() as km:
         pm.execute_notebook(str(first), str(tmp_path / "a.out.ipynb"), km=km, progress_bar=False,
                             extra_arguments=list(KERNEL_ARGUMENTS))  # fmt: skip
+        capsys.readouterr()
         reset(km)
+        assert capsys.readouterr().out == ""  # the reset shows nothing in the report command's terminal
         out = pm.execute_notebook(str(second), str(tmp_path / "b.out.ipynb"), km=km, progress_bar=False,
                                   extra_arguments=list(KERNEL_ARGUMENTS))  # fmt: skip
         assert km.has_kernel
