@@ -36,6 +36,7 @@ from scipy import stats
 
 from relatie_lab.ab_testing import add_holm
 from relatie_lab.errors import SurveyError
+from relatie_lab.instrument import resolve as resolve_instrument
 from relatie_lab.labels import check_lang, label
 
 __all__ = ["MIN_ITEMS_INVARIANCE", "GroupComparison", "compare_constructs", "scalar_invariance"]
@@ -74,15 +75,6 @@ class GroupComparison:
             out[label("gc_invariance", lang)] = [label(f"gc_invariance_{s}", lang) if isinstance(s, str) else ""
                                                  for s in status]  # fmt: skip
         return out.rename(columns={"eta_squared": "η²"})
-
-
-def _codebook(instrument: Any) -> Any:
-    """``instrument``, or the shipped codebook when it is None."""
-    if instrument is None:
-        from relatie_lab.instrument import default
-
-        return default()
-    return instrument
 
 
 def _welch_anova(groups: list[np.ndarray]) -> tuple[float, float, float, float]:
@@ -145,7 +137,7 @@ def compare_constructs(
     if group not in df.columns:
         columns = ", ".join(map(str, df.columns))
         raise SurveyError(label("an_err_group_column", lang).format(column=group, columns=columns))
-    instrument = _codebook(instrument)
+    instrument = resolve_instrument(instrument)
     if constructs is None:
         table = instrument.constructs()
         constructs = [
@@ -238,7 +230,7 @@ def scalar_invariance(
     from relatie_lab.sem.invariance import invariance
 
     lang = check_lang(lang)
-    instrument = _codebook(instrument)
+    instrument = resolve_instrument(instrument)
     rows = []
     for construct in constructs:
         model, items = _measurement_model(df, construct, instrument)

@@ -577,6 +577,23 @@ def default() -> Instrument:
     return Instrument.from_yaml(INSTRUMENT_FILE)
 
 
+def resolve(instrument: Instrument | str | Path | None = None) -> Instrument:
+    """The codebook to use: ``instrument`` itself, the YAML file it names (``--instrument``), or the shipped one.
+
+    Examples
+    --------
+    >>> resolve() is default()
+    True
+    >>> resolve(INSTRUMENT_FILE).constructs().equals(default().constructs())
+    True
+    """
+    if instrument is None:
+        return default()
+    if isinstance(instrument, str | Path):
+        return Instrument.from_yaml(instrument)
+    return instrument
+
+
 def constructs() -> pd.DataFrame:
     """Constructs of the default instrument; see :meth:`Instrument.constructs`."""
     return default().constructs()

@@ -77,6 +77,7 @@ import pandas as pd
 
 from relatie_lab.atomic import write_parquet
 from relatie_lab.errors import DataQualityWarning, SurveyError
+from relatie_lab.instrument import resolve as resolve_instrument
 from relatie_lab.labels import check_lang, label
 from relatie_lab.paths import DATA_PROCESSED, DATA_RAW
 from relatie_lab.privacy import find_personal_data, mask_personal_cells, strip_personal_data
@@ -108,18 +109,6 @@ QUALTRICS_META = frozenset(
 MAX_CELL_CHARS = 32_767
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _INTEGER = re.compile(r"^[+-]?\d+$")
-
-
-def _instr(instrument: Any) -> Any:
-    if instrument is None:
-        from relatie_lab.instrument import default
-
-        return default()
-    if isinstance(instrument, str | Path):  # a codebook YAML (--instrument)
-        from relatie_lab.instrument import Instrument
-
-        return Instrument.from_yaml(instrument)
-    return instrument
 
 
 def _key(name: Any) -> str:
@@ -717,13 +706,13 @@ class SurveyData:
     @property
     def items(self) -> list[str]:
         """Item columns present in ``data``."""
-        known = set(_instr(self.instrument).items().index)
+        known = set(resolve_instrument(self.instrument).items().index)
         return [c for c in self.data.columns if c in known]
 
     @property
     def unused_columns(self) -> list[str]:
         """Columns in ``data`` that are in no codebook: kept, used in no analysis."""
-        instr = _instr(self.instrument)
+        instr = resolve_instrument(self.instrument)
         known = set(instr.items().index) | set(instr.fields().index) | set(FLAG_COLUMNS)
         return [str(c) for c in self.data.columns if c not in known]
 
@@ -741,7 +730,7 @@ class SurveyData:
             ``construct``, ``label``, ``n_items``, ``share_missing`` (0-1), in instrument order.
         """
         lang = check_lang(lang or self.lang)
-        instr = _instr(self.instrument)
+        instr = resolve_instrument(self.instrument)
         items = instr.items().loc[self.items]
         rows = []
         for construct, group in items.groupby("construct", sort=False):
@@ -757,7 +746,7 @@ class SurveyData:
         def t(key: str, **kwargs: Any) -> str:
             return label(f"load.summary.{key}", lang).format(**kwargs)
 
-        instr = _instr(self.instrument)
+        instr = resolve_instrument(self.instrument)
         none = t("none")
         absent = [i for i in instr.items().index if i not in set(self.items)]
         lines = [
@@ -797,7 +786,7 @@ class SurveyData:
         resolved = target.resolve()
         if resolved == DATA_RAW.resolve() or DATA_RAW.resolve() in resolved.parents:
             raise _err("err_raw_target", self.lang, file=target)
-        found = find_personal_data(self.data, _instr(self.instrument))
+        found = find_personal_data(self.data, resolve_instrument(self.instrument))
         found = found[found["action"] == "drop"]
         if len(found):
             raise _err("err_personal_in_output", self.lang, columns=", ".join(found["column"]))
@@ -859,7 +848,7 @@ def load_survey(
         linked to one id; a broken mapping file.
     """
     lang = check_lang(lang)
-    instr = _instr(instrument)
+    instr = resolve_instrument(instrument)
     path = Path(path)
     name = path.name
     user_mapping = read_mapping(mapping, lang)

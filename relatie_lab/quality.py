@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from relatie_lab.instrument import resolve as resolve_instrument
 from relatie_lab.labels import check_lang, label
 from relatie_lab.privacy import mask_personal
 
@@ -90,14 +91,6 @@ class _Context:
         """The rows for a message, saying what the numbers are (``"regel(s) 6, 11 van het bestand ..."``)."""
         rows = format_rows(self.rows[np.asarray(mask, dtype=bool)], self.lang, for_message=True)
         return label(f"load.rows_where.{self.row_kind}", self.lang).format(rows=rows)
-
-
-def _instr(instrument: Any) -> Any:
-    if instrument is None:
-        from relatie_lab.instrument import default
-
-        return default()
-    return instrument
 
 
 def format_rows(rows: Sequence[int] | np.ndarray, lang: str = "nl", *, for_message: bool = False) -> str:
@@ -556,7 +549,7 @@ def check_survey(
     lang = check_lang(lang)
     if row_kind not in ROW_KINDS:
         raise ValueError(f"row_kind must be one of {', '.join(ROW_KINDS)}, not {row_kind!r}.")
-    instr = _instr(instrument)
+    instr = resolve_instrument(instrument)
     rows = np.arange(1, len(df) + 1) if row_numbers is None else np.asarray(row_numbers)
     ctx = _Context(instr, source, rows, lang, row_kind)
     items = instr.items()

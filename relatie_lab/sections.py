@@ -40,6 +40,7 @@ from typing import Any
 
 import pandas as pd
 
+from relatie_lab.instrument import resolve as resolve_instrument
 from relatie_lab.labels import check_lang, label
 
 __all__ = [
@@ -268,7 +269,7 @@ def cfa_model(data: pd.DataFrame, instrument: Any = None, *, min_items: int = 2)
     >>> print(cfa_model(pd.DataFrame({"vt_1": [1.0], "vt_2": [2.0], "com_1": [3.0]})), end="")
     vertrouwen =~ vt_1 + vt_2
     """
-    inst = _instrument(instrument)
+    inst = resolve_instrument(instrument)
     lines = []
     for construct in inst.constructs().index:
         own = _own_items(inst, construct, data)
@@ -284,7 +285,7 @@ def default_model(data: pd.DataFrame, instrument: Any = None, lang: str = "nl") 
     (``source="commitment_trust"``), else a CFA (``"cfa"``) of the ladder's constructs with two or more items
     (Pol's codebook) or of every construct with two or more items (any other codebook), else ``(None, "none")``.
     """
-    inst = _instrument(instrument)
+    inst = resolve_instrument(instrument)
     known = set(inst.constructs().index)
     if set(CT_CONSTRUCTS) <= known and all(_present_items(inst, c, data) for c in CT_CONSTRUCTS):
         from relatie_lab.models import commitment_trust
@@ -329,18 +330,6 @@ def _model_parts(model: str) -> tuple[list[str], list[str], bool, bool]:
 
 # ---------------------------------------------------------------------------------------------------------------
 # planning
-
-
-def _instrument(instrument: Any) -> Any:
-    if instrument is None:
-        from relatie_lab.instrument import default
-
-        return default()
-    if isinstance(instrument, str | Path):
-        from relatie_lab.instrument import Instrument
-
-        return Instrument.from_yaml(instrument)
-    return instrument
 
 
 def _answered(data: pd.DataFrame) -> list[str]:
@@ -429,7 +418,7 @@ def plan_report(
     ReportPlan
     """
     lang = check_lang(lang)
-    inst = _instrument(instrument)
+    inst = resolve_instrument(instrument)
     t = _Texts(inst, lang)
     table = inst.constructs()
     known = list(table.index)
@@ -675,7 +664,7 @@ def misspelt_columns(columns: list[str], instrument: Any = None, lang: str = "nl
     import difflib
 
     lang = check_lang(lang)
-    inst = _instrument(instrument)
+    inst = resolve_instrument(instrument)
     present = {str(c).lower() for c in columns}
     ids = [str(i) for i in [*inst.items().index, *inst.fields().index] if str(i).lower() not in present]
     rows = []
@@ -703,7 +692,7 @@ def notebook_applies(number: str, instrument: Any = None) -> bool:
     >>> notebook_applies("04"), notebook_applies("99")
     (True, True)
     """
-    inst = _instrument(instrument)
+    inst = resolve_instrument(instrument)
     known = set(inst.constructs().index)
     needs = [s for s in SECTIONS if s.notebook == number]
     if not needs:
