@@ -23,6 +23,8 @@ from relatie_lab.paths import LABELS_DIR
 __all__ = ["LANGUAGES", "Lang", "check_lang", "label", "labels"]
 
 Lang = Literal["nl", "en"]
+#: libyaml's safe loader when installed (about ten times faster than the pure-Python one), else PyYAML's own
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 LANGUAGES: tuple[str, ...] = ("nl", "en")
 
 
@@ -38,7 +40,7 @@ def labels() -> dict[str, dict[str, str]]:
     """All label entries, merged from every file in the labels folder (duplicate keys are an error)."""
     merged: dict[str, dict[str, str]] = {}
     for path in sorted(LABELS_DIR.glob("*.yaml")):
-        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        entries = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER) or {}
         for key, value in entries.items():
             if key in merged:
                 raise ValueError(f"Label {key!r} is defined twice (second time in {path.name}).")

@@ -68,6 +68,7 @@ import io
 import json
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,7 @@ QUALTRICS_META = frozenset(
 MAX_CELL_CHARS = 32_767
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _INTEGER = re.compile(r"^[+-]?\d+$")
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")  # ASCII digits, as Arrow's regex reads \d
 
 
 def _key(name: Any) -> str:
@@ -308,12 +310,11 @@ def _column_text(series: pd.Series) -> np.ndarray | pd.Series:
     return np.array([_cell(v) for v in series], dtype=object)
 
 
-def _with_header(grid: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
-    """First row of ``grid`` as header (blank or repeated names made unique); the rest as str cells.
+def _header_names(header_cells: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Column names from header cells: a blank one becomes ``unnamed_<i>``, a repeated one ``<name>.<k>``.
 
-    Returns the body and ``{unique name: header as written}`` for the renamed columns.
+    Returns the names and ``{unique name: header as written}`` for the renamed columns.
     """
-    header_cells = [_cell(v) for v in grid.iloc[0]]
     names: list[str] = []
     renamed: dict[str, str] = {}
     seen: dict[str, int] = {}
@@ -326,6 +327,22 @@ def _with_header(grid: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
         else:
             seen[unique] = 0
         names.append(unique)
+    return names, renamed
+
+
+def _has_content(series: pd.Series) -> bool:
+    if pd.api.types.is_numeric_dtype(series):
+        return bool(series.notna().any())
+    return bool(series.ne("").any())
+
+
+def _with_header(grid: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """First row of ``grid`` as header (blank or repeated names made unique); the rest as str cells.
+
+    Returns the body and ``{unique name: header as written}`` for the renamed columns.
+    """
+    header_cells = [_cell(v) for v in grid.iloc[0]]
+    names, renamed = _header_names(header_cells)
     rest = grid.iloc[1:]
     columns = {}
     for i, c in enumerate(rest.columns):
@@ -337,7 +354,7 @@ def _with_header(grid: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
             columns[i] = pd.Series(columns[i], index=rest.index, dtype=object)
     body = pd.DataFrame(columns, index=rest.index)
     body.columns = names
-    body = body.loc[:, [bool(h) or body[n].ne("").any() for h, n in zip(header_cells, names, strict=True)]]
+    body = body.loc[:, [bool(h) or _has_content(body[n]) for h, n in zip(header_cells, names, strict=True)]]
     return body.reset_index(drop=True), renamed
 
 
@@ -491,12 +508,155 @@ def _read_grid(data: bytes, delim: str, n_columns: int, quoted: bool, name: str,
     return table.to_pandas(types_mapper=lambda t: text_dtype if t == pa.string() else None)
 
 
-def _read_text(path: Path, raw: bytes, lang: str) -> _Raw:
+#: Read large UTF-8 text files the fast way (:func:`_read_text_fast`); the tests switch it off to compare both.
+FAST_TEXT = True
+_TEXT_RETRIES = 3  # items with text met before the fast reader reads every column as text
+_ARROW_BLOCK = 1 << 24  # bytes per block of the fast reader: Arrow picks each column's type from the first one
+_NOT_C0_CONTROL = bytes(b for b in range(256) if (b >= 0x20 and b != 0x7F) or b in (0x09, 0x0A, 0x0D))
+_C1_CONTROL_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
+
+
+def _first_line(data: bytes) -> tuple[str, int] | None:
+    """The first non-blank line of ``data`` (decoded, without line end) and the number of lines up to it."""
+    start, count = 0, 0
+    while start < len(data):
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        count += 1
+        line = data[start:end]
+        if line.strip():
+            try:
+                return line.decode("utf-8").rstrip("\r"), count
+            except UnicodeDecodeError:
+                return None
+        start = end + 1
+    return None
+
+
+def _read_text_fast(path: Path, raw: bytes, lang: str, numeric: Callable[[str], bool] | None) -> _Raw | None:
+    """A well-formed UTF-8 text file read in one multi-threaded Arrow pass; ``None`` means: use the careful way.
+
+    The careful way (:func:`_check_structure`, :func:`_read_grid`) decodes the text and checks every line in
+    Python before reading, which costs seconds for a million rows. Here Arrow reads the file directly and the
+    same checks are made on what it finds: a control character, an invalid UTF-8 byte, an odd number of quote
+    characters, a line with another number of cells than the header, or a cell longer than
+    :data:`MAX_CELL_CHARS` all return ``None``, and the careful way then gives its exact message (or reads the
+    file as before). Columns for which ``numeric(header)`` is true (the items) are read as numbers when every
+    cell is a plain number or empty; any other content (text, ``nan``, a date, ...) keeps them as text, so the
+    result equals the careful way's, which parses those texts later (:mod:`relatie_lab.quality`).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    bom = raw.startswith(codecs.BOM_UTF8)
+    buffer = pa.py_buffer(raw)[3:] if bom else pa.py_buffer(raw)
+    body_bytes = raw[3:] if bom else raw
+    if body_bytes.translate(None, _NOT_C0_CONTROL):  # a control character: the careful way names the problem
+        return None
+    if not body_bytes.isascii() and _C1_CONTROL_UTF8.search(body_bytes):
+        return None
+    first = _first_line(body_bytes)
+    if first is None:
+        return None
+    line, header_line = first
+    delim = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(line)
+    quoted = b'"' in body_bytes
+    if quoted and body_bytes.count(b'"') % 2:
+        return None
+    header = next(csv.reader([line], delimiter=delim), []) if '"' in line else line.split(delim)
+    header = [c.strip() for c in header]
+    names = [f"c{i}" for i in range(len(header))]
+    # items as numbers (float64: what the checks make of them anyway), everything else as text
+    types = {n: pa.float64() if numeric is not None and numeric(h) else pa.string()
+             for n, h in zip(names, header, strict=True)}  # fmt: skip
+    invalid: list[int] = []
+
+    def read(columns: list[str] | None, types: dict) -> pa.Table:
+        def on_invalid(row: Any) -> str:
+            invalid.append(1)
+            return "skip"
+
+        return pacsv.read_csv(
+            pa.BufferReader(buffer),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=header_line, encoding="utf8",
+                                           block_size=_ARROW_BLOCK),
+            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=quoted, ignore_empty_lines=True,
+                                             invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, include_columns=columns, null_values=[""], strings_can_be_null=False,
+                quoted_strings_can_be_null=False, true_values=[], false_values=[],
+            ),
+        )  # fmt: skip
+
+    try:
+        for attempt in range(_TEXT_RETRIES + 1):
+            try:
+                table = read(None, types)
+                break
+            except pa.ArrowInvalid as exc:
+                if invalid:
+                    return None
+                # an item with text in it ('weet niet', an anchor label): that column as text, which the checks
+                # parse as before; after a few such columns, every column as text
+                found = re.match(r"In CSV column #(\d+)", str(exc))
+                if found is None or int(found[1]) >= len(names) or attempt == _TEXT_RETRIES:
+                    table = read(None, dict.fromkeys(names, pa.string()))
+                    break
+                types[names[int(found[1])]] = pa.string()
+        if invalid or table.num_rows == 0:
+            return None
+        again = []
+        for name, column in zip(names, table.columns, strict=True):
+            kind = column.type
+            if pa.types.is_floating(kind):
+                if not pc.all(pc.is_finite(column)).as_py():  # (missing cells are skipped)
+                    again.append(name)  # 'nan' and 'inf' are text to the careful way
+            elif not (pa.types.is_integer(kind) or pa.types.is_null(kind) or pa.types.is_string(kind)):
+                again.append(name)  # a date, a time, a decimal: text
+        if again:
+            redone = read(again, dict.fromkeys(again, pa.string()))
+            if invalid:
+                return None
+            for name in again:
+                table = table.set_column(names.index(name), name, redone.column(name))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # invalid UTF-8, a quote in the wrong place, ...
+        return None
+    for i, column in enumerate(table.columns):
+        if pa.types.is_string(column.type):
+            if len(body_bytes) > MAX_CELL_CHARS and (pc.max(pc.binary_length(column)).as_py() or 0) > MAX_CELL_CHARS:
+                return None
+        elif pa.types.is_null(column.type):
+            table = table.set_column(i, names[i], column.cast(pa.float64()))
+    text_dtype = pd.StringDtype("pyarrow", na_value=np.nan)
+    # one block per column (no consolidation copy) and Arrow's memory freed column by column as it converts
+    body = table.to_pandas(types_mapper=lambda t: text_dtype if t == pa.string() else None, split_blocks=True,
+                           self_destruct=True)  # fmt: skip
+    del table
+    unique, renamed = _header_names(header)
+    body.columns = unique
+    body = body.loc[:, [bool(h) or _has_content(body[n]) for h, n in zip(header, unique, strict=True)]]
+    return _Raw(body, "csv", encoding="utf-8-sig" if bom else "utf-8", delimiter=delim, original_names=renamed)
+
+
+def _read_text(path: Path, raw: bytes, lang: str, numeric: Callable[[str], bool] | None = None) -> _Raw:
+    if FAST_TEXT:
+        fast = _read_text_fast(path, raw, lang, numeric)
+        if fast is not None:
+            return fast
     text, encoding = _decode(raw, path.name, lang)
     delim = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
     n_columns = _check_structure(text, delim, path.name, lang)
     quoted = '"' in text
-    data = raw if encoding == "utf-8" else text.encode("utf-8")
+    blank = re.compile(r"^[ \t]+(?=\r?$)", re.MULTILINE)
+    if not quoted and blank.search(text):  # a line of spaces is a blank line (Arrow would read it as one cell)
+        text = blank.sub("", text)
+        encoding_out = None
+    else:
+        encoding_out = encoding
+    data = raw if encoding_out == "utf-8" else text.encode("utf-8")
     del text  # the decoded copy is not needed any more (a million rows: hundreds of MB)
     grid = _read_grid(data, delim, n_columns, quoted, path.name, lang)
     body, renamed = _with_header(grid)
@@ -552,7 +712,7 @@ def _detect_qualtrics(raw: _Raw) -> None:
     raw.format = f"qualtrics-{raw.format}"
 
 
-def _read(path: Path, lang: str) -> tuple[_Raw, str]:
+def _read(path: Path, lang: str, numeric: Callable[[str], bool] | None = None) -> tuple[_Raw, str]:
     if not path.is_file():
         raise _err("err_not_found", lang, file=path)
     ext = path.suffix.lower()
@@ -565,7 +725,7 @@ def _read(path: Path, lang: str) -> tuple[_Raw, str]:
         raise _err("err_extension", lang, file=path.name, ext=ext or ("(geen)" if lang == "nl" else "(none)"))
     raw_bytes = path.read_bytes()
     sha = hashlib.sha256(raw_bytes).hexdigest()
-    raw = readers[ext](path, raw_bytes, lang)
+    raw = _read_text(path, raw_bytes, lang, numeric) if ext in TEXT_EXTENSIONS else readers[ext](path, raw_bytes, lang)
     if raw.format != "sav":
         _detect_qualtrics(raw)
     if raw.frame.shape[1] == 0:
@@ -620,30 +780,86 @@ def _normalise_field(series: pd.Series, codes: dict[Any, str], lang_labels: list
 
     Text columns stay in Arrow and each distinct value is looked up once, so a million ids take little time.
     """
-    if pd.api.types.is_string_dtype(series) and not pd.api.types.is_object_dtype(series):
-        text = series.fillna("").str.strip()
-    else:
-        text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
     lookup: dict[str, Any] = {}
     for table in lang_labels:
         lookup.update({_key(v): k for k, v in table.items()})
     lookup.update({_key(k): k for k in codes})
+    if pd.api.types.is_string_dtype(series) and not pd.api.types.is_object_dtype(series):
+        fast = _normalise_text_field(series, lookup)
+        if fast is not None:
+            return fast
+        text = series.fillna("").str.strip()
+    else:
+        text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
     empty = (text == "").to_numpy()
     mapped = text
     if lookup:  # each distinct value is looked up once
         from relatie_lab.quality import _distinct
 
         table = {u: lookup[_key(u)] for u in _distinct(text) if _key(u) in lookup}
-        if table:
-            found = text.map(table).astype(object)
-            mapped = found.where(found.notna(), text.astype(object))
+        if table:  # value by value: Series.map would turn integer codes into floats next to unmatched cells
+            mapped = pd.Series([table.get(u, u) for u in text], index=text.index, dtype=object)
     mapped = mapped.where(~empty, None)  # an empty cell stays missing (never the text 'nan')
     as_text = mapped[~empty].astype(str)
-    if len(as_text) and as_text.str.fullmatch(r"[+-]?\d+").all():
+    if len(as_text) and as_text.str.fullmatch(_WHOLE_NUMBER.pattern).all():
         if as_text.str.len().max() <= 15:  # exact in float64; longer numbers are converted one by one
             return pd.to_numeric(mapped.where(~empty, None)).astype("Int64")
         return mapped.map(lambda v: None if v is None or v != v else int(v)).astype("Int64")
     return mapped.astype("str")
+
+
+def _normalise_text_field(series: pd.Series, lookup: dict[str, Any]) -> pd.Series | None:
+    """:func:`_normalise_field` for a text column, in Arrow: each distinct value is handled once.
+
+    ``None`` when the column is not Arrow-backed (the caller then goes value by value, with the same result).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.chunked_array(pa.array(series, from_pandas=True)) if len(series) else None
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return None
+    if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    if not lookup:  # an id column: whole numbers (the usual case) parse in one pass, without hashing every value
+        trimmed = pc.utf8_trim_whitespace(arr)
+        try:
+            numbers = pc.cast(pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed), pa.int64())
+        except pa.ArrowInvalid:
+            pass
+        else:
+            if numbers.null_count < len(numbers):
+                return pd.Series(numbers.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get),
+                                 index=series.index)  # fmt: skip
+    encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(pc.fill_null(arr, ""))).combine_chunks()
+    distinct, indices = encoded.dictionary.cast(pa.large_string()), encoded.indices  # each value once
+    if lookup:  # labels and codes of the codebook -> codes (as text here, like every other value)
+        hit = pc.is_in(pc.utf8_lower(distinct), value_set=pa.array(list(lookup), pa.large_string()))
+        if pc.any(hit).as_py():
+            codes = [str(lookup[v]) for v in pc.utf8_lower(distinct.filter(hit)).to_pylist()]
+            distinct = pc.replace_with_mask(distinct, hit, pa.array(codes, pa.large_string()))
+    empty = pc.equal(encoded.dictionary, "")
+    distinct = pc.if_else(empty, pa.scalar(None, pa.large_string()), distinct)  # an empty cell stays missing
+    if pc.any(empty).as_py():
+        at = pc.index(encoded.dictionary, "").as_py()
+        indices = pc.if_else(pc.equal(indices, at), pa.scalar(None, indices.type), indices)
+    present = distinct.drop_null()
+    numbers = None
+    if len(present):
+        try:
+            numbers = pc.cast(distinct, pa.int64())  # plain whole numbers (the usual id) parse as they are
+        except pa.ArrowInvalid:
+            if pc.all(pc.match_substring_regex(present, r"^[+-]?[0-9]+$")).as_py():
+                try:
+                    numbers = pc.cast(pc.replace_substring_regex(distinct, r"^\+", ""), pa.int64())
+                except pa.ArrowInvalid:
+                    return None  # too large for Int64: value by value (which says so as before)
+    if numbers is not None:
+        values = pc.take(numbers, indices)
+        return pd.Series(values.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get), index=series.index)
+    values = pc.take(distinct, indices).cast(pa.string())
+    return pd.Series(values.to_pandas(), index=series.index).astype("str")
 
 
 def _unused_values(series: pd.Series) -> pd.Series:
@@ -806,6 +1022,18 @@ class SurveyData:
 
 
 # ================================================================================================ main
+def _item_header_test(mapping: Mapping, instrument: Any) -> Callable[[str], bool]:
+    """Whether a header (as written) will be linked to an item: by the mapping, else by the item's own id."""
+    items = {_key(i) for i in instrument.items().index}
+    mapped = {_key(their): target in instrument.items().index for their, target in mapping.columns.items()}
+
+    def is_item(header: str) -> bool:
+        k = _key(header)
+        return mapped.get(k, k in items)
+
+    return is_item
+
+
 def load_survey(
     path: str | Path,
     mapping: str | Path | dict | Mapping | None = None,
@@ -852,7 +1080,7 @@ def load_survey(
     path = Path(path)
     name = path.name
     user_mapping = read_mapping(mapping, lang)
-    raw, sha = _read(path, lang)
+    raw, sha = _read(path, lang, _item_header_test(user_mapping, instr))
     issues: list[dict] = list(raw.issues)
     if raw.qualtrics:
         message = label("load.qualtrics", lang).format(file=name)

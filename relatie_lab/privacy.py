@@ -330,7 +330,7 @@ def mask_personal_cells(
     >>> clean["organisatie"].tolist(), counts
     (['Bank A', None, 'Bank A', 'Bank B', 'Bank B'], {'organisatie': 1})
     """
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write: only the columns that change are copied
     counts: dict[str, int] = {}
     for column in columns if columns is not None else list(df.columns):
         series = out[column]

@@ -61,6 +61,7 @@ FLAG_COLUMNS = ["flag_straightlining", "flag_speeding"]
 SEVERITIES = ("error", "warning", "info")
 MAX_ROWS_SHOWN = 10
 MAX_VALUES_SHOWN = 5
+_RUN_BLOCK = 1 << 17  # rows per block in longest_run
 
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 
@@ -235,12 +236,19 @@ def _clean_items(
     numeric_codes, text_codes = codes
     numeric_list = list(numeric_codes)
     fast_ok = not any(c and _NUMBER.match(c) for c in text_codes)  # a code such as "99" given as text
-    clean = np.empty(block.shape, dtype=float)
+    clean: dict[Any, pd.Series] = {}  # column by column: an unchanged float column is not copied at all
     text_issues, range_issues = [], []
     met: list[tuple[int, int, int, str]] = []  # (text 0 / number 1, row, column, code as shown) per code met
     columns_with_codes = 0
     for j, column in enumerate(block.columns):
         series = block[column]
+        if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iuf":  # numbers already (most files)
+            if series.dtype != float:
+                series = series.astype(float)
+            values = series.to_numpy()
+            if not ((values < lo[j]) | (values > hi[j])).any():
+                clean[column] = series  # every answer on the scale or missing: no text, no code, nothing to report
+                continue
         if fast_ok:
             values, empty, text = _parse_column(series, decimal_comma)
         else:
@@ -274,7 +282,7 @@ def _clean_items(
             )  # fmt: skip
             range_issues.append(_issue("warning", "out_of_range", column, rows, n, message))
         bad = num_code | is_text | out_of_range
-        clean[:, j] = np.where(bad, np.nan, values) if bad.any() else values
+        clean[column] = pd.Series(np.where(bad, np.nan, values) if bad.any() else values, index=block.index)
         code_text = text_code & ~empty if text is None else text_code & (text != "")
         if text is not None:
             met += [(0, int(i), j, str(text[i]).lower()) for i in np.flatnonzero(code_text)]
@@ -347,6 +355,8 @@ def _clean_numeric_field(ctx: _Context, column: str, series: pd.Series, decimal_
 def check_duplicates(ctx: _Context, df: pd.DataFrame, id_column: str, key: list[str]) -> list[dict]:
     """Respondent ids that occur more than once (within a wave): warn, keep all rows."""
     ids = df[id_column]
+    if not ids.duplicated().any():  # the usual case, found in one pass over the ids
+        return []
     valid = ids.notna() & (ids.astype(str).str.strip() != "")
     dup = df[key].duplicated(keep=False) & valid
     if not dup.any():
@@ -371,11 +381,12 @@ def check_variance(ctx: _Context, items: pd.DataFrame) -> list[dict]:
     """Items with no valid answer, or the same answer from everyone."""
     out = []
     for column in items.columns:
-        values = items[column].dropna()
-        if values.empty:
+        values = items[column].to_numpy(dtype=float)
+        low, high = np.fmin.reduce(values), np.fmax.reduce(values)  # NaN only when every answer is missing
+        if np.isnan(low):
             out.append(_issue("warning", "no_answers", column, None, None, ctx.msg("no_answers", column=column)))
-        elif len(values) > 1 and (values == values.iloc[0]).all():
-            message = ctx.msg("no_variance", column=column, value=f"{values.iloc[0]:g}")
+        elif low == high and np.count_nonzero(~np.isnan(values)) > 1:
+            message = ctx.msg("no_variance", column=column, value=f"{low:g}")
             out.append(_issue("warning", "no_variance", column, None, None, message))
     return out
 
@@ -404,22 +415,31 @@ def longest_run(values: np.ndarray | pd.DataFrame) -> np.ndarray:
     """
     if isinstance(values, pd.DataFrame | _ColumnView):  # column by column: no second grid in memory
         n = len(values)
-        columns = (values[c].to_numpy(dtype=float) for c in values.columns)
+        columns = [values[c].to_numpy(dtype=float) for c in values.columns]
     else:
         values = np.asarray(values, dtype=float)
         n = values.shape[0]
-        columns = iter(values.T)
-    best = np.zeros(n, dtype=np.int32)
-    run = np.zeros(n, dtype=np.int32)
-    last = np.full(n, np.nan)
-    for column in columns:  # one pass over the columns, every row at once, in place (a million rows: a second)
-        column = np.asarray(column, dtype=float)
-        valid = ~np.isnan(column)
-        same = column == last  # never true for a missing answer (NaN equals nothing)
-        np.add(run, 1, out=run, where=same)
-        np.copyto(run, 1, where=valid & ~same)
-        np.copyto(last, column, where=valid)
-        np.maximum(best, run, out=best)
+        columns = list(values.T)
+    counter = np.int16 if len(columns) < np.iinfo(np.int16).max else np.int32
+    best = np.zeros(n, dtype=counter)
+    # one pass over the columns per block of rows, every row of the block at once: the block's counters stay in
+    # the processor's cache (a million rows x 65 items: about 0.15 s)
+    for start in range(0, n, _RUN_BLOCK):
+        stop = min(n, start + _RUN_BLOCK)
+        run = np.zeros(stop - start, dtype=counter)
+        last = np.full(stop - start, np.nan)
+        same, valid, keep = (np.empty(stop - start, dtype=bool) for _ in range(3))
+        top = best[start:stop]
+        for column in columns:
+            answer = column[start:stop]
+            np.equal(answer, last, out=same)  # never true for a missing answer (NaN equals nothing)
+            np.isnan(answer, out=valid)
+            np.logical_not(valid, out=valid)
+            np.logical_or(same, ~valid, out=keep)  # the run goes on when equal, and over a missing answer
+            np.multiply(run, keep, out=run)
+            np.add(run, valid, out=run)  # +1 for an answer: a new run starts at 1, a continued one grows
+            last = np.where(valid, answer, last)
+            np.maximum(top, run, out=top)
     return best.astype(int)
 
 

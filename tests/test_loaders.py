@@ -737,3 +737,150 @@ def test_ids_that_are_personal_numbers_are_hashed(make_csv, salt, pid):
         survey = load_survey(make_csv(df))
     assert pid not in survey.data["respondent_id"].tolist()
     assert survey.data["respondent_id"].str.len().eq(16).all()
+
+
+# ------------------------------------------------------------------- the fast text reader = the careful one
+_CELLS = ["1", "4", "7", "8", "0", "-1", "-99", "", " 5", "5.5", "1e0", "+3", ".5", "nan", "inf", "NA", "weet niet",
+          "2024-01-01", "true", "Helemaal mee eens", "99999999999999999999", '"6"', '"4,5"',
+          "jan@example.org"]  # fmt: skip
+_HEADERS = ["respondent_id", "sector", "meting", "duur_seconden", "vt_1", "VT_2 ", "vt_4", "com_1", "com_1",
+            "", "opmerking", "Q7"]  # fmt: skip
+
+
+def _both_ways(path: Path, **kwargs) -> tuple:
+    out = []
+    for fast in (True, False):
+        loaders.FAST_TEXT = fast
+        try:
+            out.append(load(path, **kwargs))
+        except SurveyError as exc:
+            out.append(str(exc))
+        finally:
+            loaders.FAST_TEXT = True
+    return tuple(out)
+
+
+def _assert_same(fast, careful) -> None:
+    if isinstance(careful, str) or isinstance(fast, str):
+        assert fast == careful
+        return
+    pd.testing.assert_frame_equal(fast.data, careful.data)
+    pd.testing.assert_frame_equal(fast.quality, careful.quality)
+    assert fast.source == careful.source
+    assert (fast.mapping, fast.dropped_columns, fast.reversed_items) == (
+        careful.mapping, careful.dropped_columns, careful.reversed_items)  # fmt: skip
+
+
+def test_fast_reader_equals_careful_reader_on_the_demo(demo_csv, salt):
+    _assert_same(*_both_ways(demo_csv))
+
+
+def test_fast_reader_is_used_for_clean_utf8(make_csv, salt, monkeypatch):
+    calls = []
+    monkeypatch.setattr(loaders, "_check_structure", lambda *a: calls.append(a) or 0)
+    survey = load(make_csv(survey_frame()))
+    assert not calls
+    assert len(survey.data)
+    assert survey.data["vt_1"].dtype == float
+
+
+@pytest.mark.parametrize("problem", ["ragged", "control", "bad_utf8", "odd_quote", "bom", "cp1252", "blank_lines"])
+def test_fast_reader_hands_unusual_files_to_the_careful_reader(tmp_path, salt, problem):
+    lines = ["respondent_id,vt_1,vt_2,sector", "1,5,6,bank", "2,4,4,energie", "3,7,1,bank"]
+    if problem == "ragged":
+        lines[2] += ",9"
+    elif problem == "odd_quote":
+        lines[2] = '2,"4,4,energie'
+    elif problem == "blank_lines":
+        lines = ["", "  ", *lines[:2], "", *lines[2:], ""]
+    text = "\n".join(lines) + "\n"
+    data = {"control": text.replace("bank", "ba\x07nk", 1).encode(), "bad_utf8": text.encode() + b"4,\xff,1,x\n",
+            "bom": codecs.BOM_UTF8 + text.encode(), "cp1252": text.replace("bank", "caf\xe9").encode("cp1252")
+            }.get(problem, text.encode())  # fmt: skip
+    path = tmp_path / "s.csv"
+    path.write_bytes(data)
+    fast, careful = _both_ways(path)
+    _assert_same(fast, careful)
+    if problem in ("ragged", "odd_quote", "control", "bad_utf8"):
+        assert isinstance(careful, str) or problem == "bad_utf8"
+
+
+def test_fast_reader_property(tmp_path_factory, salt):
+    """Random files of awkward cells: the fast reader gives exactly what the careful one gives (data, issues)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(
+        headers=st.lists(st.sampled_from(_HEADERS), min_size=2, max_size=8).filter(
+            lambda h: any(x.strip().lower() in {"vt_1", "vt_2", "vt_4", "com_1"} for x in h)),
+        rows=st.lists(st.lists(st.sampled_from(_CELLS), min_size=8, max_size=8), min_size=1, max_size=12),
+        delim=st.sampled_from([",", ";"]),
+        mapping=st.booleans(),
+    )  # fmt: skip
+    def check(headers, rows, delim, mapping):
+        def cell(c: str) -> str:
+            return f'"{c}"' if (delim in c and not c.startswith('"')) else c
+
+        text = delim.join(headers) + "\n" + "".join(
+            delim.join(cell(c) for c in row[: len(headers)]) + "\n" for row in rows)  # fmt: skip
+        path = tmp_path_factory.mktemp("prop") / "p.csv"
+        path.write_text(text, encoding="utf-8")
+        _assert_same(*_both_ways(path, mapping={"Q7": "com_2"} if mapping else None))
+
+    check()
+
+
+def test_field_normalising_in_arrow_equals_value_by_value():
+    """Ids and group fields: the Arrow way (text columns) gives what the value-by-value way gives."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    codes = {1: "energie", 2: "bank", "gemeente": "gemeente"}
+    tables = [codes, {1: "energy", 2: "bank", "gemeente": "municipality"}]
+    pool = ["", " ", "1", " 2 ", "+3", "-4", "007", "Energie", "BANK ", "municipality", "x y", "٣", "12345678901234567",
+            "9" * 20, None]  # fmt: skip
+
+    @settings(max_examples=150, deadline=None, derandomize=True)
+    @given(st.lists(st.sampled_from(pool), min_size=1, max_size=15), st.booleans())
+    def check(cells, with_codes):
+        text = pd.Series(cells, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+        args = (codes, tables) if with_codes else ({}, [])
+        try:
+            expected = loaders._normalise_field(text.astype(object), *args)
+        except (OverflowError, TypeError, ValueError) as exc:
+            with pytest.raises(type(exc)):
+                loaders._normalise_field(text, *args)
+            return
+        pd.testing.assert_series_equal(loaders._normalise_field(text, *args), expected)
+
+    check()
+
+
+def test_field_labels_with_an_empty_cell_stay_integer_codes_and_odd_digits_are_text():
+    # value by value (Excel, SPSS): a labelled group with an empty cell gave the text '1.0' instead of code 1
+    out = loaders._normalise_field(pd.Series(["Energie", "", "bank"], dtype=object), {1: "energie", 2: "bank"},
+                                   [{1: "energie", 2: "bank"}])  # fmt: skip
+    assert str(out.dtype) == "Int64"
+    assert out.tolist()[0] == 1
+    assert out.tolist()[2] == 2
+    assert pd.isna(out[1])
+    # an id written in Arabic-Indic digits stopped the load with a ValueError; it is text
+    assert loaders._normalise_field(pd.Series(["٣", "4"], dtype=object), {}, []).tolist() == ["٣", "4"]
+
+
+def test_fast_reader_text_far_down_a_number_column(tmp_path, salt, monkeypatch):
+    """Items are read as numbers; text in one (here far down, in a later block) makes that column text, same result."""
+    rows = [f"{i},{1 + i % 7},{1 + (i * 3) % 7},bank" for i in range(1, 400)]
+    rows[380] = "381,weet niet,4,bank"
+    path = tmp_path / "s.csv"
+    path.write_text("respondent_id,vt_1,vt_2,sector\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    monkeypatch.setattr(loaders, "_ARROW_BLOCK", 512)
+    calls = []
+    original = loaders._check_structure
+    monkeypatch.setattr(loaders, "_check_structure", lambda *a: calls.append(1) or original(*a))
+    fast, careful = _both_ways(path)
+    assert calls == [1]  # only the careful way checked line by line
+    _assert_same(fast, careful)
+    assert np.isnan(fast.data.loc[380, "vt_1"])
+    assert fast.data["vt_1"].notna().sum() == 398

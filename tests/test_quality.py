@@ -235,6 +235,20 @@ def test_longest_run_in_one_pass_equals_row_by_row(values):
     assert q.longest_run(values).tolist() == _longest_run_row_by_row(values)
 
 
+@settings(max_examples=40, deadline=None, database=None)
+@given(hnp.arrays(float, hnp.array_shapes(min_dims=2, max_dims=2, min_side=2, max_side=15),
+                  elements=st.sampled_from([1.0, 2.0, np.nan])), st.integers(1, 4))  # fmt: skip
+def test_longest_run_in_blocks_of_rows_equals_row_by_row(values, block):
+    """Rows are taken in blocks (a million rows: cache-sized pieces); a block edge changes nothing."""
+    original = q._RUN_BLOCK
+    q._RUN_BLOCK = block
+    try:
+        assert q.longest_run(values).tolist() == _longest_run_row_by_row(values)
+        assert q.longest_run(pd.DataFrame(values)).tolist() == _longest_run_row_by_row(values)
+    finally:
+        q._RUN_BLOCK = original
+
+
 _TOKENS = ["1", "7", "-99", " 4 ", "4,5", "4.5", "+3", ".5", "5.", "1e2", "", "weet niet", "nan", "inf", "0x10",
            "1_000", "٣", "NaN", "-Infinity", "1E5", "1e", "e5", "1.2.3", "--1", "+-1", "1e+", " ", "1 000", "0x1p3",
            "1,5e2", ".", "+", "-", "1.5E+3", "00012", "1e400", "\t3"]  # fmt: skip
