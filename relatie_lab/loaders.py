@@ -679,7 +679,7 @@ def _read_excel(path: Path, raw: bytes, lang: str) -> _Raw:
     return _Raw(body, "xlsx", original_names=renamed)
 
 
-def _read_sav(path: Path, raw: bytes, lang: str) -> _Raw:
+def _read_sav(path: Path, raw: bytes, lang: str, numeric: Callable[[str], bool] | None = None) -> _Raw:
     import pyreadstat
 
     try:
@@ -688,7 +688,12 @@ def _read_sav(path: Path, raw: bytes, lang: str) -> _Raw:
         raise _err("err_unreadable", lang, file=path.name, format="SPSS (.sav)", detail=str(exc)) from None
     if frame.shape[1] == 0:
         raise _err("err_empty", lang, file=path.name)
-    body = pd.DataFrame({c: _column_text(frame[c]) for c in frame.columns}, index=frame.index, dtype=object)
+    # items stored as numbers stay numbers (what the checks would make of their text); the rest becomes text
+    body = pd.DataFrame(
+        {c: frame[c].astype(float) if numeric is not None and numeric(str(c)) and pd.api.types.is_numeric_dtype(
+            frame[c]) else pd.Series(_column_text(frame[c]), index=frame.index, dtype=object) for c in frame.columns},
+        index=frame.index,
+    )  # fmt: skip
     labels = {k: v for k, v in (meta.column_names_to_labels or {}).items() if v}
     values = {
         var: {_cell(code): str(text) for code, text in mapping.items()}
@@ -725,7 +730,10 @@ def _read(path: Path, lang: str, numeric: Callable[[str], bool] | None = None) -
         raise _err("err_extension", lang, file=path.name, ext=ext or ("(geen)" if lang == "nl" else "(none)"))
     raw_bytes = path.read_bytes()
     sha = hashlib.sha256(raw_bytes).hexdigest()
-    raw = _read_text(path, raw_bytes, lang, numeric) if ext in TEXT_EXTENSIONS else readers[ext](path, raw_bytes, lang)
+    if ext in EXCEL_EXTENSIONS:
+        raw = _read_excel(path, raw_bytes, lang)
+    else:  # text and SPSS: items read as numbers where they are
+        raw = readers[ext](path, raw_bytes, lang, numeric)
     if raw.format != "sav":
         _detect_qualtrics(raw)
     if raw.frame.shape[1] == 0:
