@@ -588,6 +588,7 @@ def _read_text_fast(path: Path, raw: bytes, lang: str, numeric: Callable[[str], 
             convert_options=pacsv.ConvertOptions(
                 column_types=types, include_columns=columns, null_values=[""], strings_can_be_null=False,
                 quoted_strings_can_be_null=False, true_values=[], false_values=[],
+                decimal_point="," if delim in (";", "\t") else ".",  # as the checks read these files
             ),
         )  # fmt: skip
 

@@ -741,7 +741,7 @@ def test_ids_that_are_personal_numbers_are_hashed(make_csv, salt, pid):
 
 # ------------------------------------------------------------------- the fast text reader = the careful one
 _CELLS = ["1", "4", "7", "8", "0", "-1", "-99", "", " 5", "5.5", "1e0", "+3", ".5", "nan", "inf", "NA", "weet niet",
-          "2024-01-01", "true", "Helemaal mee eens", "99999999999999999999", '"6"', '"4,5"',
+          "2024-01-01", "true", "Helemaal mee eens", "99999999999999999999", '"6"', '"4,5"', "4,5", "1,0e1",
           "jan@example.org"]  # fmt: skip
 _HEADERS = ["respondent_id", "sector", "meting", "duur_seconden", "vt_1", "VT_2 ", "vt_4", "com_1", "com_1",
             "", "opmerking", "Q7"]  # fmt: skip
@@ -810,7 +810,7 @@ def test_fast_reader_property(tmp_path_factory, salt):
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
     @given(
         headers=st.lists(st.sampled_from(_HEADERS), min_size=2, max_size=8).filter(
             lambda h: any(x.strip().lower() in {"vt_1", "vt_2", "vt_4", "com_1"} for x in h)),
