@@ -813,7 +813,10 @@ def _normalise_field(series: pd.Series, codes: dict[Any, str], lang_labels: list
     if len(as_text) and as_text.str.fullmatch(_WHOLE_NUMBER.pattern).all():
         if as_text.str.len().max() <= 15:  # exact in float64; longer numbers are converted one by one
             return pd.to_numeric(mapped.where(~empty, None)).astype("Int64")
-        return mapped.map(lambda v: None if v is None or v != v else int(v)).astype("Int64")
+        whole = [None if v is None or v != v else int(v) for v in mapped]
+        if all(w is None or -(2**63) <= w < 2**63 for w in whole):
+            return pd.Series(pd.array(whole, dtype="Int64"), index=mapped.index)
+        # a number too long for a whole-number column (twenty digits): kept as the text it is
     return mapped.astype("str")
 
 
@@ -863,7 +866,7 @@ def _normalise_text_field(series: pd.Series, lookup: dict[str, Any]) -> pd.Serie
                 try:
                     numbers = pc.cast(pc.replace_substring_regex(distinct, r"^\+", ""), pa.int64())
                 except pa.ArrowInvalid:
-                    return None  # too large for Int64: value by value (which says so as before)
+                    return None  # too large for Int64: value by value (which keeps it as text)
     if numbers is not None:
         values = pc.take(numbers, indices)
         return pd.Series(values.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get), index=series.index)

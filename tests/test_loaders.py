@@ -815,15 +815,18 @@ def test_fast_reader_property(tmp_path_factory, salt):
         headers=st.lists(st.sampled_from(_HEADERS), min_size=2, max_size=8).filter(
             lambda h: any(x.strip().lower() in {"vt_1", "vt_2", "vt_4", "com_1"} for x in h)),
         rows=st.lists(st.lists(st.sampled_from(_CELLS), min_size=8, max_size=8), min_size=1, max_size=12),
-        delim=st.sampled_from([",", ";"]),
+        delim=st.sampled_from([",", ";", "\t"]),
         mapping=st.booleans(),
+        end=st.sampled_from(["\n", "\r\n"]),
+        trailing=st.booleans(),
     )  # fmt: skip
-    def check(headers, rows, delim, mapping):
+    def check(headers, rows, delim, mapping, end, trailing):
         def cell(c: str) -> str:
             return f'"{c}"' if (delim in c and not c.startswith('"')) else c
 
-        text = delim.join(headers) + "\n" + "".join(
-            delim.join(cell(c) for c in row[: len(headers)]) + "\n" for row in rows)  # fmt: skip
+        tail = delim if trailing else ""  # a delimiter at the end of every line: an empty last column
+        text = delim.join(headers) + tail + end + "".join(
+            delim.join(cell(c) for c in row[: len(headers)]) + tail + end for row in rows)  # fmt: skip
         path = tmp_path_factory.mktemp("prop") / "p.csv"
         path.write_text(text, encoding="utf-8")
         _assert_same(*_both_ways(path, mapping={"Q7": "com_2"} if mapping else None))
@@ -884,3 +887,18 @@ def test_fast_reader_text_far_down_a_number_column(tmp_path, salt, monkeypatch):
     _assert_same(fast, careful)
     assert np.isnan(fast.data.loc[380, "vt_1"])
     assert fast.data["vt_1"].notna().sum() == 398
+
+
+def test_twenty_digit_number_in_a_group_field_is_kept_as_text(make_csv, salt):
+    """It stopped the load with 'OverflowError: Python int too large to convert to C long' (found by hypothesis)."""
+    raw = survey_frame()
+    raw["meting"] = raw["meting"].astype(object)
+    raw.loc[0, "meting"] = "9" * 20
+    for fast in (True, False):
+        loaders.FAST_TEXT = fast
+        try:
+            survey = load(make_csv(raw))
+        finally:
+            loaders.FAST_TEXT = True
+        assert survey.data["meting"].iloc[0] == "9" * 20
+        assert len(survey.data) == len(raw)
