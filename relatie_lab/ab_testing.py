@@ -20,12 +20,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from relatie_lab.errors import SurveyError
+from relatie_lab.instrument import resolve as resolve_instrument
 from relatie_lab.labels import check_lang, label
 from relatie_lab.plots import NOT_SIGNIFICANT_COLOR, SIGNIFICANT_COLOR, display_name, finish, new_figure, value_label
 from relatie_lab.scores import ensure_scores
@@ -143,6 +145,7 @@ def compare_groups(
     alpha: float = 0.05,
     title_key: str = "ab_title",
     lang: str = "nl",
+    instrument: Any = None,
 ) -> ComparisonResult:
     """Compare two groups on several outcomes: Welch t with 95% CI, Hedges' g with 95% CI, Holm-corrected p.
 
@@ -160,6 +163,9 @@ def compare_groups(
         Level for ``significant`` (applied to the Holm-corrected p).
     lang
         Language of errors and warnings: ``"nl"`` (default) or ``"en"``.
+    instrument
+        The codebook whose items make up the outcome scores (an ``Instrument``, the path of a codebook YAML, or
+        None: the shipped one).
 
     Returns
     -------
@@ -186,7 +192,7 @@ def compare_groups(
             raise SurveyError(
                 label("an_err_no_values", lang).format(column=group_col, value=value, values=", ".join(sorted(present)))
             )
-    scored = ensure_scores(df, list(outcomes), lang=lang)
+    scored = ensure_scores(df, list(outcomes), lang=lang, instrument=resolve_instrument(instrument))
     groups = scored[group_col].astype(str)
     rows = []
     for outcome in outcomes:
@@ -251,6 +257,7 @@ def ab_test(
     treatment: str = "zorg",
     alpha: float = 0.05,
     lang: str = "nl",
+    instrument: Any = None,
 ) -> ComparisonResult:
     """Effect of an intervention (two arms) on the five building blocks, satisfaction, trust and recommendation.
 
@@ -268,6 +275,8 @@ def ab_test(
         Level for ``significant`` on the Holm-corrected p-values.
     lang
         Language of errors and warnings: ``"nl"`` (default) or ``"en"``.
+    instrument
+        The codebook (see :func:`compare_groups`).
 
     Returns
     -------
@@ -292,6 +301,7 @@ def ab_test(
         alpha=alpha,
         title_key="ab_title",
         lang=lang,
+        instrument=instrument,
     )
 
 

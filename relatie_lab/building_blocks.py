@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,7 @@ from scipy import stats
 
 from relatie_lab.ab_testing import add_holm
 from relatie_lab.errors import DataQualityWarning, SurveyError
+from relatie_lab.instrument import resolve as resolve_instrument
 from relatie_lab.labels import check_lang, label
 from relatie_lab.plots import NOT_SIGNIFICANT_COLOR, SIGNIFICANT_COLOR, display_name, finish, new_figure
 from relatie_lab.scores import ensure_scores
@@ -50,17 +52,18 @@ BLOCKS: tuple[str, ...] = (
 DEFAULT_LOW = 4.0
 
 
-def block_constructs(*, facets: bool = True) -> list[str]:
+def block_constructs(*, facets: bool = True, instrument: Any = None) -> list[str]:
     """The block construct ids (instrument order), followed by each block's facets when ``facets``.
+
+    ``instrument`` is the codebook (an ``Instrument``, the path of a codebook YAML, or None: the shipped one);
+    one without constructs of kind ``block`` gives Pol's five blocks (:data:`BLOCKS`).
 
     Examples
     --------
     >>> block_constructs(facets=False)
     ['vertrouwen_blok', 'betrokkenheid_organisatie', 'keuzevrijheid', 'rechtvaardigheid', 'invloed']
     """
-    from relatie_lab import instrument
-
-    c = instrument.constructs()
+    c = resolve_instrument(instrument).constructs()
     blocks = [b for b in c.index[c["kind"] == "block"]] or list(BLOCKS)
     if not facets:
         return blocks
@@ -149,6 +152,7 @@ def scorecard(
     constructs: list[str] | None = None,
     alpha: float = 0.05,
     lang: str = "nl",
+    instrument: Any = None,
 ) -> Scorecard:
     """Mean with 95% CI, share scoring low, and the change between waves per building block and facet.
 
@@ -167,6 +171,9 @@ def scorecard(
         Significance level for the ``significant`` column (on Holm-corrected p-values).
     lang
         Language of errors and warnings: ``"nl"`` (default) or ``"en"``.
+    instrument
+        The codebook whose items make up the blocks' scores (an ``Instrument``, the path of a codebook YAML, or
+        None: the shipped one).
 
     Returns
     -------
@@ -187,9 +194,10 @@ def scorecard(
     from statsmodels.stats.proportion import proportion_confint
 
     lang = check_lang(lang)
-    constructs = constructs or block_constructs()
-    all_blocks = set(block_constructs(facets=False))
-    scored = ensure_scores(df, constructs, lang=lang)
+    instrument = resolve_instrument(instrument)
+    constructs = constructs or block_constructs(instrument=instrument)
+    all_blocks = set(block_constructs(facets=False, instrument=instrument))
+    scored = ensure_scores(df, constructs, lang=lang, instrument=instrument)
     if wave_col is None or wave_col not in scored.columns:
         waves_series = pd.Series(1, index=scored.index)
     else:

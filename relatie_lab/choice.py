@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -42,6 +43,7 @@ def freedom_of_choice(
     without_choice: str = "nee",
     alpha: float = 0.05,
     lang: str = "nl",
+    instrument: Any = None,
 ) -> ComparisonResult:
     """Trust, commitment and engagement of respondents without vs with a real choice of provider.
 
@@ -59,6 +61,9 @@ def freedom_of_choice(
         Level for ``significant`` on the Holm-corrected p-values.
     lang
         Language of errors and warnings: ``"nl"`` (default) or ``"en"``.
+    instrument
+        The codebook whose items make up the outcome scores (an ``Instrument``, the path of a codebook YAML, or
+        None: the shipped one).
 
     Returns
     -------
@@ -85,4 +90,5 @@ def freedom_of_choice(
         alpha=alpha,
         title_key="choice_title",
         lang=lang,
+        instrument=instrument,
     )

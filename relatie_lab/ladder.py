@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from relatie_lab.errors import SurveyError
+from relatie_lab.instrument import resolve as resolve_instrument
 from relatie_lab.labels import check_lang, label
 from relatie_lab.plots import display_name, finish
 from relatie_lab.scores import CARRY_COLUMNS, ensure_scores
@@ -44,20 +45,16 @@ LADDER: tuple[str, ...] = ("klantbeleving", "gedeelde_waarden", "vertrouwen", "c
 DEFAULT_THRESHOLD = 5.0
 
 
-def _rungs() -> list[str]:
-    try:
-        from relatie_lab import instrument
-
-        c = instrument.constructs()
-        rungs = c[c["kind"] == "ladder"].sort_values("ladder_level").index.tolist()
-        return rungs or list(LADDER)
-    except (ImportError, AttributeError):  # pragma: no cover - instrument always present in a full checkout
-        return list(LADDER)
+def _rungs(instrument: Any = None) -> list[str]:
+    """The codebook's ladder constructs (``kind == "ladder"``) by ``ladder_level``; Pol's five when it has none."""
+    c = resolve_instrument(instrument).constructs()
+    rungs = c[c["kind"] == "ladder"].sort_values("ladder_level").index.tolist()
+    return rungs or list(LADDER)
 
 
-def _chosen(rungs: Sequence[str] | None) -> list[str]:
+def _chosen(rungs: Sequence[str] | None, instrument: Any = None) -> list[str]:
     """The ladder's rungs, in order, limited to ``rungs`` when given."""
-    all_rungs = _rungs()
+    all_rungs = _rungs(instrument)
     return all_rungs if rungs is None else [r for r in all_rungs if r in set(rungs)]
 
 
@@ -82,6 +79,7 @@ def ladder_levels(
     thresholds: float | Mapping[str, float] | None = None,
     lang: str = "nl",
     rungs: Sequence[str] | None = None,
+    instrument: Any = None,
 ) -> pd.DataFrame:
     """Each respondent's rung scores, which rungs he reaches, and his level on the ladder (0-5).
 
@@ -95,6 +93,9 @@ def ladder_levels(
         Language of errors and warnings: ``"nl"`` (default) or ``"en"``.
     rungs
         The rungs to climb (default all five, in ladder order): a survey without a rung climbs the others.
+    instrument
+        The codebook whose items make up the rungs' scores (an ``Instrument``, the path of a codebook YAML, or
+        None: the shipped one).
 
     Returns
     -------
@@ -112,9 +113,10 @@ def ladder_levels(
     True
     """
     lang = check_lang(lang)
-    rungs = _chosen(rungs)
+    instrument = resolve_instrument(instrument)
+    rungs = _chosen(rungs, instrument)
     thr = _thresholds(rungs, thresholds, lang)
-    scored = ensure_scores(df, rungs, lang=lang)
+    scored = ensure_scores(df, rungs, lang=lang, instrument=instrument)
     carry = [c for c in CARRY_COLUMNS if c in scored]
     out = scored[carry].copy()
     level = np.zeros(len(scored))
@@ -216,6 +218,7 @@ def ladder_funnel(
     by: str | None = None,
     lang: str = "nl",
     rungs: Sequence[str] | None = None,
+    instrument: Any = None,
 ) -> LadderResult:
     """The funnel of the ladder: n and share reaching each rung, the drop per rung and where the ladder breaks.
 
@@ -231,6 +234,8 @@ def ladder_funnel(
         The rungs to include (default all five); see :func:`ladder_levels`.
     lang
         Language of errors and warnings: ``"nl"`` (default) or ``"en"``.
+    instrument
+        The codebook (see :func:`ladder_levels`).
 
     Returns
     -------
@@ -248,12 +253,13 @@ def ladder_funnel(
     (True, 1)
     """
     lang = check_lang(lang)
+    instrument = resolve_instrument(instrument)
     if "level" in df.columns:
         levels = df
-        rungs = list(df.attrs.get("rungs", _chosen(rungs)))
+        rungs = list(df.attrs.get("rungs", _chosen(rungs, instrument)))
     else:
-        rungs = _chosen(rungs)
-        levels = ladder_levels(df, thresholds=thresholds, lang=lang, rungs=rungs)
+        rungs = _chosen(rungs, instrument)
+        levels = ladder_levels(df, thresholds=thresholds, lang=lang, rungs=rungs, instrument=instrument)
     if by is not None and by not in levels.columns:
         columns = ", ".join(map(str, levels.columns))
         raise SurveyError(label("an_err_group_column", lang).format(column=by, columns=columns))
@@ -333,7 +339,12 @@ class LadderModel:
 
 
 def ladder_model(
-    df: pd.DataFrame, *, model: str | None = None, rungs: Sequence[str] | None = None, **fit_kwargs: Any
+    df: pd.DataFrame,
+    *,
+    model: str | None = None,
+    rungs: Sequence[str] | None = None,
+    instrument: Any = None,
+    **fit_kwargs: Any,
 ) -> LadderModel:
     """Fit the ladder chain model (:func:`relatie_lab.models.ladder`) with :func:`relatie_lab.fit_sem`.
 
@@ -345,6 +356,9 @@ def ladder_model(
         lavaan syntax to fit instead of the library's ladder model.
     rungs
         The rungs of the library's model (default all five); a missing rung is left out of the chain.
+    instrument
+        The codebook whose items measure the rungs in the library's model (an ``Instrument``, the path of a
+        codebook YAML, or None: the shipped one).
     **fit_kwargs
         Passed to ``fit_sem`` (``estimator="MLR"``, ``missing="fiml"`` ...).
 
@@ -367,8 +381,12 @@ def ladder_model(
     from relatie_lab import fit_sem
     from relatie_lab import models as model_library
 
-    rungs = _chosen(rungs)
-    syntax = model if model is not None else model_library.ladder(rungs=rungs, lang=fit_kwargs.get("lang", "nl"))
+    instrument = resolve_instrument(instrument)
+    rungs = _chosen(rungs, instrument)
+    if model is not None:
+        syntax = model
+    else:
+        syntax = model_library.ladder(rungs=rungs, lang=fit_kwargs.get("lang", "nl"), instrument=instrument)
     fit = fit_sem(df, syntax, **fit_kwargs)
     est = fit.estimates
     reg = est[est["op"] == "~"].copy()

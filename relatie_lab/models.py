@@ -52,6 +52,7 @@ from typing import Any
 import pandas as pd
 
 from relatie_lab.errors import ModelWarning, SurveyError
+from relatie_lab.instrument import resolve as resolve_instrument
 from relatie_lab.labels import check_lang, label
 
 __all__ = ["MODELS", "building_blocks", "commitment_trust", "ladder", "model_syntax"]
@@ -64,10 +65,7 @@ class _Builder:
     """Collects measurement lines for constructs, resolving items against the instrument, overrides and data."""
 
     def __init__(self, lang: str, items: Mapping[str, Iterable[str]] | None, available: Any, instrument: Any):
-        if instrument is None:
-            from relatie_lab import instrument as default_instrument
-
-            instrument = default_instrument
+        instrument = resolve_instrument(instrument)
         self.instrument = instrument
         self.lang = check_lang(lang)
         self.items = {key: list(value) for key, value in (items or {}).items()}
@@ -164,8 +162,8 @@ def commitment_trust(
         The data's columns; items not among them are left out with a ``ModelWarning``.
     lang : {"nl", "en"}
         Language of the comments.
-    instrument : Instrument, optional
-        A researcher's own codebook (default: the shipped instrument).
+    instrument : Instrument, str or Path, optional
+        A researcher's own codebook, or the path of its YAML (default: the shipped instrument).
 
     Returns
     -------

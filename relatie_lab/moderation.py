@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from relatie_lab.errors import SurveyError
+from relatie_lab.instrument import resolve as resolve_instrument
 from relatie_lab.labels import check_lang, label
 from relatie_lab.plots import display_name, finish, new_figure, type_color
 from relatie_lab.scores import ensure_scores
@@ -57,24 +58,23 @@ PUBLIC_SECTORS: tuple[str, ...] = ("gemeente", "waterbedrijf", "pensioenfonds")
 DERIVED = (RELATIONSHIP_TYPE, PUBLIC_PRIVATE)
 
 
-def _is_construct(name: str) -> bool:
-    from relatie_lab import instrument
-
-    return name in instrument.constructs().index
-
-
-def _with_columns(df: pd.DataFrame, columns: list[str], threshold: float | None, lang: str = "nl") -> pd.DataFrame:
+def _with_columns(
+    df: pd.DataFrame, columns: list[str], threshold: float | None, lang: str = "nl", instrument: Any = None
+) -> pd.DataFrame:
     """``df`` with construct scores for the constructs among ``columns``, and the derived columns if asked."""
+    instrument = resolve_instrument(instrument)
+    known = set(instrument.constructs().index)
     need = [c for c in columns if c not in df.columns and c not in DERIVED]
-    constructs = [c for c in need if _is_construct(c)]
+    constructs = [c for c in need if c in known]
     unknown = [c for c in need if c not in constructs]
     if unknown:
         raise SurveyError(label("mod_err_unknown_columns", lang).format(names=", ".join(unknown)))
-    out = ensure_scores(df, constructs, lang=lang) if constructs else df.reset_index(drop=True)
+    out = ensure_scores(df, constructs, lang=lang, instrument=instrument) if constructs else df.reset_index(drop=True)
     if RELATIONSHIP_TYPE in columns and RELATIONSHIP_TYPE not in out.columns:
         from relatie_lab.relationship_types import DEFAULT_THRESHOLD, relationship_profile
 
-        prof = relationship_profile(out, threshold=DEFAULT_THRESHOLD if threshold is None else threshold, lang=lang)
+        prof = relationship_profile(out, threshold=DEFAULT_THRESHOLD if threshold is None else threshold, lang=lang,
+                                    instrument=instrument)  # fmt: skip
         out = out.assign(**{RELATIONSHIP_TYPE: prof[RELATIONSHIP_TYPE].to_numpy()})
     if PUBLIC_PRIVATE in columns and PUBLIC_PRIVATE not in out.columns:
         if "sector" not in out.columns:
@@ -222,6 +222,7 @@ def moderated_regression(
     threshold: float | None = None,
     min_group: int = 10,
     lang: str = "nl",
+    instrument: Any = None,
 ) -> ModeratedRegression:
     """OLS ``y ~ x * moderator`` with centred ``x``, the interaction test and simple slopes with 95% CIs.
 
@@ -245,6 +246,9 @@ def moderated_regression(
         Levels of a categorical moderator with fewer respondents are left out (with their count in ``.attrs``).
     lang
         Language of errors and warnings: ``"nl"`` (default) or ``"en"``.
+    instrument
+        The codebook whose items make up the construct scores (an ``Instrument``, the path of a codebook YAML, or
+        None: the shipped one); also for the relationship types.
 
     Returns
     -------
@@ -266,7 +270,7 @@ def moderated_regression(
     import statsmodels.formula.api as smf
 
     lang = check_lang(lang)
-    data = _with_columns(df, [x, y, moderator], threshold, lang)
+    data = _with_columns(df, [x, y, moderator], threshold, lang, instrument)
     d = pd.DataFrame({"_x_in": data[x], "_y": pd.to_numeric(data[y], errors="coerce"), "_m": data[moderator]})
     n_in = len(d)
     d = d.dropna().reset_index(drop=True)
@@ -482,6 +486,7 @@ def multigroup_comparison(
     *,
     threshold: float | None = None,
     min_group: int = 30,
+    instrument: Any = None,
     **fit_kwargs: Any,
 ) -> MultigroupComparison:
     """Compare the structural paths of ``model`` across groups with the SEM engine (multi-group SEM).
@@ -505,6 +510,9 @@ def multigroup_comparison(
         ``"relationship_type"`` (respondents of type ``gemengd`` or without a type are left out).
     min_group
         Groups with fewer respondents are left out (a multi-group SEM needs enough respondents per group).
+    instrument
+        The codebook whose items measure the constructs of the default model and make up the relationship types
+        (an ``Instrument``, the path of a codebook YAML, or None: the shipped one).
     **fit_kwargs
         Passed to :func:`relatie_lab.fit_sem` (e.g. ``estimator="MLR"``); ``lang="en"`` also sets the language
         of this function's own errors (default ``"nl"``).
@@ -530,9 +538,10 @@ def multigroup_comparison(
     from relatie_lab.sem import fit_sem
     from relatie_lab.sem.invariance import invariance, lrt
 
-    syntax = model if model is not None else model_library.commitment_trust()
+    instrument = resolve_instrument(instrument)
     lang = check_lang(fit_kwargs.get("lang", "nl"))
-    data = _with_columns(df, [group], threshold, lang)
+    syntax = model if model is not None else model_library.commitment_trust(instrument=instrument)
+    data = _with_columns(df, [group], threshold, lang, instrument)
     data = data[data[group].notna()]
     if group == RELATIONSHIP_TYPE:
         from relatie_lab.relationship_types import MIXED

@@ -486,12 +486,12 @@ _TOKEN = re.compile(r"(?<![\w.-])[a-z][a-z0-9]*(?:_[a-z0-9]+)*(?![\w-])")
 
 def _readable(text: str, lang: str) -> str:
     """Internal names inside a text (``vt_4``, ``duur_seconden``, ``straightlining``; see
-    :func:`relatie_lab.report_text.known_ids`) as their names in ``lang``."""
+    :func:`relatie_lab.report_text.known_ids` of the report's codebook) as their names in ``lang``."""
     from relatie_lab.report_text import known_ids
 
     if not isinstance(text, str):
         return text
-    ids = known_ids()
+    ids = known_ids(_instrument())
 
     def name(match: re.Match[str]) -> str:
         word = match.group(0)

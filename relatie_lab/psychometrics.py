@@ -44,6 +44,7 @@ import pandas as pd
 from scipy import stats
 
 from relatie_lab.errors import DataQualityWarning, SurveyError
+from relatie_lab.instrument import resolve as resolve_instrument
 from relatie_lab.labels import check_lang, label
 from relatie_lab.sem.engine import saturated_moments
 
@@ -67,12 +68,16 @@ def _as_frame(data: Any) -> pd.DataFrame:
     raise SurveyError(f"Expected a table of answers (a pandas DataFrame or a loaded survey), got {kind}.")
 
 
+def _codebook(data: Any, instrument: Any) -> Any:
+    """``instrument`` resolved (:func:`relatie_lab.instrument.resolve`); when None, a loaded survey's own codebook."""
+    if instrument is None and not isinstance(data, pd.DataFrame):
+        instrument = getattr(data, "instrument", None)
+    return resolve_instrument(instrument)
+
+
 def _resolve(frame: pd.DataFrame, constructs: Constructs, instrument: Any, lang: str = "nl") -> dict[str, list[str]]:
     """{construct: [items present in the data]}; items that are missing from the data are reported with a warning."""
-    if instrument is None:
-        from relatie_lab import instrument as default_instrument
-
-        instrument = default_instrument
+    instrument = resolve_instrument(instrument)
     if constructs is None:
         items = instrument.items()
         wanted: dict[str, list[str]] = {}
@@ -245,8 +250,9 @@ def reliability(
     constructs : dict, list of construct ids, str or None
         ``{construct: [items]}``, or construct ids of the instrument (their items, facets included), or ``None``:
         every construct of the instrument with two or more of its own items in the data.
-    instrument : Instrument, optional
-        A researcher's own codebook (default: the shipped instrument).
+    instrument : Instrument, str or Path, optional
+        A researcher's own codebook or the path of its YAML (default: the codebook of a loaded survey, else the
+        shipped instrument).
     missing : {"fiml", "listwise"}
         ``"fiml"`` uses every answer (the CFA by full-information ML, the observed covariances by EM);
         ``"listwise"`` drops respondents with a missing answer on the construct.
@@ -276,7 +282,7 @@ def reliability(
     frame = _as_frame(data)
     missing = _check_missing(missing)
     rows = []
-    for construct, items in _resolve(frame, constructs, instrument, lang).items():
+    for construct, items in _resolve(frame, constructs, _codebook(data, instrument), lang).items():
         values = _numeric(frame, items)
         if missing == "listwise":
             values = values.dropna()
@@ -339,7 +345,7 @@ def htmt(
     """
     lang = check_lang(lang)
     frame = _as_frame(data)
-    resolved = _resolve(frame, constructs, instrument, lang)
+    resolved = _resolve(frame, constructs, _codebook(data, instrument), lang)
     return _htmt(frame, resolved, _check_missing(missing), geometric)
 
 
@@ -442,7 +448,7 @@ def validity(
     lang = check_lang(lang)
     frame = _as_frame(data)
     missing = _check_missing(missing)
-    resolved = _resolve(frame, constructs, instrument, lang)
+    resolved = _resolve(frame, constructs, _codebook(data, instrument), lang)
     if len(resolved) < 2:
         raise SurveyError("Discriminant validity needs at least two constructs.")
     items = list(dict.fromkeys(item for its in resolved.values() for item in its))

@@ -27,11 +27,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from relatie_lab.errors import SurveyError
+from relatie_lab.instrument import resolve as resolve_instrument
 from relatie_lab.labels import check_lang, label
 from relatie_lab.plots import RELATIONSHIP_TYPES, display_name, finish, type_color
 from relatie_lab.scores import CARRY_COLUMNS, ensure_scores
@@ -61,6 +63,7 @@ def relationship_profile(
     threshold: float = DEFAULT_THRESHOLD,
     by: str | Sequence[str] | None = None,
     lang: str = "nl",
+    instrument: Any = None,
 ) -> pd.DataFrame:
     """Each respondent's profile over markt, gezag and betekenis, and his dominant relationship type.
 
@@ -77,6 +80,9 @@ def relationship_profile(
         always carried over.
     lang
         Language of errors and warnings: ``"nl"`` (default) or ``"en"``.
+    instrument
+        The codebook whose items make up the three type scores (an ``Instrument``, the path of a codebook YAML,
+        or None: the shipped one).
 
     Returns
     -------
@@ -99,7 +105,7 @@ def relationship_profile(
     if threshold < 0:
         raise SurveyError(label("types_err_threshold", lang).format(value=threshold))
     types = list(RELATIONSHIP_TYPES)
-    scored = ensure_scores(df, types, lang=lang)
+    scored = ensure_scores(df, types, lang=lang, instrument=resolve_instrument(instrument))
     carry = [c for c in CARRY_COLUMNS if c in scored]
     if by is not None:
         for col in [by] if isinstance(by, str) else by:
@@ -166,7 +172,12 @@ class RelationshipProfile:
 
 
 def type_distribution(
-    df: pd.DataFrame, *, by: str | None = "sector", threshold: float = DEFAULT_THRESHOLD, lang: str = "nl"
+    df: pd.DataFrame,
+    *,
+    by: str | None = "sector",
+    threshold: float = DEFAULT_THRESHOLD,
+    lang: str = "nl",
+    instrument: Any = None,
 ) -> RelationshipProfile:
     """Share of each relationship type (markt, gezag, betekenis, gemengd) per group, with Wilson 95% CIs.
 
@@ -180,6 +191,8 @@ def type_distribution(
         Passed to :func:`relationship_profile` (ignored when ``df`` is already a profile).
     lang
         Language of errors and warnings: ``"nl"`` (default) or ``"en"``.
+    instrument
+        The codebook, passed to :func:`relationship_profile`.
 
     Returns
     -------
@@ -200,7 +213,7 @@ def type_distribution(
     if "relationship_type" in df.columns:
         profile = df
     else:
-        profile = relationship_profile(df, threshold=threshold, by=by, lang=lang)
+        profile = relationship_profile(df, threshold=threshold, by=by, lang=lang, instrument=instrument)
     thr = float(profile.attrs.get("threshold", threshold))
     data = profile.dropna(subset=["relationship_type"]).copy()
     group = by or "_all"

@@ -41,10 +41,11 @@ def log_filename(lang: str = "nl") -> str:
 
 
 def load_instrument(path: str | os.PathLike[str] | None) -> Any:
-    """The codebook at ``path`` (YAML), or the shipped one when ``path`` is None."""
-    from relatie_lab.instrument import Instrument, default
+    """The codebook at ``path`` (YAML), or the shipped one when ``path`` is None (see
+    :func:`relatie_lab.instrument.resolve`)."""
+    from relatie_lab.instrument import resolve
 
-    return default() if path is None else Instrument.from_yaml(path)
+    return resolve(None if path is None else Path(path))
 
 
 def _note(kind: str, title: str, lines: list[str]) -> None:

@@ -18,6 +18,10 @@ from __future__ import annotations
 import functools
 import html
 import re
+from typing import Any
+
+from relatie_lab.instrument import default as default_instrument
+from relatie_lab.instrument import resolve as resolve_instrument
 
 __all__ = ["internal_names", "known_ids", "visible_text"]
 
@@ -35,13 +39,35 @@ _PLAIN_WORDS = frozenset({"commitment", "vertrouwen", "betrokkenheid", "tevreden
                           "mapping", "encoding", "reversed", "qualtrics", "speeding", "parallel"})  # fmt: skip
 
 
-@functools.cache
-def known_ids() -> frozenset[str]:
-    """Every code a reader must not see: construct, item and field ids of the instrument, check and model names
-    (ids that are also plain words, such as ``commitment``, only when they look like code)."""
-    from relatie_lab import instrument
+_LAST: list[tuple[Any, frozenset[str]]] = []  # (codebook, its ids) of the last own codebook asked for
 
-    ids = set(instrument.constructs().index) | set(instrument.items().index) | set(instrument.fields().index)
+
+def known_ids(instrument: Any = None) -> frozenset[str]:
+    """Every code a reader must not see: construct, item and field ids of the codebook, check and model names
+    (ids that are also plain words, such as ``commitment``, only when they look like code).
+
+    ``instrument`` is the codebook (an ``Instrument``, the path of a codebook YAML, or None: the shipped one).
+
+    Examples
+    --------
+    >>> "vt_1" in known_ids(), "commitment" in known_ids()
+    (True, False)
+    """
+    inst = resolve_instrument(instrument)
+    if inst is default_instrument():
+        return _shipped_ids()
+    if not (_LAST and _LAST[0][0] is inst):  # a report asks for the same codebook for every table cell
+        _LAST[:] = [(inst, _ids_of(inst))]
+    return _LAST[0][1]
+
+
+@functools.cache
+def _shipped_ids() -> frozenset[str]:
+    return _ids_of(default_instrument())
+
+
+def _ids_of(inst: Any) -> frozenset[str]:
+    ids = set(inst.constructs().index) | set(inst.items().index) | set(inst.fields().index)
     ids |= set(CHECK_NAMES) | set(MODEL_TYPES)
     return frozenset(str(i) for i in ids if str(i) not in _PLAIN_WORDS)
 
@@ -55,8 +81,8 @@ def visible_text(page: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(page))
 
 
-def internal_names(text: str) -> list[str]:
-    """The internal names (see :func:`known_ids`) in ``text``, sorted, each once."""
-    ids = known_ids()
+def internal_names(text: str, instrument: Any = None) -> list[str]:
+    """The internal names (see :func:`known_ids`; ``instrument``: the codebook) in ``text``, sorted, each once."""
+    ids = known_ids(instrument)
     words = set(re.findall(r"(?<![\w.-])[a-z][a-z0-9]*(?:_[a-z0-9]+)*(?![\w-])", text))
     return sorted(w for w in words if w in ids)

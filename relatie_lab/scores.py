@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from relatie_lab.errors import DataQualityWarning, ModelWarning, SurveyError
+from relatie_lab.instrument import resolve as resolve_instrument
 from relatie_lab.labels import check_lang, label
 
 __all__ = ["CARRY_COLUMNS", "construct_items", "construct_scores", "ensure_scores", "recode_reverse"]
@@ -40,14 +41,6 @@ ID_COLUMN = "respondent_id"
 MIN_FACTOR_ITEMS = 3
 #: Non-item columns the analyses carry over to their per-respondent output when present.
 CARRY_COLUMNS: tuple[str, ...] = (ID_COLUMN, "organisatie", "sector", "meting", "conditie", "keuze_aanbieder")
-
-
-def _instrument(instrument: Any = None) -> Any:
-    if instrument is not None:
-        return instrument
-    from relatie_lab import instrument as default
-
-    return default
 
 
 def construct_items(
@@ -62,7 +55,7 @@ def construct_items(
     >>> construct_items("vertrouwen_cognitief")
     ['vc_1', 'vc_2', 'vc_3']
     """
-    inst = _instrument(instrument)
+    inst = resolve_instrument(instrument)
     try:
         items = list(inst.item_ids(construct))
     except KeyError:
@@ -85,7 +78,7 @@ def recode_reverse(df: pd.DataFrame, *, instrument: Any = None) -> pd.DataFrame:
     >>> recode_reverse(pd.DataFrame({"vt_4": [1.0, 7.0, None]}))["vt_4"].tolist()
     [7.0, 1.0, nan]
     """
-    inst = _instrument(instrument)
+    inst = resolve_instrument(instrument)
     items = inst.items()
     out = df.copy()
     for item_id, row in items[items["reverse"].astype(bool)].iterrows():
@@ -139,7 +132,8 @@ def construct_scores(
         Share of a construct's items (of those present in ``df``) a respondent must have answered to get a score;
         ``0.5`` means at least half. Below it the score is NaN.
     instrument
-        An ``Instrument`` (``Instrument.from_yaml(path)``) for a researcher's own codebook; default: the shipped one.
+        An ``Instrument`` (``Instrument.from_yaml(path)``) or the path of a codebook YAML for a researcher's own
+        codebook; default: the shipped one.
     keep
         Non-item columns to carry over (default: ``respondent_id`` and the group fields that are present:
         ``organisatie, sector, meting, conditie, keuze_aanbieder``).
@@ -164,7 +158,7 @@ def construct_scores(
         raise SurveyError(label("sc_err_method", lang).format(method=method))
     if not 0 < min_answered <= 1:
         raise SurveyError(label("sc_err_min_answered", lang).format(value=min_answered))
-    inst = _instrument(instrument)
+    inst = resolve_instrument(instrument)
     if constructs is None:
         constructs = [c for c in inst.constructs().index if construct_items(c, df, instrument=inst, lang=lang)]
         if method == "factor":
@@ -239,12 +233,15 @@ def _factor_scores(values: pd.DataFrame, construct: str, lang: str = "nl") -> pd
     return pd.Series(out, index=values.index)
 
 
-def ensure_scores(df: pd.DataFrame, constructs: Sequence[str], *, lang: str = "nl", **kwargs: Any) -> pd.DataFrame:
+def ensure_scores(
+    df: pd.DataFrame, constructs: Sequence[str], *, lang: str = "nl", instrument: Any = None, **kwargs: Any
+) -> pd.DataFrame:
     """``df`` with a score column for each of ``constructs``: kept when already there, else computed from items.
 
     Lets every analysis accept either the cleaned item-level survey or a frame of construct scores. ``lang``
-    (``"nl"``, default, or ``"en"``) is the language of errors and warnings; ``kwargs`` go to
-    :func:`construct_scores`.
+    (``"nl"``, default, or ``"en"``) is the language of errors and warnings; ``instrument`` is the codebook whose
+    items make up the constructs (an ``Instrument``, the path of a codebook YAML, or None: the shipped one);
+    ``kwargs`` go to :func:`construct_scores`.
 
     Examples
     --------
@@ -255,7 +252,7 @@ def ensure_scores(df: pd.DataFrame, constructs: Sequence[str], *, lang: str = "n
     missing = [c for c in constructs if c not in df.columns]
     if not missing:
         return df.reset_index(drop=True)
-    scores = construct_scores(df, missing, keep=[], lang=lang, **kwargs)
+    scores = construct_scores(df, missing, keep=[], lang=lang, instrument=instrument, **kwargs)
     score_cols = [c for c in scores.columns if not c.startswith("n_answered_")]
     base = df.reset_index(drop=True)
     n_missing = scores[score_cols].isna().all(axis=1).sum()

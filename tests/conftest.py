@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,8 @@ import pandas as pd
 import pytest
 
 from relatie_lab import instrument
-from relatie_lab.paths import DEMO_CSV, DEMO_SAV
+from relatie_lab.instrument import Instrument
+from relatie_lab.paths import DEMO_CSV, DEMO_SAV, INSTRUMENT_FILE
 
 PERSONAL = {
     "naam": ["Jan Jansen", "Piet de Vries", "Anna Bakker", "Sanne Visser"],
@@ -125,3 +128,58 @@ def large() -> tuple[pd.DataFrame, dict]:
     df, truth = simulate_survey(n=4000, seed=11, missing_codes=False)
     careless = set(truth["careless"]["straightliners"]) | set(truth["careless"]["speeders"])
     return recode_reverse(df[~df["respondent_id"].isin(careless)]).reset_index(drop=True), truth
+
+
+# Pol's questionnaire under a codebook of one's own (the analyses' tests share these)
+#: Construct pairs that trade their items in :attr:`Codebooks.swapped` (Pol's ids, each measured by the other's items).
+SWAPS = (("vertrouwen", "commitment"), ("markt", "betekenis"), ("gedeelde_waarden", "betrokkenheid_organisatie"))
+
+
+@dataclass(frozen=True)
+class Codebooks:
+    """One simulated survey (n = 300, cleaned) under three codebooks.
+
+    ``frame``: Pol's item ids, for the shipped codebook. ``renamed`` / ``renamed_instrument`` (and its YAML at
+    ``renamed_path``): the same answers and the same questionnaire with the items named ``q1, q2, ...``
+    (``names``: shipped id -> own id), none of them a shipped id. ``swapped``: the shipped codebook with the
+    construct pairs of :data:`SWAPS` measured by each other's items, for ``frame``.
+    """
+
+    frame: pd.DataFrame
+    raw: pd.DataFrame
+    renamed: pd.DataFrame
+    renamed_raw: pd.DataFrame
+    names: dict[str, str]
+    renamed_path: Path
+    renamed_instrument: Instrument
+    swapped: Instrument
+
+    def shipped_ids(self, text: str) -> str:
+        """``text`` (e.g. lavaan syntax) with the own item ids replaced by the shipped ones."""
+        back = {own: shipped for shipped, own in self.names.items()}
+        return re.sub(r"\bq[0-9]+\b", lambda m: back[m.group(0)], text)
+
+
+@pytest.fixture(scope="session")
+def codebooks(tmp_path_factory: pytest.TempPathFactory) -> Codebooks:
+    import yaml
+
+    from relatie_lab.scores import recode_reverse
+    from relatie_lab.simulate import simulate_survey
+
+    spec = yaml.safe_load(INSTRUMENT_FILE.read_text(encoding="utf-8"))
+    names = {item: f"q{i + 1}" for i, item in enumerate(spec["items"])}
+    renamed_spec = {**spec, "items": {names[k]: v for k, v in spec["items"].items()}}
+    path = tmp_path_factory.mktemp("codebook") / "codebook.yaml"
+    path.write_text(yaml.safe_dump(renamed_spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    swap = {a: b for pair in SWAPS for a, b in (pair, pair[::-1])}
+    swapped_spec = {**spec, "items": {k: {**v, "construct": swap.get(v["construct"], v["construct"])}
+                                      for k, v in spec["items"].items()}}  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        raw, _ = simulate_survey(n=300, seed=5, missing_codes=False, personal_data=False)
+    frame = recode_reverse(raw)
+    assert not set(names) & set(names.values())  # no own id is a shipped one: the shipped codebook finds nothing
+    return Codebooks(frame=frame, raw=raw, renamed=frame.rename(columns=names), renamed_raw=raw.rename(columns=names),
+                     names=names, renamed_path=path, renamed_instrument=Instrument.from_yaml(path),
+                     swapped=Instrument.from_dict(swapped_spec, source="swapped"))  # fmt: skip

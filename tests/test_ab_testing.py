@@ -148,3 +148,28 @@ def test_package_level_call(demo):
     assert rl.required_n(0.5) == required_n(0.5)
     assert callable(rl.ab_test)
     assert not isinstance(rl.ab_test, type(rl))
+
+
+# --- a codebook of one's own --------------------------------------------------------------------------------------
+
+
+def test_renamed_codebook_gives_the_same_ab_test(codebooks):
+    shipped = ab_test(codebooks.frame)
+    renamed = ab_test(codebooks.renamed, instrument=codebooks.renamed_instrument)
+    pd.testing.assert_frame_equal(renamed.table, shipped.table)
+    assert shipped.table["p_value"].notna().all()
+    assert len(shipped.table) == len(AB_OUTCOMES)
+    by_path = ab_test(codebooks.renamed, outcomes=["tevredenheid"], instrument=codebooks.renamed_path)
+    pd.testing.assert_frame_equal(by_path.table, ab_test(codebooks.frame, outcomes=["tevredenheid"]).table)
+    with pytest.raises(SurveyError, match="vc_1"):
+        ab_test(codebooks.renamed)
+
+
+def test_own_items_of_a_pol_construct_are_used(codebooks):
+    # the swapped codebook measures trust by the commitment items and commitment by the trust items
+    own = ab_test(codebooks.frame, outcomes=["vertrouwen", "commitment"], instrument=codebooks.swapped).table
+    expected = ab_test(codebooks.frame, outcomes=["commitment", "vertrouwen"]).table
+    numbers = [c for c in own.columns if c != "outcome"]
+    pd.testing.assert_frame_equal(own[numbers], expected[numbers])
+    assert own["outcome"].tolist() == ["vertrouwen", "commitment"]
+    assert not np.allclose(own["mean_control"], expected["mean_control"][::-1])

@@ -162,3 +162,33 @@ def test_the_simulated_change_is_detected_and_no_change_is_not(sample, request):
     se = (ch["ci_upper"] - ch["ci_lower"]) / (2 * 1.96)
     true = pd.Series({c: wave["observed"][c]["diff"] for c in ch.index})
     assert ((ch["difference"] - true).abs() < 4 * se).all()
+
+
+# --- a codebook of one's own --------------------------------------------------------------------------------------
+
+
+def test_renamed_codebook_gives_the_same_scorecard(codebooks):
+    from relatie_lab.errors import SurveyError
+
+    own = codebooks.renamed_instrument
+    assert block_constructs(instrument=own) == block_constructs()
+    shipped = scorecard(codebooks.frame)
+    renamed = scorecard(codebooks.renamed, instrument=own)
+    pd.testing.assert_frame_equal(renamed.means, shipped.means)
+    pd.testing.assert_frame_equal(renamed.changes, shipped.changes)
+    assert len(shipped.changes) == len(block_constructs())
+    assert shipped.changes["p_value"].notna().all()
+    by_path = scorecard(codebooks.renamed, constructs=["invloed"], instrument=codebooks.renamed_path)
+    pd.testing.assert_frame_equal(by_path.means, scorecard(codebooks.frame, constructs=["invloed"]).means)
+    with pytest.raises(SurveyError, match="vc_1"):
+        scorecard(codebooks.renamed)
+
+
+def test_own_items_of_a_pol_construct_are_used(codebooks):
+    # the swapped codebook measures betrokkenheid_organisatie by the items of gedeelde_waarden
+    own = scorecard(codebooks.frame, constructs=["betrokkenheid_organisatie"], instrument=codebooks.swapped)
+    expected = scorecard(codebooks.frame, constructs=["gedeelde_waarden"])
+    numbers = ["wave", "n", "mean", "se", "ci_lower", "ci_upper", "share_low", "low_ci_lower", "low_ci_upper"]
+    pd.testing.assert_frame_equal(own.means[numbers], expected.means[numbers])
+    shipped = scorecard(codebooks.frame, constructs=["betrokkenheid_organisatie"])
+    assert not np.allclose(own.means["mean"], shipped.means["mean"])

@@ -73,3 +73,16 @@ def test_differences_within_sampling_error_of_the_truth(sample, request):
     # and disappears when the choice column is shuffled
     shuffled = df.assign(keuze_aanbieder=np.random.default_rng(3).permutation(df["keuze_aanbieder"].to_numpy()))
     assert not freedom_of_choice(shuffled).table["significant"].any()
+
+
+# --- a codebook of one's own --------------------------------------------------------------------------------------
+
+
+def test_renamed_codebook_gives_the_same_comparison(codebooks):
+    shipped = freedom_of_choice(codebooks.frame)
+    renamed = freedom_of_choice(codebooks.renamed, instrument=codebooks.renamed_instrument)
+    pd.testing.assert_frame_equal(renamed.table, shipped.table)
+    assert shipped.table["p_value"].notna().all()
+    own = freedom_of_choice(codebooks.frame, outcomes=["vertrouwen"], instrument=codebooks.swapped).table
+    expected = freedom_of_choice(codebooks.frame, outcomes=["commitment"]).table  # trust measured by commitment items
+    pd.testing.assert_frame_equal(own.drop(columns="outcome"), expected.drop(columns="outcome"))

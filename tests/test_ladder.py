@@ -182,3 +182,41 @@ def test_ladder_without_a_rung_climbs_the_others():
     assert "vertrouwen ~ l2*gedeelde_waarden + klantbeleving" in syntax
     assert "keten := l1*l2*l3" in syntax
     assert ladder(rungs=["vertrouwen", "commitment"]).count(" ~ ") == 1  # two rungs: one path, nothing to define
+
+
+# --- a codebook of one's own --------------------------------------------------------------------------------------
+
+
+def test_renamed_codebook_gives_the_same_ladder(codebooks):
+    from relatie_lab.ladder import ladder_model
+
+    own = codebooks.renamed_instrument
+    for by in (None, "sector"):
+        shipped = ladder_funnel(codebooks.frame, by=by)
+        renamed = ladder_funnel(codebooks.renamed, by=by, instrument=own)
+        pd.testing.assert_frame_equal(renamed.funnel, shipped.funnel)
+        pd.testing.assert_frame_equal(renamed.levels, shipped.levels)
+    rungs = ["klantbeleving", "vertrouwen", "commitment"]
+    partial = ladder_funnel(codebooks.renamed, rungs=rungs, instrument=codebooks.renamed_path)
+    pd.testing.assert_frame_equal(partial.funnel, ladder_funnel(codebooks.frame, rungs=rungs).funnel)
+    with pytest.raises(SurveyError, match="kb_1"):  # without the codebook the renamed items are not found
+        ladder_funnel(codebooks.renamed)
+    shipped_fit = ladder_model(codebooks.frame, rungs=rungs)
+    renamed_fit = ladder_model(codebooks.renamed, rungs=rungs, instrument=own)
+    pd.testing.assert_frame_equal(renamed_fit.chain, shipped_fit.chain)
+    est = renamed_fit.fit.estimates.assign(lhs=lambda t: t["lhs"].map(codebooks.shipped_ids),
+                                           rhs=lambda t: t["rhs"].map(codebooks.shipped_ids))  # fmt: skip
+    pd.testing.assert_frame_equal(est, shipped_fit.fit.estimates)
+
+
+def test_own_items_of_a_pol_construct_are_used(codebooks):
+    from relatie_lab.scores import construct_scores
+
+    s = construct_scores(codebooks.frame, [*LADDER, "betrokkenheid_organisatie"])
+    # the swapped codebook measures trust by the commitment items and so on (SWAPS in conftest.py)
+    expected = ladder_levels(s.assign(vertrouwen=s["commitment"], commitment=s["vertrouwen"],
+                                      gedeelde_waarden=s["betrokkenheid_organisatie"]).drop(
+                                          columns=["betrokkenheid_organisatie"]))  # fmt: skip
+    own = ladder_levels(codebooks.frame, instrument=codebooks.swapped)
+    pd.testing.assert_frame_equal(own, expected)
+    assert not own["level"].equals(ladder_levels(codebooks.frame)["level"])

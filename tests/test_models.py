@@ -203,3 +203,24 @@ def test_building_blocks_fit_the_demo_survey(demo):
         row = _path(result, "vertrouwen", block)
         assert row["est"] > 0, block
         assert row["pvalue"] < 0.001, block
+
+
+# --- a codebook of one's own --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "kw"), VARIANTS)
+def test_renamed_codebook_gives_the_same_syntax(codebooks, name, kw):
+    renamed = model_syntax(name, instrument=codebooks.renamed_instrument, available=codebooks.renamed, **kw)
+    assert not _latents_and_items(renamed)[1] & set(instrument.items().index)  # only the codebook's own ids
+    assert codebooks.shipped_ids(renamed) == model_syntax(name, available=codebooks.frame, **kw)
+    assert model_syntax(name, instrument=codebooks.renamed_path, **kw) == model_syntax(
+        name, instrument=codebooks.renamed_instrument, **kw)
+
+
+def test_own_items_of_a_pol_construct_are_used(codebooks):
+    # the swapped codebook measures trust by the commitment items and commitment by the trust items
+    syntax = commitment_trust(instrument=codebooks.swapped)
+    lines = syntax.splitlines()
+    assert "vertrouwen =~ com_1 + com_2 + com_3 + com_4 + com_5" in lines
+    assert "commitment =~ vt_1 + vt_2 + vt_3 + vt_4" in lines
+    assert "gedeelde_waarden =~ bo_1 + bo_2 + bo_3" in ladder(instrument=codebooks.swapped).splitlines()

@@ -186,3 +186,38 @@ def test_multigroup_detects_a_path_that_differs(demo):
     p = res.paths[(res.paths["lhs"] == "commitment") & (res.paths["rhs"] == "vertrouwen")].set_index("group")
     assert abs(p.loc["publiek", "est"]) < 4 * p.loc["publiek", "se"]  # no path left in the shuffled group
     assert p.loc["privaat", "est"] > 0.3
+
+
+# --- a codebook of one's own --------------------------------------------------------------------------------------
+
+
+def test_renamed_codebook_gives_the_same_moderation(codebooks):
+    shipped = moderated_regression(codebooks.frame, "vertrouwen", "commitment", "relationship_type")
+    renamed = moderated_regression(codebooks.renamed, "vertrouwen", "commitment", "relationship_type",
+                                   instrument=codebooks.renamed_instrument)  # fmt: skip
+    pd.testing.assert_frame_equal(renamed.simple_slopes, shipped.simple_slopes)
+    pd.testing.assert_frame_equal(renamed.coefficients, shipped.coefficients)
+    assert len(shipped.simple_slopes) >= 2
+    with pytest.raises(SurveyError, match="vt_1"):
+        moderated_regression(codebooks.renamed, "vertrouwen", "commitment", "sector")
+
+
+def test_own_items_of_a_pol_construct_are_used(codebooks):
+    # the swapped codebook measures trust by the commitment items and commitment by the trust items
+    own = moderated_regression(codebooks.frame, "vertrouwen", "commitment", "sector", instrument=codebooks.swapped)
+    expected = moderated_regression(codebooks.frame, "commitment", "vertrouwen", "sector")
+    pd.testing.assert_frame_equal(own.simple_slopes, expected.simple_slopes)
+    assert not own.simple_slopes.equals(moderated_regression(codebooks.frame, "vertrouwen", "commitment",
+                                                             "sector").simple_slopes)  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:.*vrije parameters:relatie_lab.errors.ModelWarning")  # 300 respondents: fine here
+def test_multigroup_default_model_uses_the_codebook(codebooks):
+    from relatie_lab.moderation import multigroup_comparison
+
+    shipped = multigroup_comparison(codebooks.frame, None, "publiek_privaat", min_group=50)
+    renamed = multigroup_comparison(codebooks.renamed, None, "publiek_privaat", min_group=50,
+                                    instrument=codebooks.renamed_path)  # fmt: skip
+    pd.testing.assert_frame_equal(renamed.paths, shipped.paths)
+    assert renamed.equality_test == pytest.approx(shipped.equality_test)

@@ -88,6 +88,53 @@ def test_notebook_is_thin_and_has_no_widgets(path):
         assert helpers.text(key, "en")
 
 
+def _takes_a_codebook(obj: object) -> bool:
+    import inspect
+
+    if not callable(obj) or isinstance(obj, type):
+        return False
+    try:
+        return "instrument" in inspect.signature(obj).parameters
+    except (TypeError, ValueError):  # no signature to read
+        return False
+
+
+def test_analyses_get_the_reports_codebook():
+    """Every call of a package function that takes a codebook (``instrument=``) passes the report's one: without it
+    the function falls back to the shipped codebook and misses the items of a survey with a codebook of its own."""
+    import importlib
+    import types
+
+    checked, missing = [], []
+    for path in NOTEBOOK_PATHS:
+        nb = nbformat.read(path, as_version=4)
+        tree = ast.parse("\n".join(c.source for c in nb.cells if c.cell_type == "code"))
+        names: dict[str, object] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("relatie_lab"):
+                module = importlib.import_module(node.module)
+                for alias in node.names:
+                    names[alias.asname or alias.name] = getattr(module, alias.name)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Name):
+                target, shown = names.get(func.id), func.id
+            elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and \
+                    isinstance(names.get(func.value.id), types.ModuleType):  # fmt: skip
+                target, shown = getattr(names[func.value.id], func.attr, None), f"{func.value.id}.{func.attr}"
+            else:
+                continue
+            if _takes_a_codebook(target):
+                checked.append(shown)
+                if not any(k.arg == "instrument" for k in node.keywords):
+                    missing.append(f"{path.name}: {shown} (line {node.lineno})")
+    assert missing == []
+    assert {"ladder_funnel", "ladder_model", "type_distribution", "moderated_regression", "scorecard",
+            "freedom_of_choice", "ab_test", "reliability", "validity", "compare_constructs"} <= set(checked)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # executed reports (slow)
 

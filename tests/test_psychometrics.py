@@ -291,3 +291,44 @@ def test_validity_warnings_in_both_languages(lang, prefix, few, absent):
 def test_language_is_checked():
     with pytest.raises(ValueError, match="Unknown language"):
         validity(data("complete"), constructs(), lang="de")
+
+
+# --- a codebook of one's own --------------------------------------------------------------------------------------
+
+TOP_RUNGS = ["vertrouwen", "commitment", "betrokkenheid"]
+
+
+def test_renamed_codebook_gives_the_same_reliability_and_validity(codebooks):
+    own = codebooks.renamed_instrument
+    shipped = reliability(codebooks.frame)
+    pd.testing.assert_frame_equal(reliability(codebooks.renamed, instrument=own), shipped)
+    assert len(shipped) >= 20
+    assert shipped["omega"].notna().all()
+    shipped_val = validity(codebooks.frame, TOP_RUNGS)
+    renamed_val = validity(codebooks.renamed, TOP_RUNGS, instrument=codebooks.renamed_path)
+    pd.testing.assert_frame_equal(renamed_val.fornell_larcker, shipped_val.fornell_larcker)
+    pd.testing.assert_frame_equal(renamed_val.htmt, shipped_val.htmt)
+    with pytest.raises(SurveyError, match="No construct of the instrument"):
+        reliability(codebooks.renamed)
+
+
+def test_loaded_survey_brings_its_own_codebook(codebooks, tmp_path):
+    from relatie_lab.loaders import load_survey
+
+    path = tmp_path / "survey.csv"
+    codebooks.renamed_raw.to_csv(path, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the data-quality warnings of the simulated careless respondents
+        survey = load_survey(path, instrument=codebooks.renamed_instrument, salt="zout")
+    spec = ["vertrouwen", "commitment"]
+    expected = reliability(survey.data, spec, instrument=codebooks.renamed_instrument)
+    pd.testing.assert_frame_equal(reliability(survey, spec), expected)
+    assert expected["n_items"].tolist() == [4, 5]
+
+
+def test_own_items_of_a_pol_construct_are_used(codebooks):
+    # the swapped codebook measures trust by the commitment items and commitment by the trust items
+    own = reliability(codebooks.frame, ["vertrouwen"], instrument=codebooks.swapped)
+    expected = reliability(codebooks.frame, ["commitment"])
+    pd.testing.assert_frame_equal(own.drop(columns="construct"), expected.drop(columns="construct"))
+    assert own["n_items"].tolist() == [5]

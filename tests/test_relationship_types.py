@@ -136,3 +136,28 @@ def test_type_shares_per_sector_match_the_population(large):
     top = typed.loc[typed.groupby("sector")["n"].idxmax()].set_index("sector")["relationship_type"]
     assert top["energie"] == "markt"
     assert top[["gemeente", "waterbedrijf", "pensioenfonds"]].eq("gezag").all()
+
+
+# --- a codebook of one's own --------------------------------------------------------------------------------------
+
+
+def test_renamed_codebook_gives_the_same_types(codebooks):
+    shipped = type_distribution(codebooks.frame, by="sector")
+    renamed = type_distribution(codebooks.renamed, by="sector", instrument=codebooks.renamed_instrument)
+    pd.testing.assert_frame_equal(renamed.distribution, shipped.distribution)
+    pd.testing.assert_frame_equal(renamed.profile, shipped.profile)
+    by_path = relationship_profile(codebooks.renamed, instrument=codebooks.renamed_path)
+    pd.testing.assert_frame_equal(by_path, relationship_profile(codebooks.frame))
+    with pytest.raises(SurveyError, match="markt_1"):
+        type_distribution(codebooks.renamed, by="sector")
+
+
+def test_own_items_of_a_pol_construct_are_used(codebooks):
+    # the swapped codebook measures markt by the betekenis items and betekenis by the markt items
+    own = type_distribution(codebooks.frame, by=None, instrument=codebooks.swapped).distribution
+    shipped = type_distribution(codebooks.frame, by=None).distribution
+    swap = {"markt": "betekenis", "betekenis": "markt"}
+    expected = shipped.assign(relationship_type=shipped["relationship_type"].replace(swap))
+    pd.testing.assert_frame_equal(own.set_index("relationship_type").sort_index(),
+                                  expected.set_index("relationship_type").sort_index())  # fmt: skip
+    assert not own.set_index("relationship_type")["n"].equals(shipped.set_index("relationship_type")["n"])

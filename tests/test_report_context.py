@@ -158,6 +158,38 @@ def test_own_codebook_and_model_real_report(tmp_path):
     assert 0.9 < results["cfi"] <= 1.0
 
 
+@pytest.mark.slow
+def test_pol_questionnaire_with_own_item_ids_gives_a_complete_report(codebooks, tmp_path, monkeypatch):
+    """Pol's questionnaire with the items renamed q1, q2, ... in the user's codebook: what validate predicts (every
+    section runs) is what the report does. Notebook 03 is left out to keep the test short: its model comes from
+    the plan (relatie_lab.sections.default_model), which the plan test in test_sections.py covers."""
+    from relatie_lab.labels import label
+    from relatie_lab.loaders import load_survey
+    from relatie_lab.sections import plan_report
+
+    monkeypatch.setenv("RELATIE_LAB_SALT", "zout")
+    data = tmp_path / "enquete.csv"
+    codebooks.renamed_raw.head(200).to_csv(data, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        survey = load_survey(data, instrument=codebooks.renamed_path)
+        plan = plan_report(survey.data, survey.instrument, lang="en")
+        notebooks = [p for p in rp.report_notebooks() if not p.name.startswith("03_")]
+        result = rp.run_report(data, tmp_path / "report", lang="en", n_boot=20, seed=3,
+                               instrument=codebooks.renamed_path, notebooks=notebooks)  # fmt: skip
+    assert plan.complete
+    assert result.sections["status"].eq("run").all(), result.sections.query("status != 'run'").to_dict("records")
+    assert result.complete
+    assert result.exit_code == 0
+    assert result.log is None
+    predicted = {d.id: d.status for d in plan.decisions.values() if d.notebook != "03"}
+    assert dict(zip(result.sections["section"], result.sections["status"], strict=True)) == predicted
+    page = result.path.read_text(encoding="utf-8")
+    for key in ("report_nb04_title", "report_nb05_title", "report_nb06_title", "report_nb07_title"):
+        assert label(key, "en") in page, key
+    assert label("sec_status_failed", "en") not in page
+
+
 @pytest.mark.parametrize(("lang", "expected"), [
     ("nl", "Verklaarde variantie (R²) van de afhankelijke variabelen: Commitment .30; onbekend .05."),
     ("en", "Explained variance (R²) of the dependent variables: Commitment .30; onbekend .05."),

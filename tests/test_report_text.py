@@ -34,3 +34,25 @@ def test_tables_name_the_codes_inside_messages_and_checks():
     nl = nb.apa_table(quality, "nl").frame
     assert nl[1].tolist() == ["Omgescoorde items", "Steeds hetzelfde antwoord"]
     assert nl[2].tolist()[1] == "kolom Invulduur (seconden)"
+
+
+def test_codes_of_a_codebook_of_ones_own(codebooks):
+    import pandas as pd
+
+    own = codebooks.renamed_instrument
+    trust_item = codebooks.names["vt_4"]
+    assert trust_item in known_ids(own)
+    assert "vt_4" not in known_ids(own)
+    assert known_ids(codebooks.renamed_path) == known_ids(own)
+    assert "vt_4" in known_ids()
+    assert trust_item not in known_ids()
+    text = f"Vertrouwen ({trust_item}) en gedeelde_waarden"
+    assert internal_names(text, own) == ["gedeelde_waarden", trust_item]
+    table = pd.DataFrame({"message": [f"omgescoord: {trust_item}"]})
+    try:
+        nb.use_instrument(own)  # a report with this codebook: its item ids are named in the tables
+        shown = nb.apa_table(table, "en").frame.iloc[0, 0]
+    finally:
+        nb.use_instrument(None)
+    assert shown == f"omgescoord: {own.label(trust_item, 'en')}"
+    assert internal_names(shown, own) == []

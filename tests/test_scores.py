@@ -113,6 +113,34 @@ def test_values_outside_the_scale_are_refused():
         construct_scores(df, ["commitment"], lang="en")
 
 
+# --- a codebook of one's own --------------------------------------------------------------------------------------
+
+
+def test_renamed_codebook_gives_the_same_scores(codebooks):
+    shipped = construct_scores(codebooks.frame)
+    own = construct_scores(codebooks.renamed, instrument=codebooks.renamed_instrument)
+    pd.testing.assert_frame_equal(own, shipped)
+    assert set(instrument.constructs().index) <= set(shipped.columns)  # every construct scored
+    by_path = ensure_scores(codebooks.renamed, ["klantbeleving", "markt"], instrument=codebooks.renamed_path)
+    pd.testing.assert_series_equal(by_path["markt"], shipped["markt"])
+    recoded = recode_reverse(codebooks.renamed_raw, instrument=codebooks.renamed_path)
+    pd.testing.assert_frame_equal(recoded, codebooks.renamed)
+    assert construct_items("vertrouwen", instrument=codebooks.renamed_instrument) == [
+        codebooks.names[i] for i in construct_items("vertrouwen")
+    ]
+    with pytest.raises(SurveyError, match="kb_1"):  # the shipped codebook finds none of the renamed items
+        construct_scores(codebooks.renamed, ["klantbeleving"])
+
+
+def test_own_items_of_a_pol_construct_are_used(codebooks):
+    shipped = construct_scores(codebooks.frame, ["vertrouwen", "commitment"])
+    own = construct_scores(codebooks.frame, ["vertrouwen", "commitment"], instrument=codebooks.swapped)
+    pd.testing.assert_series_equal(own["vertrouwen"], shipped["commitment"], check_names=False)
+    pd.testing.assert_series_equal(own["commitment"], shipped["vertrouwen"], check_names=False)
+    assert (own["n_answered_vertrouwen"].max(), shipped["n_answered_vertrouwen"].max()) == (5, 4)
+    assert not np.allclose(own["vertrouwen"], shipped["vertrouwen"], equal_nan=True)
+
+
 # --- factor scores -----------------------------------------------------------------------------------------------
 
 

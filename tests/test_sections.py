@@ -309,3 +309,27 @@ def test_choice_section_needs_ja_and_nee(demo):
     plan = plan_report(demo.assign(keuze_aanbieder=["wel", "niet"] * 50), lang="en")
     assert plan.status("blocks_choice") == "skip"
     assert "does not hold the values 'ja' and 'nee' (found: niet, wel)" in plan.decision("blocks_choice").reason
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Pol's questionnaire under a codebook of one's own (the renamed items q1, q2, ...)
+
+
+def _decisions(plan, rename=lambda text: text) -> dict:
+    return {d.id: (d.status, d.constructs, d.group, rename(d.model or ""), rename(d.reason), rename(d.todo))
+            for d in plan.decisions.values()}  # fmt: skip
+
+
+def test_renamed_codebook_gets_the_plan_of_the_shipped_one(codebooks):
+    shipped = plan_report(codebooks.frame, lang="en")
+    renamed = plan_report(codebooks.renamed, codebooks.renamed_instrument, lang="en")
+    assert shipped.complete
+    assert renamed.complete
+    assert _decisions(renamed, codebooks.shipped_ids) == _decisions(shipped)
+    assert renamed.model_source == shipped.model_source == "commitment_trust"
+    commitment = [codebooks.names[i] for i in _items("commitment")]
+    partly = plan_report(codebooks.renamed.drop(columns=commitment), codebooks.renamed_path, lang="en")
+    expected = plan_report(codebooks.frame.drop(columns=_items("commitment")), lang="en")
+    assert _decisions(partly, codebooks.shipped_ids) == _decisions(expected)
+    assert partly.status("ladder_funnel") == "partial"
+    assert commitment[0] in partly.decision("ladder_funnel").todo  # the codebook's own ids, not com_1
