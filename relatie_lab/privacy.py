@@ -39,6 +39,7 @@ from typing import Any
 import pandas as pd
 
 from relatie_lab.errors import DataQualityWarning
+from relatie_lab.instrument import resolve as resolve_instrument
 
 __all__ = [
     "SALT_ENV",
@@ -173,14 +174,6 @@ PERSONAL_SHARE = 0.5  # share of non-empty cells that must look personal before 
 FREE_TEXT_MIN_WORDS = 4  # mean words per answer from which a column counts as free text
 FREE_TEXT_MIN_UNIQUE = 0.5  # ... when at least this share of the answers is unique
 SAMPLE_CELLS = 400  # cells looked at per column
-
-
-def _instr(instrument: Any) -> Any:
-    if instrument is None:
-        from relatie_lab import instrument as default
-
-        return default
-    return instrument
 
 
 def _header_words(header: str) -> list[str]:
@@ -411,7 +404,7 @@ def find_personal_data(df: pd.DataFrame, instrument: Any = None) -> pd.DataFrame
     >>> find_personal_data(df)[["column", "reason"]].values.tolist()
     [['IPAddress', 'header:ipaddress'], ['x', 'values:email']]
     """
-    instr = _instr(instrument)
+    instr = resolve_instrument(instrument)
     items = set(instr.items().index)
     roles = instr.fields()["role"].to_dict()
     rows = []
@@ -531,7 +524,7 @@ def strip_personal_data(
     >>> dropped, clean["respondent_id"].str.len().tolist()
     (['naam'], [16])
     """
-    instr = _instr(instrument)
+    instr = resolve_instrument(instrument)
     if found is None:
         found = find_personal_data(df, instr)
     dropped = found.loc[found["action"] == "drop", "column"].tolist()
