@@ -7,9 +7,10 @@ not analysis). Target: ratio <= 1.5. Asserts nothing (speed is machine-dependent
 
 ``--phases`` also prints where the demo report's time goes, step by step (start, end and seconds of each step of
 :func:`relatie_lab.report.run_report`, measured by wrapping those functions; the kernel works in its own process,
-so steps of the report process overlap with the kernel's). Measured on an idle-ish 2-core machine (load 1.2-1.7,
-another engineer's benchmarks), n_boot=1000: wall 28-30 s, analysis cells 22-24 s, import-and-load cells 1.2-1.9 s,
-rest 5-5.5 s, ratio 1.24-1.31 (before: wall 38-47 s, rest 10-12 s, ratio 1.54-1.70).
+so steps of the report process overlap with the kernel's). Measured on a 2-core machine shared with another
+engineer's benchmarks (load 1.1-2.6), n_boot=1000, 7 runs: wall 29-39 s, analysis cells 22-31 s, import-and-load
+cells 1.2-1.8 s, rest 5.5-7.1 s, ratio 1.26-1.33; the code before, same machine and hour: wall 39-46 s, rest
+11.7-12.8 s, ratio 1.55-1.62.
 """
 
 from __future__ import annotations
