@@ -15,7 +15,7 @@ The rules (docs/safety.md explains them for users):
 - **Operating-system errors** (disk full, no permission, read-only disk, path too long) become one message in
   the user's language (:func:`os_error_message`); what was half-written is removed.
 - **Last guard.** Every file of a report or batch folder is scanned for personal data just before it is
-  published (:func:`guard_folder`); anything found is masked.
+  published (:func:`guard_folder`, or file by file with :class:`FolderGuard`); anything found is masked.
 
 Examples
 --------
@@ -50,6 +50,7 @@ from relatie_lab.labels import check_lang, label
 
 __all__ = [
     "MARKER",
+    "FolderGuard",
     "InputSnapshot",
     "OutputFolderError",
     "check_output_dir",
@@ -449,20 +450,63 @@ def guard_folder(folder: str | os.PathLike[str], lang: str = "nl") -> dict[str, 
     """The last guard: scan every file under ``folder`` and mask personal data (:func:`guard_file`).
 
     Returns ``{relative path: {kind: count}}`` for the files where something was masked; each such file also
-    gives a :class:`~relatie_lab.errors.DataQualityWarning` (in ``lang``).
+    gives a :class:`~relatie_lab.errors.DataQualityWarning` (in ``lang``). :class:`FolderGuard` does the same in
+    two steps, so that files can be checked as soon as they are final.
     """
-    folder = Path(folder)
-    found: dict[str, dict[str, int]] = {}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MARKER):
-        counts = guard_file(path, lang)
-        if counts:
-            rel = path.relative_to(folder).as_posix()
-            found[rel] = counts
-            message = label("out.guard_masked", lang).format(
-                path=rel, n=sum(counts.values()), kinds=", ".join(sorted(counts))
-            )
-            warnings.warn(message, DataQualityWarning, stacklevel=2)
-    return found
+    return FolderGuard(folder, lang).finish(_stacklevel=3)
+
+
+class FolderGuard:
+    """The last guard of :func:`guard_folder`, file by file.
+
+    :meth:`check` scans one file as soon as it is final (a report checks each executed notebook while the kernel
+    prepares the next one); :meth:`finish` scans every file under the folder that was not checked or changed
+    since (size, modification time or inode differ), and gives the same result and warnings, in the same order,
+    as :func:`guard_folder`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = Path(tmp, "a.txt").write_text("nothing personal", encoding="utf-8")
+    ...     guard = FolderGuard(tmp, "en")
+    ...     guard.check(Path(tmp, "a.txt")), guard.finish()
+    ({}, {})
+    """
+
+    def __init__(self, folder: str | os.PathLike[str], lang: str = "nl") -> None:
+        self.folder = Path(folder)
+        self.lang = lang
+        self._checked: dict[Path, tuple[tuple[int, int, int], dict[str, int]]] = {}
+
+    def check(self, path: str | os.PathLike[str]) -> dict[str, int]:
+        """Scan and mask one file now (:func:`guard_file`); :meth:`finish` does not scan it again if unchanged."""
+        path = Path(path)
+        counts = guard_file(path, self.lang)
+        self._checked[path.resolve()] = (_signature(path), counts)
+        return counts
+
+    def finish(self, _stacklevel: int = 2) -> dict[str, dict[str, int]]:
+        """Scan the files not checked yet (or changed since); return what was masked in the whole folder."""
+        found: dict[str, dict[str, int]] = {}
+        for path in sorted(p for p in self.folder.rglob("*") if p.is_file() and p.name != MARKER):
+            earlier = self._checked.get(path.resolve())
+            unchanged = earlier is not None and earlier[0] == _signature(path)
+            counts = earlier[1] if unchanged else guard_file(path, self.lang)
+            if counts:
+                rel = path.relative_to(self.folder).as_posix()
+                found[rel] = counts
+                message = label("out.guard_masked", self.lang).format(
+                    path=rel, n=sum(counts.values()), kinds=", ".join(sorted(counts))
+                )
+                warnings.warn(message, DataQualityWarning, stacklevel=_stacklevel)
+        return found
+
+
+def _signature(path: Path) -> tuple[int, int, int]:
+    """What tells a changed file: size, modification time (ns) and inode (an atomic rewrite gets a new one)."""
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -15,6 +15,10 @@ report is complete; the ``report`` command exits 0 (complete), 1 (written but in
 
 The notebooks stay thin: they load, call the package and display with the helpers in
 :mod:`relatie_lab.notebook` (headings and explanations in the report's language, APA-style tables, headline figures).
+They run one after the other in one warm kernel (:mod:`relatie_lab.kernel`), which starts, and imports what the
+notebooks import, while the survey is read; the kernel clears its namespace after each notebook while the report
+checks that notebook for personal data (:class:`relatie_lab.outputs.FolderGuard`), and ends while the HTML is
+written and checked.
 
 Examples
 --------
@@ -47,10 +51,19 @@ import pandas as pd
 
 from relatie_lab.atomic import atomic_dir, write_parquet, write_text
 from relatie_lab.errors import SurveyError
-from relatie_lab.kernel import KERNEL_ARGUMENTS, reset, warm_kernel
+from relatie_lab.kernel import (
+    KERNEL_ARGUMENTS,
+    Pending,
+    begin_reset,
+    begin_shutdown,
+    begin_stop,
+    drop_dead,
+    shutdown,
+    warm_kernel,
+)
 from relatie_lab.labels import check_lang, label
 from relatie_lab.notebook import QUALITY_NAME, REPORT_ESTIMATORS, record, safe_quality, strip_personal_columns
-from relatie_lab.outputs import InputSnapshot, check_output_dir, guard_folder, input_snapshot, write_marker
+from relatie_lab.outputs import FolderGuard, InputSnapshot, check_output_dir, input_snapshot, write_marker
 from relatie_lab.paths import NOTEBOOKS, PACKAGE_DIR, PROJECT_DIR
 from relatie_lab.report_context import SECTIONS_FILE, log_filename
 from relatie_lab.sections import notebook_applies, section
@@ -98,6 +111,9 @@ TOC_MARKER = "RELATIE-LAB-TOC"
 #: Exit statuses of ``relatie-lab report``: complete, written but incomplete, nothing could be made.
 EXIT_COMPLETE, EXIT_INCOMPLETE, EXIT_NOTHING = 0, 1, 2
 TIMESTAMP_CLASS = "repro-timestamp"
+#: Start the report's kernel before the survey is read, so that it imports while the survey is loaded and checked
+#: (False: papermill starts it for the first notebook; tests that replace papermill use that).
+START_KERNEL_EARLY = True
 
 
 class ReportError(RuntimeError):
@@ -299,43 +315,46 @@ def run_report(
     if not data_path.is_file():
         _load(data_path, settings.mapping, settings.lang, settings.instrument)  # the plain "file not found" message
     mapping_sha = sha256_file(settings.mapping) if settings.mapping and settings.mapping.is_file() else None
-    with input_snapshot(data_path) as snap:  # the input is read once: hashed and analysed as it was at the start
-        survey = _load(snap.path, settings.mapping, settings.lang, settings.instrument)  # fails early
-    _check_inputs(survey, settings)
-    # Pol's notebooks show nothing with a codebook that has none of their constructs: not run at all
-    nb_paths = [p for p in nb_paths if notebook_applies(p.name[:2], survey.instrument)]
-    started = dt.datetime.now(dt.UTC)
-    log_name = log_filename(settings.lang)
-    with atomic_dir(out_dir) as tmp:
-        write_marker(tmp)
-        data_dir = tmp / "data"
-        nb_dir = tmp / "notebooks"
-        data_dir.mkdir()
-        nb_dir.mkdir()
-        _write_processed(survey, data_dir)
-        processed_sha = sha256_file(data_dir / PROCESSED_NAME)
-        record(tmp, n=len(survey.data))
-        executed: list[tuple[Path, str | None]] = []
-        with warm_kernel(KERNEL) as km:  # one kernel for all notebooks: start-up and imports paid once
-            for i, nb in enumerate(nb_paths, start=1):
-                tick = time.perf_counter()
-                reset(km)  # a clean namespace for every notebook (the imports stay warm)
-                target, error = _execute(nb, nb_dir, settings, tmp / log_name, km)
-                executed.append((target, error))
-                if progress:
-                    state = "" if error is None else f" — {label('sec_status_failed', settings.lang)}"
-                    print(f"[{i}/{len(nb_paths)}] {nb.name} ({time.perf_counter() - tick:.1f} s){state}", flush=True)
-        sections = _section_statuses(tmp / SECTIONS_FILE)
-        failed = [out_dir / "notebooks" / target.name for target, error in executed if error is not None]
-        repro = _reproducibility(data_path, settings, nb_paths, started, processed_sha, snap, mapping_sha)
-        write_text(tmp / "reproducibility.json", json.dumps(repro, indent=2, ensure_ascii=False) + "\n")
-        findings = load_findings(tmp)
-        page = _render_html(executed, settings, repro, data_path.name, sections, findings)
-        write_text(tmp / report_filename(settings.lang), page)
-        if "docx" in formats:
-            _write_docx(executed, tmp, settings, repro, data_path.name, findings)
-        has_log = (tmp / log_name).is_file()
-        guard_folder(tmp, settings.lang)  # last guard: no personal pattern leaves in any file
+    # the kernel starts now and imports what the notebooks import while this process reads and checks the survey
+    with warm_kernel(KERNEL, warmup=_warmup_code(nb_paths) if START_KERNEL_EARLY else None) as km:
+        with input_snapshot(data_path) as snap:  # the input is read once: hashed and analysed as it was at the start
+            survey = _load(snap.path, settings.mapping, settings.lang, settings.instrument)  # fails early
+        _check_inputs(survey, settings)
+        # Pol's notebooks show nothing with a codebook that has none of their constructs: not run at all
+        nb_paths = [p for p in nb_paths if notebook_applies(p.name[:2], survey.instrument)]
+        started = dt.datetime.now(dt.UTC)
+        log_name = log_filename(settings.lang)
+        with atomic_dir(out_dir) as tmp:
+            try:
+                write_marker(tmp)
+                data_dir = tmp / "data"
+                nb_dir = tmp / "notebooks"
+                data_dir.mkdir()
+                nb_dir.mkdir()
+                _write_processed(survey, data_dir)
+                processed_sha = sha256_file(data_dir / PROCESSED_NAME)
+                record(tmp, n=len(survey.data))
+                guard = FolderGuard(tmp, settings.lang)  # the last guard, notebook by notebook as they are done
+                # the kernel stops its worker processes (pending) while the report is assembled
+                executed, pending = _run_notebooks(km, nb_paths, nb_dir, settings, tmp / log_name, guard, progress)
+                sections = _section_statuses(tmp / SECTIONS_FILE)
+                failed = [out_dir / "notebooks" / target.name for target, error in executed if error is not None]
+                repro = _reproducibility(data_path, settings, nb_paths, started, processed_sha, snap, mapping_sha)
+                write_text(tmp / "reproducibility.json", json.dumps(repro, indent=2, ensure_ascii=False) + "\n")
+                findings = load_findings(tmp)
+                page = _render_html(executed, settings, repro, data_path.name, sections, findings)
+                if pending is not None:
+                    pending.wait()
+                begin_shutdown(km)  # and ends while the HTML is written and checked
+                write_text(tmp / report_filename(settings.lang), page)
+                if "docx" in formats:
+                    _write_docx(executed, tmp, settings, repro, data_path.name, findings)
+                has_log = (tmp / log_name).is_file()
+                guard.finish()  # last guard: no personal pattern leaves in any file
+                shutdown(km)  # before the folder moves: it is the kernel's working directory
+            except BaseException:  # the folder is removed: the kernel, working in it, ends first
+                shutdown(km, now=True)
+                raise
     return ReportResult(
         path=out_dir / report_filename(settings.lang),
         sections=sections,
@@ -346,6 +365,76 @@ def run_report(
 
 # ---------------------------------------------------------------------------------------------------------------
 # steps
+
+
+def _run_notebooks(
+    km: Any, nb_paths: list[Path], nb_dir: Path, settings: _Settings, log: Path, guard: FolderGuard, progress: bool
+) -> tuple[list[tuple[Path, str | None]], Pending | None]:
+    """Run the notebooks one after the other in the warm kernel ``km``.
+
+    Returns ``(executed notebook, error)`` per notebook and the kernel's stop request (:func:`begin_stop`), still
+    running. Before the first notebook the kernel (started early, see :func:`_warmup_code`) moves into ``nb_dir``;
+    after each notebook the kernel clears its namespace (or, after the last, stops its worker processes) while this
+    process checks the executed notebook (``guard``).
+    """
+    _import_papermill()
+    executed: list[tuple[Path, str | None]] = []
+    pending = begin_reset(km, cwd=nb_dir, clear=False)
+    try:
+        for i, nb in enumerate(nb_paths, start=1):
+            tick = time.perf_counter()
+            if pending is not None:
+                pending.wait()
+            target, error = _execute(nb, nb_dir, settings, log, km)
+            executed.append((target, error))
+            # a clean namespace for the next notebook (the imports stay warm), made while this one is checked
+            pending = begin_reset(km, cwd=nb_dir) if i < len(nb_paths) else begin_stop(km)
+            if target.is_file():
+                guard.check(target)
+            if progress:
+                state = "" if error is None else f" — {label('sec_status_failed', settings.lang)}"
+                print(f"[{i}/{len(nb_paths)}] {nb.name} ({time.perf_counter() - tick:.1f} s){state}", flush=True)
+    except BaseException:
+        if pending is not None:
+            pending.close()
+        raise
+    return executed, pending
+
+
+def _import_papermill() -> None:
+    """Import papermill now, while the kernel still imports (1.5-2.5 s, most of it in nbformat's schema validator:
+    jsonschema builds the IRI grammars of rfc3987-syntax on import)."""
+    import papermill  # noqa: F401
+
+
+def _warmup_code(nb_paths: Sequence[Path]) -> str:
+    """Code for the early kernel: the import statements of each notebook's import-and-load cell (its first code cell
+    after the parameters), each tried on its own in a namespace of its own (no name reaches the notebooks)."""
+    import ast
+
+    statements: list[str] = []
+    for path in nb_paths:
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+            setup = next(c for c in cells if c.get("cell_type") == "code"
+                         and not set(c.get("metadata", {}).get("tags", [])) & {"parameters", "injected-parameters"})
+            source = setup["source"] if isinstance(setup["source"], str) else "".join(setup["source"])
+            tree = ast.parse(source)
+        except (OSError, ValueError, KeyError, StopIteration, SyntaxError):  # not readable here: papermill will say
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and ast.unparse(node) not in statements:
+                statements.append(ast.unparse(node))
+    return (
+        "def _relatie_lab_warm(statements):\n"
+        "    for statement in statements:\n"
+        "        try:\n"
+        "            exec(statement, {})\n"
+        "        except BaseException:\n"
+        "            pass\n"
+        f"_relatie_lab_warm({statements!r})\n"
+        "del _relatie_lab_warm\n"
+    )
 
 
 def _load(data_path: Path, mapping: Path | None, lang: str, instrument: Path | None = None) -> Any:
@@ -432,6 +521,7 @@ def _execute(
                 raise  # disk full, no permission, ...: one plain message from the command (relatie_lab.outputs)
             # a kernel that died while starting (e.g. a port taken by a parallel kernel) ran nothing: try once more
             if attempt == 1 and _kernel_start_failed(exc):
+                drop_dead(km)  # a kernel that died is replaced by a fresh one
                 continue
             return target, _failed(nb_path, exc, settings, log)
     return target, None

@@ -358,6 +358,28 @@ def test_failing_section_and_notebook_cost_only_themselves(survey, tmp_path):
 
 
 @pytest.mark.slow
+def test_a_notebook_that_kills_its_kernel_costs_only_itself(survey, tmp_path):
+    # the report's one warm kernel dies: the next notebook runs in a fresh kernel, in the notebooks' folder
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('print("voor")'), nbformat.v4.new_code_cell("import os\nos._exit(1)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    dies = tmp_path / "00_sterft.ipynb"
+    nbformat.write(nb, dies)
+    out = tmp_path / "rapport"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = rp.run_report(survey, out, seed=11, n_boot=50, notebooks=[dies, NOTEBOOK_PATHS[0]])
+    assert result.failed_notebooks == [out / "notebooks" / "00_sterft.ipynb"]
+    assert result.exit_code == 1
+    executed = nbformat.read(out / "notebooks" / NOTEBOOK_PATHS[0].name, as_version=4)
+    assert [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"] == []
+    page = result.path.read_text(encoding="utf-8")
+    assert "Dit hoofdstuk (00_sterft.ipynb) kon niet worden berekend" in page
+    assert "Datakwaliteit" in page
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.slow
 def test_mapping_file_links_own_column_names(survey, tmp_path):
     raw = pd.read_csv(survey)
     own = raw.rename(columns={f"com_{i}": f"Vraag {i}" for i in range(1, 6)})

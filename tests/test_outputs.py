@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +22,7 @@ from relatie_lab import outputs
 from relatie_lab.errors import DataQualityWarning, SurveyError
 from relatie_lab.outputs import (
     MARKER,
+    FolderGuard,
     OutputFolderError,
     check_output_dir,
     dataset_names,
@@ -271,6 +273,51 @@ def test_guard_folder_masks_personal_values_in_every_kind_of_file(tmp_path):
     assert json.loads((tmp_path / "results.json").read_text())["n"] == 120  # JSON stays valid
     assert "A0" * 200 in (tmp_path / "rapport.html").read_text()  # embedded figures are left alone
     assert "[personal data]" in (tmp_path / "rapport.html").read_text()
+
+
+def _leaky_folder(folder):
+    text = "Contact: " + ", ".join(PLANTED) + "."
+    (folder / "notebooks").mkdir()
+    nb = {"cells": [{"outputs": [{"text": text}]}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (folder / "notebooks" / "01.ipynb").write_text(json.dumps(nb))
+    (folder / "notebooks" / "02.ipynb").write_text(json.dumps({**nb, "cells": []}))
+    (folder / "rapport.html").write_text(f"<p>{text}</p>")
+    return text
+
+
+def test_folder_guard_file_by_file_gives_what_guard_folder_gives(tmp_path):
+    one, two = tmp_path / "een", tmp_path / "twee"
+    for folder in (one, two):
+        folder.mkdir()
+        _leaky_folder(folder)
+    with warnings.catch_warnings(record=True) as at_once:
+        warnings.simplefilter("always")
+        expected = guard_folder(one, "en")
+    guard = FolderGuard(two, "en")
+    with warnings.catch_warnings(record=True) as in_steps:
+        warnings.simplefilter("always")
+        checked = guard.check(two / "notebooks" / "01.ipynb")  # masked at once, warned about at the end
+        assert in_steps == []
+        found = guard.finish()
+    assert sum(checked.values()) == len(PLANTED)
+    assert found == expected
+    assert set(found) == {"notebooks/01.ipynb", "rapport.html"}
+    assert [str(w.message) for w in in_steps] == [str(w.message) for w in at_once]
+    for folder in (one, two):
+        assert (folder / "notebooks" / "01.ipynb").read_bytes() == (one / "notebooks" / "01.ipynb").read_bytes()
+        assert (folder / "rapport.html").read_text() == (one / "rapport.html").read_text()
+
+
+def test_folder_guard_scans_a_checked_file_again_when_it_changed(tmp_path):
+    text = _leaky_folder(tmp_path)
+    guard = FolderGuard(tmp_path, "en")
+    notebook = tmp_path / "notebooks" / "02.ipynb"
+    assert guard.check(notebook) == {}
+    notebook.write_text(json.dumps({"cells": [{"source": text}], "metadata": {}}))  # written again after the check
+    with pytest.warns(DataQualityWarning):
+        found = guard.finish()
+    assert "notebooks/02.ipynb" in found
+    assert not any(value in notebook.read_text() for value in PLANTED)
 
 
 def test_guard_leaves_ordinary_report_text_alone(tmp_path):

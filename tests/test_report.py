@@ -178,6 +178,30 @@ def test_report_filename():
     assert rp.report_filename("en") == "report.html"
 
 
+def test_the_early_kernel_imports_what_each_notebook_imports_first(tmp_path):
+    def notebook(name, *sources, tags=("parameters",)):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell("x = 1")] + [nbformat.v4.new_code_cell(s) for s in sources]
+        nb.cells[0].metadata["tags"] = list(tags)
+        nbformat.write(nb, tmp_path / name)
+        return tmp_path / name
+
+    paths = [
+        notebook("01.ipynb", "import json\nfrom os import path as p\nctx = load()", "import zlib"),
+        notebook("02.ipynb", "import json, csv\nif True:\n    import gzip"),
+        notebook("03.ipynb", "%matplotlib inline\nimport bz2"),  # not Python: left to the notebook itself
+        tmp_path / "missing.ipynb",
+    ]
+    code = rp._warmup_code(paths)
+    assert "['import json', 'from os import path as p', 'import json, csv']" in code  # first cell after the parameters
+    namespace: dict = {}
+    exec(code, namespace)  # runs: each statement on its own, in a namespace of its own, the function removed again
+    assert [k for k in namespace if k != "__builtins__"] == []
+    assert "zlib" not in code
+    assert "gzip" not in code  # top-level statements only
+    assert "bz2" not in code
+
+
 def test_a_kernel_that_died_while_starting_is_started_again():
     assert rp._kernel_start_failed(RuntimeError("Kernel died before replying to kernel_info"))
     assert not rp._kernel_start_failed(RuntimeError("notebook kapot"))
@@ -231,6 +255,7 @@ def _fake_papermill(monkeypatch, before=None, fail=None):
             raise RuntimeError("cell failed")
 
     monkeypatch.setattr(papermill, "execute_notebook", execute_notebook)
+    monkeypatch.setattr(rp, "START_KERNEL_EARLY", False)  # no kernel started early either
 
 
 @pytest.fixture
