@@ -42,6 +42,7 @@ import pandas as pd
 from relatie_lab.errors import ModelWarning
 from relatie_lab.labels import label
 from relatie_lab.parallel import run_tasks
+from relatie_lab.sem.bootstrap_se import cluster_members, resample_rows
 from relatie_lab.sem.engine import Engine, GroupData, single_thread_blas
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -123,11 +124,13 @@ def effect_functions(result: SEMResult):
     return names, kinds, values
 
 
-def _resampled_engine(eng: Engine, rng: np.random.Generator) -> Engine:
+def _resampled_engine(eng: Engine, rng: np.random.Generator, members: list | None = None) -> Engine:
+    """The engine on one resample: rows with replacement, or whole clusters (``members``: per group the rows of
+    each cluster, :func:`relatie_lab.sem.bootstrap_se.cluster_members`)."""
     proxy = copy.copy(eng)
     groups = []
-    for gd in eng.groups:
-        idx = rng.integers(0, gd.N, gd.N)
+    for g, gd in enumerate(eng.groups):
+        idx = resample_rows(rng, gd.N, None if members is None else members[g])
         if gd.complete:
             X = gd.X[idx]
             mean = X.mean(axis=0)
@@ -144,12 +147,13 @@ def _resampled_engine(eng: Engine, rng: np.random.Generator) -> Engine:
     return proxy
 
 
-def _draws(eng: Engine, theta: np.ndarray, hess: np.ndarray, values, streams: list) -> np.ndarray:
+def _draws(eng: Engine, theta: np.ndarray, hess: np.ndarray, values, streams: list,
+           members: list | None = None) -> np.ndarray:  # fmt: skip
     """Refit the model on one resample per seed stream; NaN rows for draws that fail."""
     out = np.full((len(streams), len(values(theta))), np.nan)
     with single_thread_blas():
         for i, stream in enumerate(streams):
-            proxy = _resampled_engine(eng, np.random.default_rng(stream))
+            proxy = _resampled_engine(eng, np.random.default_rng(stream), members)
             try:  # from the full-sample estimates, with their Hessian: a few quasi-Newton steps
                 th, ok, _ = proxy.optimize(theta, hess0=hess, maxit=200, fallback=False, tol=1e-5)
             except (np.linalg.LinAlgError, ValueError):
@@ -165,8 +169,9 @@ def _draws(eng: Engine, theta: np.ndarray, hess: np.ndarray, values, streams: li
 
 
 def _draws_task(streams: list, job: tuple) -> np.ndarray:
-    """One task of the parallel bootstrap: ``job`` is ``(engine, theta, hessian, effect function)``."""
-    return _draws(*job, streams)
+    """One task of the parallel bootstrap: ``job`` is ``(engine, theta, hessian, effect function, clusters)``."""
+    eng, theta, hess, values, members = job
+    return _draws(eng, theta, hess, values, streams, members)
 
 
 def bca_interval(boot: np.ndarray, estimate: float, jackknife: np.ndarray, level: float = 0.95) -> tuple[float, float]:
@@ -226,11 +231,15 @@ def bca_interval(boot: np.ndarray, estimate: float, jackknife: np.ndarray, level
     return float(lo), float(hi)
 
 
-def _jackknife(eng: Engine, theta: np.ndarray, hess: np.ndarray, values, max_blocks: int = 500) -> np.ndarray:
-    """Leave-one-out (or leave-one-block-out for large N) estimates of the effects, for BCa's acceleration."""
+def _jackknife(eng: Engine, theta: np.ndarray, hess: np.ndarray, values, max_blocks: int = 500,
+               members: list | None = None) -> np.ndarray:  # fmt: skip
+    """Leave-one-out (or leave-one-block-out for large N) estimates of the effects, for BCa's acceleration.
+
+    With ``members`` (clusters) one cluster is left out at a time, as the cluster bootstrap draws clusters.
+    """
     out = []
     for g, gd in enumerate(eng.groups):
-        blocks = np.array_split(np.arange(gd.N), min(gd.N, max_blocks))
+        blocks = members[g] if members is not None else np.array_split(np.arange(gd.N), min(gd.N, max_blocks))
         for block in blocks:
             keep = np.setdiff1d(np.arange(gd.N), block)
             proxy = copy.copy(eng)
@@ -294,6 +303,9 @@ def indirect_effects(
         Run the draws on this Dask client, or the scheduler at this address (``tcp://HOST:PORT``); see
         :func:`relatie_lab.parallel.get_client`. The numbers are the same as in one process.
 
+    Rows are resampled with replacement within groups; for a model fitted with ``cluster=`` whole clusters are
+    (the cluster bootstrap), and BCa's jackknife leaves out one cluster at a time.
+
     Returns
     -------
     DataFrame
@@ -321,7 +333,9 @@ def indirect_effects(
     # 50 draws per task: per-task overhead far below the fit time; the same chunks whatever the workers
     chunks = [streams[i : i + 50] for i in range(0, n_boot, 50)]
     local = int(n_jobs) <= 1 and client is None and scheduler is None
-    done = run_tasks(_draws_task, chunks, shared={"job": (eng, theta, hess, values)}, client=client,
+    # with cluster= the draws take whole clusters (the cluster bootstrap), as fit_sem(..., se="bootstrap")
+    members = [cluster_members(c) for c in result.clusters] if result.clusters is not None else None
+    done = run_tasks(_draws_task, chunks, shared={"job": (eng, theta, hess, values, members)}, client=client,
                      scheduler=scheduler, n_workers=None if local else int(n_jobs), local=local,
                      progress=progress, desc="bootstrap", lang=result.lang)  # fmt: skip
     if done.failed:  # a task that failed: its draws count as failed draws, and it is said
@@ -330,7 +344,7 @@ def indirect_effects(
              strict=True)]  # fmt: skip
     boot = np.vstack(parts) if chunks else np.empty((0, len(names)))
     with single_thread_blas():
-        jack = _jackknife(eng, theta, hess, values) if ci == "bca" else None
+        jack = _jackknife(eng, theta, hess, values, members=members) if ci == "bca" else None
     failed = int(np.isnan(boot).any(axis=1).sum())
     share = failed / n_boot if n_boot else 0.0
     if failed:

@@ -1,11 +1,15 @@
 """Bootstrap standard errors for every parameter (``fit_sem(..., se="bootstrap")``), as lavaan's ``se="bootstrap"``.
 
 Rows are resampled with replacement (within groups) and the model is refitted on each resample, starting from the
-full-sample estimates. As in lavaan (``lav_model_nvcov_bootstrap``) the covariance matrix of the estimates is the
-covariance of the draws divided by the number of successful draws (not minus one); draws that fail are left out
-and counted. The confidence intervals are percentile intervals of the draws (lavaan's ``boot.ci.type = "perc"``).
+full-sample estimates. With ``cluster=`` whole clusters are resampled instead (within groups; the cluster or block
+bootstrap, e.g. Field & Welsh 2007), so respondents of one organisation stay together and the draws keep the
+dependence between them. lavaan (0.6.14) refuses ``se = "bootstrap"`` with ``cluster =``, so that case has no
+lavaan reference; a test checks it against the cluster-robust standard errors instead. As in lavaan
+(``lav_model_nvcov_bootstrap``) the covariance matrix of the estimates is the covariance of the draws divided by
+the number of successful draws (not minus one); draws that fail are left out and counted. The confidence
+intervals are percentile intervals of the draws (lavaan's ``boot.ci.type = "perc"``).
 One independent random stream per draw (``np.random.SeedSequence(seed).spawn``): the numbers do not depend on
-``n_jobs``.
+``n_jobs``. With ``n_jobs`` above 1 the draws run on Dask (:func:`relatie_lab.parallel.run_tasks`).
 
 Examples
 --------
@@ -17,10 +21,7 @@ Examples
 
 from __future__ import annotations
 
-import concurrent.futures
 import copy
-import multiprocessing
-import os
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,13 +34,41 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["bootstrap_draws", "draw_indices"]
 
 
-def draw_indices(sizes: list[int], n_boot: int, seed: int | None = None) -> list[list[np.ndarray]]:
-    """Row indices of ``n_boot`` resamples: per draw one array per group (0-based, with replacement)."""
+def cluster_members(clusters: np.ndarray) -> list[np.ndarray]:
+    """The row indices of each cluster (in order of first appearance).
+
+    Examples
+    --------
+    >>> [m.tolist() for m in cluster_members(np.array(["b", "a", "b", "c"]))]
+    [[0, 2], [1], [3]]
+    """
+    import pandas as pd
+
+    codes, _ = pd.factorize(pd.Series(clusters), use_na_sentinel=False)
+    order = np.argsort(codes, kind="stable")
+    return np.split(order, np.flatnonzero(np.diff(codes[order])) + 1)
+
+
+def resample_rows(rng: np.random.Generator, n: int, members: list[np.ndarray] | None = None) -> np.ndarray:
+    """One resample of ``n`` rows: rows with replacement, or (``members``) whole clusters with replacement."""
+    if members is None:
+        return rng.integers(0, n, n)
+    picked = rng.integers(0, len(members), len(members))
+    return np.concatenate([members[c] for c in picked])
+
+
+def draw_indices(sizes: list[int], n_boot: int, seed: int | None = None,
+                 clusters: list[np.ndarray] | None = None) -> list[list[np.ndarray]]:  # fmt: skip
+    """Row indices of ``n_boot`` resamples: per draw one array per group (0-based, with replacement).
+
+    ``clusters``: per group the cluster of every row; whole clusters are then drawn (see the module docstring).
+    """
     streams = np.random.SeedSequence(seed).spawn(n_boot)
+    members = [cluster_members(c) for c in clusters] if clusters is not None else [None] * len(sizes)
     out = []
     for s in streams:
         rng = np.random.default_rng(s)
-        out.append([rng.integers(0, n, n) for n in sizes])
+        out.append([resample_rows(rng, n, m) for n, m in zip(sizes, members, strict=True)])
     return out
 
 
@@ -76,48 +105,36 @@ def _refit(eng: Engine, theta: np.ndarray, hess: np.ndarray, draws: list) -> np.
     return out
 
 
-_SHARED: dict[str, tuple] = {}
-
-
-def _refit_shared(draws: list) -> np.ndarray:
-    return _refit(*_SHARED["job"], draws)
+def _refit_task(draws: list, job: tuple) -> np.ndarray:
+    """One task of the parallel bootstrap: ``job`` is ``(engine, theta, hessian)``."""
+    return _refit(*job, draws)
 
 
 def bootstrap_draws(eng: Engine, theta: np.ndarray, n_boot: int = 1000, seed: int | None = None,
                     n_jobs: int | None = None, indices: list | None = None,
-                    progress: bool | None = None) -> np.ndarray:  # fmt: skip
+                    progress: bool | None = None, clusters: list[np.ndarray] | None = None,
+                    lang: str = "nl") -> np.ndarray:  # fmt: skip
     """Estimates refitted on ``n_boot`` resamples (one row per draw; NaN rows for failed draws).
 
     ``indices``: the resamples themselves (per draw one index array per group), e.g. to repeat lavaan's.
-    ``n_jobs``: worker processes (forked, where the platform has ``fork``); default 1.
+    ``n_jobs``: worker processes of a local Dask cluster (:mod:`relatie_lab.parallel`); default 1, in this
+    process. The numbers do not depend on it.
     ``progress``: a progress bar (default: for long runs in a terminal or notebook, as the indirect-effects
     bootstrap).
+    ``clusters``: per group the cluster of every row: whole clusters are resampled.
     """
+    from relatie_lab.parallel import run_tasks
     from relatie_lab.sem.bootstrap import default_progress
 
-    draws = draw_indices([gd.N for gd in eng.groups], n_boot, seed) if indices is None else indices
+    draws = draw_indices([gd.N for gd in eng.groups], n_boot, seed, clusters) if indices is None else indices
     with single_thread_blas():
         hess = eng.expected_info(theta) if eng.complete else eng.observed_info(theta) * 2 / eng.N
-    n_jobs = max(1, min(int(n_jobs or 1), os.cpu_count() or 1))
     chunks = [draws[i : i + 25] for i in range(0, len(draws), 25)]
     if progress is None:
         progress = default_progress(len(draws), eng.N)
-
-    def shown(parts):
-        if not progress:
-            return list(parts)
-        from tqdm.auto import tqdm
-
-        return list(tqdm(parts, total=len(chunks), desc="bootstrap", unit="x25", leave=False))
-
-    if n_jobs > 1 and "fork" in multiprocessing.get_all_start_methods() and len(chunks) > 1:
-        _SHARED["job"] = (eng, theta, hess)
-        try:
-            ctx = multiprocessing.get_context("fork")
-            with concurrent.futures.ProcessPoolExecutor(n_jobs, mp_context=ctx) as pool:
-                parts = shown(pool.map(_refit_shared, chunks))
-        finally:
-            _SHARED.clear()
-    else:
-        parts = shown(_refit(eng, theta, hess, c) for c in chunks)
+    local = int(n_jobs or 1) <= 1
+    done = run_tasks(_refit_task, chunks, shared={"job": (eng, theta, hess)}, n_workers=None if local else int(n_jobs),
+                     local=local, progress=progress, desc="bootstrap", lang=lang)  # fmt: skip
+    parts = [r if r is not None else np.full((len(c), len(theta)), np.nan) for r, c in zip(done.results, chunks,
+             strict=True)]  # fmt: skip
     return np.vstack(parts) if parts else np.empty((0, len(theta)))

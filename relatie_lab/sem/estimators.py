@@ -122,7 +122,7 @@ def finish(eng: Engine, res: EngineFit, *, estimator: str, missing: str, cluster
     if se == "bootstrap":
         from relatie_lab.sem.bootstrap_se import bootstrap_draws
 
-        draws = bootstrap_draws(eng, res.theta, n_boot=n_boot, seed=seed, n_jobs=n_jobs)
+        draws = bootstrap_draws(eng, res.theta, n_boot=n_boot, seed=seed, n_jobs=n_jobs, clusters=clusters)
         ok = draws[np.isfinite(draws).all(axis=1)]
         res.vcov = np.cov(ok.T, ddof=0).reshape(eng.q, eng.q) if len(ok) > 1 else np.full((eng.q, eng.q), math.nan)
         extra = {"draws": ok, "n_boot": len(draws), "n_failed": len(draws) - len(ok)}

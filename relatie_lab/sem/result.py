@@ -94,6 +94,7 @@ class SEMResult:
     lang: str = "nl"
     seed: int | None = None
     options: dict[str, Any] = field(default_factory=dict)  # fit_sem's model options (std_lv, orthogonal, ...)
+    clusters: list[np.ndarray] | None = field(default=None, repr=False)  # per group the cluster of every row
 
     # ---------------------------------------------------------------------------------------------
     def summary(self, lang: str = "nl") -> str:
@@ -456,7 +457,8 @@ def fit_sem(
         groups or a ``~ 1`` in the model.
     cluster : str, optional
         Column with the cluster (e.g. the organisation) of each respondent: cluster-robust SEs and test (lavaan's
-        ``cluster=``, with ``estimator="MLR"``).
+        ``cluster=``, with ``estimator="MLR"``). With ``se="bootstrap"``, and in the indirect-effects bootstrap of
+        the result, whole clusters are resampled (lavaan refuses the bootstrap with a cluster).
     se : {"standard", "bootstrap"}
         ``"bootstrap"``: SEs (and percentile CIs) of every parameter from ``n_boot`` resamples (lavaan's
         ``se="bootstrap"``), seeded by ``seed``, on ``n_jobs`` processes.
@@ -556,6 +558,7 @@ def _fit_sem(data: pd.DataFrame, model: str, *, estimator: str, missing: str, gr
         estimates=est, fit_indices=fi, nobs=eng.N, warnings=warn.messages, model=model, partable=pt,
         estimator=estimator, missing=missing, group=group, group_labels=levels, group_equal=group_equal,
         converged=res.converged, engine=eng, raw=res, data=df, lang=lang, seed=seed, options=dict(options or {}),
+        clusters=clusters,
     )  # fmt: skip
     result._warning_keys = warn.keys  # type: ignore[attr-defined]
     return result
