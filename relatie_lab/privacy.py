@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import ipaddress
 import itertools
@@ -233,7 +234,8 @@ def looks_name_like(value: Any) -> bool:
 def _contains_personal(text: str) -> str | None:
     for kind, pattern in _SEARCH.items():
         for match in pattern.finditer(text):
-            if _CONFIRM[kind](match.group(0).strip()):
+            found = match.group(0)
+            if _CONFIRM[kind](found.strip()) or (kind == "iban" and _iban_prefix(found)):
                 return kind
     return None
 
@@ -270,6 +272,14 @@ def mask_personal(value: Any, lang: str = "nl") -> str:
     return str(value)
 
 
+def _iban_prefix(found: str) -> int:
+    """The length of the longest start of ``found``, ending before a space, that is a valid IBAN (0: none)."""
+    for end in range(len(found) - 1, 13, -1):
+        if found[end] == " " and found[end - 1] != " " and is_iban(found[:end]):
+            return end
+    return 0
+
+
 def redact_text(text: str, placeholder: str = "[persoonsgegeven]") -> tuple[str, dict[str, int]]:
     """Replace every personal-looking value inside ``text`` by ``placeholder``; return the text and counts.
 
@@ -283,16 +293,30 @@ def redact_text(text: str, placeholder: str = "[persoonsgegeven]") -> tuple[str,
     ('Mail [persoonsgegeven] of bel [persoonsgegeven]; n = 120.', {'email': 1, 'phone': 1})
     """
     counts: dict[str, int] = {}
-    blobs = [m.span() for m in _BLOB.finditer(text)]
-
-    def in_blob(start: int, end: int) -> bool:
-        return any(a <= start and end <= b for a, b in blobs)
-
     for kind, pattern in _SEARCH.items():
-        def replace(match: re.Match[str], kind: str = kind) -> str:
+        # the blobs of the text as it is now: each replacement before shifts what follows it (spans taken once,
+        # from the original text, let a postcode just before a figure pass as part of the figure)
+        blobs = [m.span() for m in _BLOB.finditer(text)]
+        starts = [a for a, _ in blobs]
+
+        def in_blob(start: int, end: int, blobs: list = blobs, starts: list = starts) -> bool:
+            i = bisect.bisect_right(starts, start) - 1  # the last blob starting at or before the match
+            return i >= 0 and end <= blobs[i][1]
+
+        def replace(match: re.Match[str], kind: str = kind, in_blob=in_blob, pattern=pattern) -> str:
             found = match.group(0)
-            if in_blob(*match.span()) or not _CONFIRM[kind](found.strip()):
+            if in_blob(*match.span()):
                 return found
+            if not _CONFIRM[kind](found.strip()):
+                if kind != "iban":
+                    return found
+                # the IBAN pattern also takes the words after the number ("NL91ABNA0417164300 0612345678"): the
+                # longest part up to a space that is an IBAN is one, and the rest is looked at again
+                end = _iban_prefix(found)
+                if not end:
+                    return found
+                counts[kind] = counts.get(kind, 0) + 1
+                return placeholder + pattern.sub(replace, found[end:])
             counts[kind] = counts.get(kind, 0) + 1
             return placeholder
 

@@ -214,3 +214,38 @@ def test_redact_finds_a_personal_value_anywhere_in_text(value, before, after):
     redacted, counts = redact_text(text)
     assert value not in redacted
     assert counts
+
+
+def test_redact_text_a_postcode_just_before_a_figure_is_not_taken_for_the_figure():
+    """The base64 spans were taken once, before any replacement: two phone numbers earlier in the text shifted the
+    figure 14 characters, and a postcode right before it passed the last guard unchanged."""
+    text = "bel 0612345678 of 0687654321 postcode 1234 AB " + "QUJD" * 20
+    redacted, counts = redact_text(text)
+    assert "1234 AB" not in redacted
+    assert counts == {"phone": 2, "postcode": 1}
+    assert redacted.endswith("QUJD" * 20)  # the figure itself untouched
+
+
+_PLANTED = ["0612345678", "06-87654321", "1234 AB", "jan@voorbeeld.nl", "NL91ABNA0417164300", "192.168.10.20"]
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(st.lists(st.one_of(st.sampled_from(_PLANTED), st.sampled_from(["n = 120", "tekst", "(", ")", "<p>", ","]),
+                          st.integers(15, 40).map(lambda k: "iVBO" * k)), min_size=1, max_size=14))  # fmt: skip
+def test_redact_text_no_planted_value_survives_next_to_figures(parts):
+    redacted, _ = redact_text(" ".join(parts))
+    for value in set(parts) & set(_PLANTED):
+        assert value not in redacted
+    for figure in {p for p in parts if p.startswith("iVBO")}:
+        assert figure in redacted  # figures are never cut
+
+
+@pytest.mark.parametrize("text", ["NL91ABNA0417164300 0612345678", "IBAN NL91 ABNA 0417 1643 00 op 12 maart",
+                                  "NL91ABNA0417164300 EUR 12"])  # fmt: skip
+def test_an_iban_followed_by_other_words_is_found(text):
+    """The IBAN pattern also takes the words after the number; the whole then failed the mod-97 check and the
+    account number passed the last guard (found by the property test above)."""
+    redacted, counts = redact_text(text)
+    assert "0417" not in redacted
+    assert counts["iban"] == 1
+    assert mask_personal(text) != text
