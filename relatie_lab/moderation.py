@@ -58,6 +58,11 @@ PUBLIC_SECTORS: tuple[str, ...] = ("gemeente", "waterbedrijf", "pensioenfonds")
 DERIVED = (RELATIONSHIP_TYPE, PUBLIC_PRIVATE)
 
 
+
+def _counts_text(counts: pd.Series) -> str:
+    """Group sizes for a message: ``gezag 5, markt 3`` (plain numbers, largest first)."""
+    return ", ".join(f"{k} {int(v)}" for k, v in counts.items())
+
 def _with_columns(
     df: pd.DataFrame, columns: list[str], threshold: float | None, lang: str = "nl", instrument: Any = None
 ) -> pd.DataFrame:
@@ -300,7 +305,7 @@ def moderated_regression(
         if len(levels) < 2:
             raise SurveyError(
                 label("mod_err_two_groups", lang).format(
-                    moderator=moderator, k=min_group, x=x, y=y, counts=dict(counts)
+                    moderator=moderator, k=min_group, x=x, y=y, counts=_counts_text(counts)
                 )
             )
         ref = levels[0] if reference is None else str(reference)
@@ -551,7 +556,8 @@ def multigroup_comparison(
     keep = counts[counts >= min_group].index
     data = data[data[group].isin(keep)].reset_index(drop=True)
     if len(keep) < 2:
-        raise SurveyError(label("mod_err_multigroup", lang).format(group=group, k=min_group, counts=dict(counts)))
+        raise SurveyError(label("mod_err_multigroup", lang).format(group=group, k=min_group,
+                                                                   counts=_counts_text(counts)))  # fmt: skip
     data[group] = data[group].astype(str)
     syntax = free_path_labels(syntax)
     inv_kwargs = {k: v for k, v in fit_kwargs.items() if k in ("missing", "estimator", "lang")}

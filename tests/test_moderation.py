@@ -86,8 +86,10 @@ def test_bad_input_is_a_plain_error():
         moderated_regression(df[df.sector == "bank"], "vertrouwen", "commitment", "sector")
     with pytest.raises(SurveyError, match=r"neither a column.*Check the spelling"):
         moderated_regression(df, "vertrouwen", "commitment", "regio", lang="en")
-    with pytest.raises(SurveyError, match=r"at least two groups.*lower min_group"):
+    with pytest.raises(SurveyError, match=r"at least two groups.*lower min_group") as caught:
         moderated_regression(df[df.sector == "bank"], "vertrouwen", "commitment", "sector", lang="en")
+    assert "found bank " in str(caught.value)  # plain counts, never "{'bank': np.int64(...)}"
+    assert "np.int64" not in str(caught.value)
 
 
 def test_summary_and_plot_in_both_languages():
