@@ -249,3 +249,14 @@ def test_an_iban_followed_by_other_words_is_found(text):
     assert "0417" not in redacted
     assert counts["iban"] == 1
     assert mask_personal(text) != text
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(["a", "Z", "9", "_", ".", "+", "'", "-", "@", " ", "/", "=", "é", "٣", "nl", "x.nl",
+                                 "@b.nl", "b-c", "..", "QUJD" * 20, ",", "@@"]), max_size=30))  # fmt: skip
+def test_email_spans_from_each_at_sign_equal_the_pattern(parts):
+    """The guard finds e-mail addresses from each '@' (fast on figures); the spans are exactly the pattern's."""
+    from relatie_lab.privacy import _SEARCH, _email_spans
+
+    text = "".join(parts)
+    assert _email_spans(text) == [m.span() for m in _SEARCH["email"].finditer(text)]
