@@ -566,6 +566,8 @@ def _read_text_fast(path: Path, raw: bytes, lang: str, numeric: Callable[[str], 
     quoted = b'"' in body_bytes
     if quoted and body_bytes.count(b'"') % 2:
         return None
+    if line.count('"') % 2:  # a quoted header cell that runs over a line break: the careful way
+        return None
     header = next(csv.reader([line], delimiter=delim), []) if '"' in line else line.split(delim)
     header = [c.strip() for c in header]
     names = [f"c{i}" for i in range(len(header))]

@@ -785,7 +785,8 @@ def test_fast_reader_is_used_for_clean_utf8(make_csv, salt, monkeypatch):
     assert survey.data["vt_1"].dtype == float
 
 
-@pytest.mark.parametrize("problem", ["ragged", "control", "bad_utf8", "odd_quote", "bom", "cp1252", "blank_lines"])
+@pytest.mark.parametrize("problem", ["ragged", "control", "bad_utf8", "odd_quote", "bom", "cp1252", "blank_lines",
+                                     "header_line_break"])
 def test_fast_reader_hands_unusual_files_to_the_careful_reader(tmp_path, salt, problem):
     lines = ["respondent_id,vt_1,vt_2,sector", "1,5,6,bank", "2,4,4,energie", "3,7,1,bank"]
     if problem == "ragged":
@@ -794,6 +795,8 @@ def test_fast_reader_hands_unusual_files_to_the_careful_reader(tmp_path, salt, p
         lines[2] = '2,"4,4,energie'
     elif problem == "blank_lines":
         lines = ["", "  ", *lines[:2], "", *lines[2:], ""]
+    elif problem == "header_line_break":
+        lines[0] = 'respondent_id,"vt_1\n",vt_2,sector'  # a quoted header cell over two lines
     text = "\n".join(lines) + "\n"
     data = {"control": text.replace("bank", "ba\x07nk", 1).encode(), "bad_utf8": text.encode() + b"4,\xff,1,x\n",
             "bom": codecs.BOM_UTF8 + text.encode(), "cp1252": text.replace("bank", "caf\xe9").encode("cp1252")
