@@ -324,7 +324,9 @@ def begin_reset(
     """Send the reset of :func:`reset` and return without waiting (None when there is no kernel to reset)."""
     if not drop_dead(km):
         return None
-    code = (RESET_CODE if clear else "") + (CHDIR_CODE.format(cwd=os.fspath(cwd)) if cwd is not None else "")
+    # an absolute path: the kernel runs in a folder of its own, so 'reports/demo/...' would be looked up there
+    where = CHDIR_CODE.format(cwd=os.path.abspath(os.fspath(cwd))) if cwd is not None else ""
+    code = (RESET_CODE if clear else "") + where
     if not code:
         return None
     return _send(km, code, timeout=timeout)

@@ -65,15 +65,18 @@ def _run(km, code):
 
 
 @pytest.mark.slow
-def test_an_early_kernel_warms_up_silently_and_moves_into_the_notebooks_folder(tmp_path):
+@pytest.mark.parametrize("relative", [False, True])
+def test_an_early_kernel_warms_up_silently_and_moves_into_the_notebooks_folder(tmp_path, monkeypatch, relative):
     nb_dir = tmp_path / "notebooks"
     nb_dir.mkdir()
+    if relative:  # `relatie-lab report ... --out reports/demo` (the README's make report): a path from here
+        monkeypatch.chdir(tmp_path)
     first = _notebook(nb_dir / "a.ipynb", "import os, sys\n"
                       "print(os.getcwd(), 'json' in sys.modules, 'warm' in dir(), 'statement' in dir())")
     warmup = "import json\nwarm = 1\n"
     with warm_kernel(warmup=warmup) as km:
         assert km.has_kernel  # started at once, not by the first notebook
-        reset(km, cwd=nb_dir, clear=False)  # waits for the warm-up, then moves the kernel
+        reset(km, cwd=Path("notebooks") if relative else nb_dir, clear=False)  # waits for the warm-up, moves it
         out = pm.execute_notebook(str(first), str(nb_dir / "a.out.ipynb"), km=km, progress_bar=False,
                                   extra_arguments=list(KERNEL_ARGUMENTS))  # fmt: skip
         launch_dir = km.launch_dir

@@ -175,7 +175,10 @@ def test_pol_questionnaire_with_own_item_ids_gives_a_complete_report(codebooks, 
         survey = load_survey(data, instrument=codebooks.renamed_path)
         plan = plan_report(survey.data, survey.instrument, lang="en")
         notebooks = [p for p in rp.report_notebooks() if not p.name.startswith("03_")]
-        result = rp.run_report(data, tmp_path / "report", lang="en", n_boot=20, seed=3,
+        # paths from the working folder, as `make report` gives them (--out reports/demo): the kernel runs in a
+        # folder of its own, and a relative notebooks' folder once sent every notebook looking for its data there
+        monkeypatch.chdir(tmp_path)
+        result = rp.run_report(Path("enquete.csv"), Path("report"), lang="en", n_boot=20, seed=3,
                                instrument=codebooks.renamed_path, notebooks=notebooks)  # fmt: skip
     assert plan.complete
     assert result.sections["status"].eq("run").all(), result.sections.query("status != 'run'").to_dict("records")
