@@ -109,7 +109,6 @@ QUALTRICS_META = frozenset(
 #: Longest cell accepted in a text file: Excel's own limit for one cell.
 MAX_CELL_CHARS = 32_767
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_INTEGER = re.compile(r"^[+-]?\d+$")
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")  # ASCII digits, as Arrow's regex reads \d
 
 
@@ -533,7 +532,7 @@ def _first_line(data: bytes) -> tuple[str, int] | None:
     return None
 
 
-def _read_text_fast(path: Path, raw: bytes, lang: str, numeric: Callable[[str], bool] | None) -> _Raw | None:
+def _read_text_fast(path: Path, raw: bytes, numeric: Callable[[str], bool] | None) -> _Raw | None:
     """A well-formed UTF-8 text file read in one multi-threaded Arrow pass; ``None`` means: use the careful way.
 
     The careful way (:func:`_check_structure`, :func:`_read_grid`) decodes the text and checks every line in
@@ -646,7 +645,7 @@ def _read_text_fast(path: Path, raw: bytes, lang: str, numeric: Callable[[str], 
 
 def _read_text(path: Path, raw: bytes, lang: str, numeric: Callable[[str], bool] | None = None) -> _Raw:
     if FAST_TEXT:
-        fast = _read_text_fast(path, raw, lang, numeric)
+        fast = _read_text_fast(path, raw, numeric)
         if fast is not None:
             return fast
     text, encoding = _decode(raw, path.name, lang)
